@@ -1,0 +1,179 @@
+// Package schema is the event contract in code: the EventNames and attribute names that the
+// syscall receiver emits, the rules read, the alert exporter renders and users query in their
+// backends. docs/events.md documents them; ../shared/reference/events.md fixes the core.
+// Renaming or re-typing anything here is a breaking change for every user's rules and queries.
+package schema
+
+// Event names (LogRecord.EventName), "<domain>.<verb>".
+const (
+	EventProcessExec   = "process.exec"
+	EventProcessFork   = "process.fork"
+	EventProcessExit   = "process.exit"
+	EventProcessPtrace = "process.ptrace"
+
+	EventFileOpen        = "file.open"
+	EventFileUnlink      = "file.unlink"
+	EventFileRename      = "file.rename"
+	EventFileLink        = "file.link"
+	EventFileSymlink     = "file.symlink"
+	EventFileChmod       = "file.chmod"
+	EventFileChown       = "file.chown"
+	EventFileMkdir       = "file.mkdir"
+	EventFileMount       = "file.mount"
+	EventFileMemfdCreate = "file.memfd_create"
+
+	EventFdDup = "fd.dup"
+
+	EventNetworkSocket  = "network.socket"
+	EventNetworkConnect = "network.connect"
+	EventNetworkAccept  = "network.accept"
+	EventNetworkBind    = "network.bind"
+	EventNetworkListen  = "network.listen"
+	EventNetworkSend    = "network.send"
+
+	EventPrivilegeSetuid = "privilege.setuid"
+	EventPrivilegeSetgid = "privilege.setgid"
+	EventPrivilegeCapset = "privilege.capset"
+
+	EventNamespaceSetns   = "namespace.setns"
+	EventNamespaceUnshare = "namespace.unshare"
+
+	EventKernelModuleLoad   = "kernel.module_load"
+	EventKernelModuleUnload = "kernel.module_unload"
+	EventKernelBPF          = "kernel.bpf"
+
+	// EventAgentEventsDropped is emitted by the receiver itself, periodically, whenever events
+	// were lost (ring buffer full, records that failed to decode, batches the pipeline refused
+	// permanently), so the gap is visible in the backend next to the events.
+	EventAgentEventsDropped = "agent.events_dropped"
+)
+
+// EventNames lists every kernel event name, in contract order.
+var EventNames = []string{
+	EventProcessExec, EventProcessFork, EventProcessExit, EventProcessPtrace,
+	EventFileOpen, EventFileUnlink, EventFileRename, EventFileLink, EventFileSymlink,
+	EventFileChmod, EventFileChown, EventFileMkdir, EventFileMount, EventFileMemfdCreate,
+	EventFdDup,
+	EventNetworkSocket, EventNetworkConnect, EventNetworkAccept, EventNetworkBind,
+	EventNetworkListen, EventNetworkSend,
+	EventPrivilegeSetuid, EventPrivilegeSetgid, EventPrivilegeCapset,
+	EventNamespaceSetns, EventNamespaceUnshare,
+	EventKernelModuleLoad, EventKernelModuleUnload, EventKernelBPF,
+}
+
+// Domains are the first component of event names; configs may select by domain.
+var Domains = []string{"process", "file", "fd", "network", "privilege", "namespace", "kernel"}
+
+// Resource attributes.
+const (
+	AttrHostName       = "host.name"
+	AttrHostID         = "host.id"
+	AttrOSType         = "os.type"
+	AttrServiceName    = "service.name"
+	AttrServiceVersion = "service.version"
+)
+
+// On every kernel record: the syscall and who made it.
+const (
+	AttrSyscallName   = "syscall.name"
+	AttrSyscallReturn = "syscall.return"
+	AttrErrorType     = "error.type"
+
+	AttrProcessPID              = "process.pid"
+	AttrThreadID                = "thread.id"
+	AttrProcessParentPID        = "process.parent_pid"
+	AttrProcessExecutablePath   = "process.executable.path"
+	AttrProcessExecutableName   = "process.executable.name"
+	AttrProcessCommandLine      = "process.command_line"
+	AttrProcessWorkingDirectory = "process.working_directory"
+	AttrProcessUserID           = "process.user.id"
+	AttrProcessRealUserID       = "process.real_user.id"
+	AttrProcessUserName         = "process.user.name"
+	AttrProcessInteractive      = "process.interactive"
+
+	AttrProcessParentExecutableName = "process.parent.executable.name"
+	AttrProcessParentExecutablePath = "process.parent.executable.path"
+	AttrProcessParentCommandLine    = "process.parent.command_line"
+	AttrProcessAncestorsExecName    = "process.ancestors.executable.name" // string[], nearest first
+
+	AttrContainerID = "container.id"
+
+	// AttrTruncated (string[]) names the attributes of this record whose value the receiver had
+	// to cut at a configured or kernel bound. A truncated value is never presented as whole.
+	AttrTruncated = "otelsec.truncated"
+)
+
+// What the event did.
+const (
+	// process.exec
+	AttrProcessCommandArgs = "process.command_args" // string[]
+	AttrProcessArgsCount   = "process.args_count"
+	// process.exit
+	AttrProcessExitCode = "process.exit.code"
+	// process.fork: the record's process is the caller; this is the new one.
+	AttrProcessChildPID = "process.child.pid"
+	// process.ptrace
+	AttrPtraceRequest   = "ptrace.request"    // "PTRACE_ATTACH", "PTRACE_TRACEME", ...
+	AttrPtraceTargetPID = "ptrace.target.pid" // int
+
+	// file.*
+	AttrFilePath              = "file.path" // absolute, normalized; for link/symlink/rename the path created
+	AttrFileSymlinkTargetPath = "file.symbolic_link.target_path"
+	AttrFileLinkTargetPath    = "file.link.target_path" // link/linkat: the existing file
+	AttrFileSourcePath        = "file.source.path"      // rename: the old path
+	AttrFileMode              = "file.mode"             // octal string "0644"
+	AttrFileFlags             = "file.flags"            // string[]: "O_WRONLY", "O_CREAT", "O_TRUNC", ...
+	AttrFileOwnerID           = "file.owner.id"         // string, per semconv
+	AttrFileGroupID           = "file.group.id"         // string, per semconv
+	AttrFileName              = "file.name"             // memfd_create: the name given
+	AttrMountSource           = "mount.source"
+	AttrMountFSType           = "mount.fs_type"
+
+	// fd.dup
+	AttrFdOld  = "fd.old"
+	AttrFdNew  = "fd.new"
+	AttrFdType = "fd.type" // type of the duplicated fd: "socket", "file", "pipe", "tty", ...
+
+	// network.*
+	AttrNetworkPeerAddress  = "network.peer.address"
+	AttrNetworkPeerPort     = "network.peer.port"
+	AttrNetworkLocalAddress = "network.local.address"
+	AttrNetworkLocalPort    = "network.local.port"
+	AttrNetworkTransport    = "network.transport" // tcp, udp, unix
+	AttrNetworkType         = "network.type"      // ipv4, ipv6
+
+	// privilege.*
+	AttrPrivilegeTargetUserID  = "privilege.target_user.id"         // int; the uid asked for (-1: unchanged)
+	AttrPrivilegeTargetGroupID = "privilege.target_group.id"        // int
+	AttrCapabilitiesAdded      = "privilege.capabilities.added"     // string[]: "CAP_SYS_ADMIN", ...
+	AttrCapabilitiesEffective  = "privilege.capabilities.effective" // string[] after the call
+
+	// namespace.*
+	AttrNamespaceFlags = "namespace.flags" // string[]: "CLONE_NEWNS", "CLONE_NEWUSER", ...
+
+	// kernel.*
+	AttrKernelModuleName = "kernel.module.name"
+	AttrBPFCommand       = "bpf.command"      // "BPF_PROG_LOAD", "BPF_MAP_CREATE", ...
+	AttrBPFProgramType   = "bpf.program.type" // for BPF_PROG_LOAD: "BPF_PROG_TYPE_KPROBE", ...
+
+	// agent.events_dropped
+	AttrDroppedCount  = "otelsec.events_dropped.count"  // int: lost since the previous report
+	AttrDroppedTotal  = "otelsec.events_dropped.total"  // int: lost since start
+	AttrDroppedReason = "otelsec.events_dropped.reason" // "ring_buffer_full", "decode_error", "pipeline_refused"
+)
+
+// A violation, set by the security_rules processor.
+const (
+	AttrSecurityRuleName        = "security_rule.name"
+	AttrSecurityRuleDescription = "security_rule.description"
+	AttrSecurityRuleRulesetName = "security_rule.ruleset.name"
+	AttrSecurityRuleCategory    = "security_rule.category" // the rule's first tag that is not a MITRE id, if any
+	AttrSecurityRuleReference   = "security_rule.reference"
+	// AttrSecurityRuleMatched (string[]) lists every matching rule when the processor runs with
+	// match: all; security_rule.name is then the highest-priority one.
+	AttrSecurityRuleMatched = "security_rule.matched"
+	AttrSecurityRuleTags    = "security_rule.tags" // string[]
+)
+
+// DefaultServiceName is service.name when the user sets none.
+const DefaultServiceName = "otelsec"
