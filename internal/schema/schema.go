@@ -173,6 +173,9 @@ const (
 	// match: all; security_rule.name is then the highest-priority one.
 	AttrSecurityRuleMatched = "security_rule.matched"
 	AttrSecurityRuleTags    = "security_rule.tags" // string[]
+	// AttrSecurityRuleOutputFields (string[]) names the attributes the rule's output template
+	// used, so the alert exporter can fill Falco's output_fields with exactly those.
+	AttrSecurityRuleOutputFields = "security_rule.output_fields"
 )
 
 // DefaultServiceName is service.name when the user sets none.
