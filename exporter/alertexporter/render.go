@@ -1,0 +1,461 @@
+package alertexporter // import "github.com/otelsec/otelsec/exporter/alertexporter"
+
+import (
+	"encoding/base64"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/plog"
+
+	"github.com/otelsec/otelsec/internal/schema"
+)
+
+// Falco's alert source for kernel events; every otelsec alert comes from syscalls.
+const falcoSource = "syscall"
+
+// Keys Falco puts the event time under in output_fields: the time in ns (an integer), or the
+// ISO 8601 string when time_format_iso_8601 is on.
+const (
+	evtTimeKey        = "evt.time"
+	evtTimeISO8601Key = "evt.time.iso8601"
+)
+
+// maxValueDepth bounds the nesting of slice/map attribute values rendered into
+// output_fields; deeper values render as null so hostile input cannot make rendering
+// arbitrarily expensive.
+const maxValueDepth = 8
+
+// defaultOutputFields are the attributes put in output_fields, when present, for records
+// that do not say which attributes their rule's output used (security_rule.output_fields).
+// They are what Falco's stock rules print most: who ran what, where, on which file or peer.
+var defaultOutputFields = []string{
+	schema.AttrProcessExecutablePath,
+	schema.AttrProcessCommandLine,
+	schema.AttrProcessUserName,
+	schema.AttrProcessPID,
+	schema.AttrProcessParentExecutableName,
+	schema.AttrContainerID,
+	schema.AttrFilePath,
+	schema.AttrNetworkPeerAddress,
+	schema.AttrNetworkPeerPort,
+}
+
+// Falco's priority names, in Falco's spelling, highest first.
+const (
+	prioEmergency     = "Emergency"
+	prioAlert         = "Alert"
+	prioCritical      = "Critical"
+	prioError         = "Error"
+	prioWarning       = "Warning"
+	prioNotice        = "Notice"
+	prioInformational = "Informational"
+	prioDebug         = "Debug"
+)
+
+// renderer turns one violation record into Falco's text line or Falco's JSON object.
+// It keeps no per-call state; scratch space comes from the caller.
+type renderer struct {
+	json bool
+	iso  bool
+	loc  *time.Location // Falco prints the line prefix in local time
+}
+
+func newRenderer(format string, iso bool) *renderer {
+	return &renderer{json: format == FormatJSON, iso: iso, loc: time.Local}
+}
+
+// scratch is reusable space for one rendering; pooled by the exporter.
+type scratch struct {
+	buf   []byte
+	names []string
+	tags  []string
+}
+
+// appendAlert renders rec (a record with security_rule.name) as one alert, terminated by a
+// newline, and appends it to dst.
+func (r *renderer) appendAlert(dst []byte, sc *scratch, hostname string, rec plog.LogRecord) []byte {
+	ts := recordTime(rec)
+	prio := priorityOf(rec)
+	if !r.json {
+		dst = r.appendPrefix(dst, ts, prio)
+		dst = append(dst, ' ')
+		dst = appendBodyText(dst, rec.Body())
+		return append(dst, '\n')
+	}
+
+	attrs := rec.Attributes()
+	// Keys in Falco's order: nlohmann::json sorts object keys.
+	dst = append(dst, `{"hostname":`...)
+	dst = appendJSONString(dst, hostname)
+
+	dst = append(dst, `,"output":"`...)
+	// The prefix is digits, colons, dots, letters and '+': nothing to escape.
+	dst = r.appendPrefix(dst, ts, prio)
+	dst = append(dst, ' ')
+	dst = appendJSONStringBody(dst, rec.Body())
+	dst = append(dst, '"')
+
+	dst = append(dst, `,"output_fields":`...)
+	dst = r.appendOutputFields(dst, sc, attrs, ts)
+
+	dst = append(dst, `,"priority":"`...)
+	dst = append(dst, prio...)
+	dst = append(dst, `","rule":`...)
+	rule, _ := attrs.Get(schema.AttrSecurityRuleName)
+	dst = appendJSONStringValue(dst, rule)
+	dst = append(dst, `,"source":"`+falcoSource+`","tags":`...)
+	dst = appendTags(dst, sc, attrs)
+	dst = append(dst, `,"time":"`...)
+	// Falco: strftime("%FT%T") in UTC + ".%09luZ".
+	dst = ts.UTC().AppendFormat(dst, "2006-01-02T15:04:05.000000000Z")
+	dst = append(dst, "\"}\n"...)
+	return dst
+}
+
+// appendPrefix writes Falco's "<evt.time>: <Priority>" prefix.
+func (r *renderer) appendPrefix(dst []byte, ts time.Time, prio string) []byte {
+	if r.iso {
+		// libsinsp ts_to_iso_8601: "%FT%T" in UTC, ".%09u", "%z" (always +0000).
+		dst = ts.UTC().AppendFormat(dst, "2006-01-02T15:04:05.000000000-0700")
+	} else {
+		// libsinsp ts_to_string: "%02d:%02d:%02d.%09u" in local time.
+		dst = ts.In(r.loc).AppendFormat(dst, "15:04:05.000000000")
+	}
+	dst = append(dst, ": "...)
+	return append(dst, prio...)
+}
+
+// appendOutputFields writes the output_fields object: the attributes the rule's output used
+// (or the default set) plus the event time, keys sorted as Falco's nlohmann::json does.
+// Never empty: the event time is always there.
+func (r *renderer) appendOutputFields(dst []byte, sc *scratch, attrs pcommon.Map, ts time.Time) []byte {
+	names := sc.names[:0]
+	listed, ok := attrs.Get(schema.AttrSecurityRuleOutputFields)
+	if ok && listed.Type() == pcommon.ValueTypeSlice {
+		s := listed.Slice()
+		for i := 0; i < s.Len(); i++ {
+			if v := s.At(i); v.Type() == pcommon.ValueTypeStr {
+				names = append(names, v.Str())
+			}
+		}
+	} else {
+		for _, n := range defaultOutputFields {
+			if _, present := attrs.Get(n); present {
+				names = append(names, n)
+			}
+		}
+	}
+	timeKey := evtTimeKey
+	if r.iso {
+		timeKey = evtTimeISO8601Key
+	}
+	names = append(names, timeKey)
+	slices.Sort(names)
+	names = slices.Compact(names)
+	sc.names = names
+
+	dst = append(dst, '{')
+	for i, n := range names {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = appendJSONString(dst, n)
+		dst = append(dst, ':')
+		switch {
+		case n == timeKey && r.iso:
+			dst = append(dst, '"')
+			dst = ts.UTC().AppendFormat(dst, "2006-01-02T15:04:05.000000000-0700")
+			dst = append(dst, '"')
+		case n == timeKey:
+			dst = strconv.AppendInt(dst, ts.UnixNano(), 10)
+		default:
+			// A listed attribute the record lacks is null, as Falco renders a field it
+			// could not extract.
+			v, _ := attrs.Get(n)
+			dst = appendJSONValue(dst, v, 0)
+		}
+	}
+	return append(dst, '}')
+}
+
+// appendTags writes security_rule.tags as a JSON array, sorted and de-duplicated because
+// Falco keeps a rule's tags in a std::set. No tags is [], as in Falco.
+func appendTags(dst []byte, sc *scratch, attrs pcommon.Map) []byte {
+	tags := sc.tags[:0]
+	if v, ok := attrs.Get(schema.AttrSecurityRuleTags); ok {
+		switch v.Type() {
+		case pcommon.ValueTypeSlice:
+			s := v.Slice()
+			for i := 0; i < s.Len(); i++ {
+				if e := s.At(i); e.Type() == pcommon.ValueTypeStr {
+					tags = append(tags, e.Str())
+				} else {
+					tags = append(tags, e.AsString())
+				}
+			}
+		case pcommon.ValueTypeStr:
+			// Tolerate a producer that joined the tags into one string.
+			for t := range strings.FieldsFuncSeq(v.Str(), func(r rune) bool { return r == ',' || r == ' ' }) {
+				tags = append(tags, t)
+			}
+		}
+	}
+	slices.Sort(tags)
+	tags = slices.Compact(tags)
+	sc.tags = tags
+	dst = append(dst, '[')
+	for i, t := range tags {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = appendJSONString(dst, t)
+	}
+	return append(dst, ']')
+}
+
+// recordTime is when the event happened; a record without a Timestamp falls back to when it
+// was observed, then to now, so an alert always carries a time.
+func recordTime(rec plog.LogRecord) time.Time {
+	if ts := rec.Timestamp(); ts != 0 {
+		return ts.AsTime()
+	}
+	if ts := rec.ObservedTimestamp(); ts != 0 {
+		return ts.AsTime()
+	}
+	return time.Now()
+}
+
+// priorityOf returns the Falco priority of a violation: its SeverityText in Falco's spelling
+// (any case, and the OTel short forms), else one derived from SeverityNumber.
+func priorityOf(rec plog.LogRecord) string {
+	if p, ok := falcoPriority(rec.SeverityText()); ok {
+		return p
+	}
+	return priorityFromNumber(rec.SeverityNumber())
+}
+
+func falcoPriority(s string) (string, bool) {
+	for _, c := range [...]struct{ name, alias string }{
+		{prioEmergency, "emerg"},
+		{prioAlert, ""},
+		{prioCritical, "crit"},
+		{prioError, "err"},
+		{prioWarning, "warn"},
+		{prioNotice, ""},
+		{prioInformational, "info"},
+		{prioDebug, ""},
+	} {
+		if strings.EqualFold(s, c.name) || (c.alias != "" && strings.EqualFold(s, c.alias)) {
+			return c.name, true
+		}
+	}
+	return "", false
+}
+
+// priorityFromNumber maps OTel severity numbers onto Falco priorities, matching the
+// processor's mapping (Warning WARN, Error ERROR, Critical and above FATAL) where it is
+// defined and splitting the ranges sensibly elsewhere.
+func priorityFromNumber(n plog.SeverityNumber) string {
+	switch {
+	case n >= plog.SeverityNumberFatal4:
+		return prioEmergency
+	case n >= plog.SeverityNumberFatal3:
+		return prioAlert
+	case n >= plog.SeverityNumberFatal:
+		return prioCritical
+	case n >= plog.SeverityNumberError:
+		return prioError
+	case n >= plog.SeverityNumberWarn:
+		return prioWarning
+	case n >= plog.SeverityNumberInfo2:
+		return prioNotice
+	case n >= plog.SeverityNumberInfo, n == plog.SeverityNumberUnspecified:
+		return prioInformational
+	default:
+		return prioDebug
+	}
+}
+
+// appendBodyText writes the rule output for the text format on one line: control
+// characters are escaped (\n, \r, \xNN) so a crafted command line or path cannot forge extra
+// alert lines or terminal escapes; invalid UTF-8 becomes U+FFFD.
+func appendBodyText(dst []byte, body pcommon.Value) []byte {
+	if body.Type() != pcommon.ValueTypeStr {
+		return appendTextSafe(dst, body.AsString())
+	}
+	return appendTextSafe(dst, body.Str())
+}
+
+func appendTextSafe(dst []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c >= 0x20 && c < 0x7f {
+			dst = append(dst, c)
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == '\t':
+			dst = append(dst, '\t')
+		case r == '\n':
+			dst = append(dst, '\\', 'n')
+		case r == '\r':
+			dst = append(dst, '\\', 'r')
+		case r == utf8.RuneError && size == 1:
+			dst = utf8.AppendRune(dst, utf8.RuneError)
+		case r < 0x20 || r == 0x7f:
+			dst = append(dst, '\\', 'x', hex[r>>4], hex[r&0xf])
+		case r >= 0x80 && r <= 0x9f: // C1 controls, including the 8-bit CSI
+			dst = append(dst, '\\', 'u', '0', '0', hex[r>>4], hex[r&0xf])
+		default:
+			dst = append(dst, s[i:i+size]...)
+		}
+		i += size
+	}
+	return dst
+}
+
+// appendJSONStringBody writes the body's string contents, escaped, without quotes.
+func appendJSONStringBody(dst []byte, body pcommon.Value) []byte {
+	if body.Type() != pcommon.ValueTypeStr {
+		return appendJSONEscaped(dst, body.AsString())
+	}
+	return appendJSONEscaped(dst, body.Str())
+}
+
+func appendJSONStringValue(dst []byte, v pcommon.Value) []byte {
+	if v.Type() == pcommon.ValueTypeStr {
+		return appendJSONString(dst, v.Str())
+	}
+	return appendJSONString(dst, v.AsString())
+}
+
+// appendJSONValue writes an attribute value as JSON: strings, integers, booleans and
+// doubles as themselves, slices as arrays, maps as objects with sorted keys, bytes as
+// base64, missing values as null.
+func appendJSONValue(dst []byte, v pcommon.Value, depth int) []byte {
+	if depth > maxValueDepth {
+		return append(dst, "null"...)
+	}
+	switch v.Type() {
+	case pcommon.ValueTypeStr:
+		return appendJSONString(dst, v.Str())
+	case pcommon.ValueTypeInt:
+		return strconv.AppendInt(dst, v.Int(), 10)
+	case pcommon.ValueTypeBool:
+		return strconv.AppendBool(dst, v.Bool())
+	case pcommon.ValueTypeDouble:
+		return appendJSONFloat(dst, v.Double())
+	case pcommon.ValueTypeBytes:
+		dst = append(dst, '"')
+		dst = base64.StdEncoding.AppendEncode(dst, v.Bytes().AsRaw())
+		return append(dst, '"')
+	case pcommon.ValueTypeSlice:
+		s := v.Slice()
+		dst = append(dst, '[')
+		for i := 0; i < s.Len(); i++ {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			dst = appendJSONValue(dst, s.At(i), depth+1)
+		}
+		return append(dst, ']')
+	case pcommon.ValueTypeMap:
+		m := v.Map()
+		// Nested maps are rare in records (the contract has none); sorting their keys
+		// allocates, which is acceptable off the common path.
+		keys := make([]string, 0, m.Len())
+		for k := range m.All() {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		keys = slices.Compact(keys)
+		dst = append(dst, '{')
+		for i, k := range keys {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			dst = appendJSONString(dst, k)
+			dst = append(dst, ':')
+			e, _ := m.Get(k)
+			dst = appendJSONValue(dst, e, depth+1)
+		}
+		return append(dst, '}')
+	default:
+		return append(dst, "null"...)
+	}
+}
+
+// appendJSONFloat follows nlohmann::json: shortest round-trip digits, a ".0" on integral
+// values, null for NaN and infinities (JSON has no spelling for them).
+func appendJSONFloat(dst []byte, f float64) []byte {
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return append(dst, "null"...)
+	}
+	start := len(dst)
+	dst = strconv.AppendFloat(dst, f, 'g', -1, 64)
+	for _, c := range dst[start:] {
+		if c == '.' || c == 'e' {
+			return dst
+		}
+	}
+	return append(dst, ".0"...)
+}
+
+func appendJSONString(dst []byte, s string) []byte {
+	dst = append(dst, '"')
+	dst = appendJSONEscaped(dst, s)
+	return append(dst, '"')
+}
+
+// appendJSONEscaped escapes like nlohmann::json's dump (what Falco emits): '"', '\\' and
+// control characters are escaped (\b \f \n \r \t, else \u00xx), everything else, including
+// '/', '<', '>' and '&', is written as UTF-8; invalid UTF-8 becomes U+FFFD.
+func appendJSONEscaped(dst []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c >= 0x20 && c != '"' && c != '\\' && c < utf8.RuneSelf {
+			dst = append(dst, c)
+			i++
+			continue
+		}
+		if c < utf8.RuneSelf {
+			switch c {
+			case '"':
+				dst = append(dst, '\\', '"')
+			case '\\':
+				dst = append(dst, '\\', '\\')
+			case '\b':
+				dst = append(dst, '\\', 'b')
+			case '\f':
+				dst = append(dst, '\\', 'f')
+			case '\n':
+				dst = append(dst, '\\', 'n')
+			case '\r':
+				dst = append(dst, '\\', 'r')
+			case '\t':
+				dst = append(dst, '\\', 't')
+			default:
+				dst = append(dst, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			dst = utf8.AppendRune(dst, utf8.RuneError)
+		} else {
+			dst = append(dst, s[i:i+size]...)
+		}
+		i += size
+	}
+	return dst
+}
