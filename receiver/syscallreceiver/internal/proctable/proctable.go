@@ -1,0 +1,353 @@
+// Package proctable is the receiver's bounded memory of processes: what each one runs (its
+// executable and command line), where (working directory, container), whether it has a
+// terminal, and who its parent is. It is seeded from procfs at start and kept current by the
+// kernel's fork, exec and exit events, so a record of any syscall can say who made it, and who
+// started that, without reading /proc on the hot path.
+//
+// A Table is owned by one goroutine (the receiver's event loop); only the counters may be read
+// from others.
+package proctable // import "github.com/otelsec/otelsec/receiver/syscallreceiver/internal/proctable"
+
+import (
+	"strings"
+	"sync/atomic"
+
+	"github.com/otelsec/otelsec/receiver/syscallreceiver/internal/procinfo"
+)
+
+// Process is what the table knows about one thread group. Pointers returned by the Table stay
+// valid until the next call that inserts or removes entries (Fork, Exec, Lookup on a miss,
+// Sweep); read what you need right away.
+type Process struct {
+	PID  uint32
+	PPID uint32
+	// ExePath is the running image as the kernel resolved it; ExeName its basename.
+	ExePath string
+	ExeName string
+	// CmdLine is argv joined with spaces, bounded; CmdLineTruncated when argv was cut.
+	CmdLine          string
+	CmdLineTruncated bool
+	Cwd              string
+	ContainerID      string
+	Interactive      bool
+	// Known is false for a placeholder: a process the kernel reported that could no longer be
+	// read from procfs. Its fields are empty; keeping it avoids re-reading procfs per event.
+	Known bool
+
+	exitedAt int64 // ns on the caller's clock; 0 while alive
+	prev     int32
+	next     int32
+}
+
+const nilIdx = -1
+
+// Table is a fixed-capacity, least-recently-used map from pid to Process.
+type Table struct {
+	procRoot string
+	limits   procinfo.Limits
+	grace    int64
+
+	idx     map[uint32]int32
+	entries []Process
+	free    []int32
+	head    int32 // most recently used
+	tail    int32 // least recently used
+
+	dead []int32 // exited entries, oldest first, removed after the grace period
+
+	evictions atomic.Uint64
+	size      atomic.Int64
+}
+
+// Options configure a Table.
+type Options struct {
+	// Capacity bounds the number of processes held.
+	Capacity int
+	// ProcRoot is where procfs is mounted ("/proc").
+	ProcRoot string
+	// Limits bound the command lines read from procfs.
+	Limits procinfo.Limits
+	// ExitGraceNs keeps an exited process this long, so that events already in flight (a
+	// child's record naming its just-exited parent) still resolve.
+	ExitGraceNs int64
+}
+
+// New returns an empty table.
+func New(opts Options) *Table {
+	if opts.Capacity < 1 {
+		opts.Capacity = 1
+	}
+	if opts.ProcRoot == "" {
+		opts.ProcRoot = "/proc"
+	}
+	t := &Table{
+		procRoot: opts.ProcRoot,
+		limits:   opts.Limits,
+		grace:    opts.ExitGraceNs,
+		idx:      make(map[uint32]int32, opts.Capacity),
+		entries:  make([]Process, opts.Capacity),
+		free:     make([]int32, opts.Capacity),
+		head:     nilIdx,
+		tail:     nilIdx,
+	}
+	for i := range t.free {
+		t.free[i] = int32(len(t.free) - 1 - i)
+	}
+	return t
+}
+
+// Evictions counts live processes pushed out because the table was full.
+func (t *Table) Evictions() uint64 { return t.evictions.Load() }
+
+// Len is the number of processes held.
+func (t *Table) Len() int { return int(t.size.Load()) }
+
+// Seed loads every process visible in procfs. It returns how many were loaded.
+func (t *Table) Seed() (int, error) {
+	pids, err := procinfo.ListPIDs(t.procRoot)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, pid := range pids {
+		info, err := procinfo.Read(t.procRoot, pid, t.limits)
+		if err != nil {
+			continue // exited meanwhile
+		}
+		t.fromInfo(info)
+		n++
+	}
+	return n, nil
+}
+
+func (t *Table) fromInfo(info procinfo.Info) *Process {
+	p := t.insert(info.PID)
+	p.PPID = info.PPID
+	p.setExe(info.ExePath)
+	p.CmdLine = strings.Join(info.Args, " ")
+	p.CmdLineTruncated = info.ArgsTrunc
+	p.Cwd = info.Cwd
+	p.ContainerID = info.ContainerID
+	p.Interactive = info.TTY != 0
+	p.Known = true
+	return p
+}
+
+func (p *Process) setExe(path string) {
+	p.ExePath = path
+	p.ExeName = path
+	if i := strings.LastIndexByte(path, '/'); i >= 0 {
+		p.ExeName = path[i+1:]
+	}
+}
+
+// Get returns the process pid, or nil. It does not read procfs and does not allocate.
+func (t *Table) Get(pid uint32) *Process {
+	i, ok := t.idx[pid]
+	if !ok {
+		return nil
+	}
+	t.touch(i)
+	return &t.entries[i]
+}
+
+// Peek is Get without marking the entry as used, for walking ancestors.
+func (t *Table) Peek(pid uint32) *Process {
+	i, ok := t.idx[pid]
+	if !ok {
+		return nil
+	}
+	return &t.entries[i]
+}
+
+// Lookup returns the process pid, reading it from procfs when the table does not hold it
+// (a process started before a table eviction, or one the kernel reported before its fork
+// event was read). A process procfs no longer has is remembered as a placeholder (Known
+// false) so repeated events of it cost no further procfs reads.
+func (t *Table) Lookup(pid uint32) *Process {
+	if p := t.Get(pid); p != nil {
+		return p
+	}
+	info, err := procinfo.Read(t.procRoot, pid, t.limits)
+	if err != nil {
+		p := t.insert(pid)
+		return p
+	}
+	return t.fromInfo(info)
+}
+
+// Fork records a new process: it inherits its parent's executable, command line, working
+// directory, container and terminal until it execs.
+func (t *Table) Fork(parent, child uint32) *Process {
+	var pp Process
+	if p := t.Peek(parent); p != nil {
+		pp = *p
+	}
+	c := t.insert(child)
+	links := [2]int32{c.prev, c.next}
+	*c = pp
+	c.prev, c.next = links[0], links[1]
+	c.PID = child
+	c.PPID = parent
+	c.exitedAt = 0
+	if !pp.Known {
+		// The parent is unknown to us; the child may still be readable.
+		if info, err := procinfo.Read(t.procRoot, child, t.limits); err == nil {
+			return t.fromInfo(info)
+		}
+	}
+	return c
+}
+
+// ExecInfo is what an exec changes.
+type ExecInfo struct {
+	PPID             uint32
+	ExePath          string
+	CmdLine          string
+	CmdLineTruncated bool
+	// Cwd and ContainerID replace the known ones when not empty.
+	Cwd         string
+	ContainerID string
+	Interactive bool
+}
+
+// Exec records that pid now runs a new image.
+func (t *Table) Exec(pid uint32, e ExecInfo) *Process {
+	p := t.Get(pid)
+	if p == nil {
+		p = t.insert(pid)
+	}
+	p.PPID = e.PPID
+	p.setExe(e.ExePath)
+	p.CmdLine = e.CmdLine
+	p.CmdLineTruncated = e.CmdLineTruncated
+	if e.Cwd != "" {
+		p.Cwd = e.Cwd
+	}
+	if e.ContainerID != "" {
+		p.ContainerID = e.ContainerID
+	}
+	p.Interactive = e.Interactive
+	p.Known = true
+	p.exitedAt = 0
+	return p
+}
+
+// Exit marks pid as exited at now (ns, any monotonic clock the caller also passes to Sweep).
+// The entry stays for the grace period.
+func (t *Table) Exit(pid uint32, now int64) {
+	i, ok := t.idx[pid]
+	if !ok || t.entries[i].exitedAt != 0 {
+		return
+	}
+	if now == 0 {
+		now = 1
+	}
+	t.entries[i].exitedAt = now
+	t.dead = append(t.dead, i)
+}
+
+// Sweep removes the processes that exited more than the grace period before now.
+func (t *Table) Sweep(now int64) {
+	k := 0
+	for ; k < len(t.dead); k++ {
+		i := t.dead[k]
+		p := &t.entries[i]
+		if p.exitedAt == 0 {
+			continue // evicted, or its pid was re-used by a live process
+		}
+		if now-p.exitedAt < t.grace {
+			break
+		}
+		t.remove(i)
+	}
+	t.dead = append(t.dead[:0], t.dead[k:]...)
+}
+
+// Ancestors calls fn with the process ppid, then its parent, ... for at most depth steps,
+// stopping at pid 0 or the first process the table does not hold.
+func (t *Table) Ancestors(ppid uint32, depth int, fn func(*Process)) {
+	for d := 0; d < depth && ppid != 0; d++ {
+		p := t.Peek(ppid)
+		if p == nil {
+			return
+		}
+		fn(p)
+		if p.PPID == p.PID {
+			return
+		}
+		ppid = p.PPID
+	}
+}
+
+// insert returns the entry for pid, reset, creating it (and evicting the least recently used
+// entry when full) if needed.
+func (t *Table) insert(pid uint32) *Process {
+	if i, ok := t.idx[pid]; ok {
+		t.touch(i)
+		p := &t.entries[i]
+		prev, next := p.prev, p.next
+		*p = Process{PID: pid, prev: prev, next: next}
+		return p
+	}
+	if len(t.free) == 0 {
+		victim := t.tail
+		if t.entries[victim].exitedAt == 0 {
+			t.evictions.Add(1)
+		}
+		t.remove(victim)
+	}
+	i := t.free[len(t.free)-1]
+	t.free = t.free[:len(t.free)-1]
+	t.entries[i] = Process{PID: pid, prev: nilIdx, next: t.head}
+	if t.head != nilIdx {
+		t.entries[t.head].prev = i
+	}
+	t.head = i
+	if t.tail == nilIdx {
+		t.tail = i
+	}
+	t.idx[pid] = i
+	t.size.Add(1)
+	return &t.entries[i]
+}
+
+func (t *Table) remove(i int32) {
+	p := &t.entries[i]
+	t.unlink(i)
+	delete(t.idx, p.PID)
+	*p = Process{prev: nilIdx, next: nilIdx}
+	t.free = append(t.free, i)
+	t.size.Add(-1)
+}
+
+func (t *Table) unlink(i int32) {
+	p := &t.entries[i]
+	if p.prev != nilIdx {
+		t.entries[p.prev].next = p.next
+	} else {
+		t.head = p.next
+	}
+	if p.next != nilIdx {
+		t.entries[p.next].prev = p.prev
+	} else {
+		t.tail = p.prev
+	}
+	p.prev, p.next = nilIdx, nilIdx
+}
+
+func (t *Table) touch(i int32) {
+	if t.head == i {
+		return
+	}
+	t.unlink(i)
+	p := &t.entries[i]
+	p.next = t.head
+	if t.head != nilIdx {
+		t.entries[t.head].prev = i
+	}
+	t.head = i
+	if t.tail == nilIdx {
+		t.tail = i
+	}
+}

@@ -1,0 +1,196 @@
+package proctable
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/otelsec/otelsec/receiver/syscallreceiver/internal/procinfo"
+)
+
+func newTable(capacity int) *Table {
+	return New(Options{Capacity: capacity, Limits: procinfo.Limits{MaxArgs: 16, MaxArgBytes: 128}, ExitGraceNs: 1000})
+}
+
+func TestLRUBoundAndEvictions(t *testing.T) {
+	tb := newTable(3)
+	for pid := uint32(10); pid < 13; pid++ {
+		tb.Exec(pid, ExecInfo{PPID: 1, ExePath: "/bin/p"})
+	}
+	assert.Equal(t, 3, tb.Len())
+	assert.Equal(t, uint64(0), tb.Evictions())
+
+	require.NotNil(t, tb.Get(10)) // 10 is now the most recently used; 11 the least
+	tb.Exec(13, ExecInfo{PPID: 1, ExePath: "/bin/q"})
+	assert.Equal(t, 3, tb.Len())
+	assert.Equal(t, uint64(1), tb.Evictions())
+	assert.Nil(t, tb.Get(11), "least recently used is evicted")
+	assert.NotNil(t, tb.Get(10))
+	assert.NotNil(t, tb.Get(12))
+	assert.NotNil(t, tb.Get(13))
+
+	// Exited processes pushed out are not counted as evictions of live ones.
+	tb.Exit(10, 5)
+	tb.Get(12)
+	tb.Get(13)
+	tb.Exec(14, ExecInfo{PPID: 1, ExePath: "/bin/r"})
+	assert.Nil(t, tb.Get(10))
+	assert.Equal(t, uint64(1), tb.Evictions())
+
+	// Many inserts keep the bound.
+	for pid := uint32(100); pid < 1100; pid++ {
+		tb.Fork(13, pid)
+	}
+	assert.Equal(t, 3, tb.Len())
+	assert.Equal(t, uint64(1+1000), tb.Evictions())
+	assert.Len(t, tb.idx, 3)
+}
+
+func TestForkExecExit(t *testing.T) {
+	tb := newTable(16)
+	tb.Exec(100, ExecInfo{PPID: 1, ExePath: "/usr/bin/bash", CmdLine: "bash -i", Cwd: "/root", Interactive: true, ContainerID: "abc"})
+	c := tb.Fork(100, 101)
+	assert.Equal(t, uint32(101), c.PID)
+	assert.Equal(t, uint32(100), c.PPID)
+	assert.Equal(t, "/usr/bin/bash", c.ExePath)
+	assert.Equal(t, "bash", c.ExeName)
+	assert.Equal(t, "bash -i", c.CmdLine)
+	assert.Equal(t, "/root", c.Cwd)
+	assert.Equal(t, "abc", c.ContainerID)
+	assert.True(t, c.Interactive)
+	assert.True(t, c.Known)
+
+	tb.Exec(101, ExecInfo{PPID: 100, ExePath: "/usr/bin/curl", CmdLine: "curl http://x", Interactive: true})
+	c = tb.Get(101)
+	assert.Equal(t, "curl", c.ExeName)
+	assert.Equal(t, "curl http://x", c.CmdLine)
+	assert.Equal(t, "/root", c.Cwd, "exec without a cwd keeps the known one")
+	assert.Equal(t, "abc", c.ContainerID)
+
+	var names []string
+	tb.Ancestors(101, 8, func(p *Process) { names = append(names, p.ExeName) })
+	assert.Equal(t, []string{"curl", "bash"}, names)
+
+	// The parent exits: still resolvable within the grace period, gone after.
+	tb.Exit(100, 1_000_000)
+	assert.NotNil(t, tb.Get(100))
+	tb.Sweep(1_000_500)
+	assert.NotNil(t, tb.Get(100))
+	tb.Sweep(1_001_000)
+	assert.Nil(t, tb.Get(100))
+	assert.Equal(t, 1, tb.Len())
+	assert.Empty(t, tb.dead)
+
+	// A pid re-used before the sweep is not removed by it.
+	tb.Exit(101, 2_000_000)
+	tb.Fork(1, 101)
+	tb.Sweep(9_000_000)
+	assert.NotNil(t, tb.Get(101))
+	assert.Equal(t, uint64(0), tb.Evictions())
+}
+
+func TestAncestorsBounded(t *testing.T) {
+	tb := newTable(64)
+	// A cycle (impossible in the kernel, possible with stale entries) stays bounded.
+	tb.Exec(2, ExecInfo{PPID: 3, ExePath: "/a"})
+	tb.Exec(3, ExecInfo{PPID: 2, ExePath: "/b"})
+	n := 0
+	tb.Ancestors(2, 8, func(*Process) { n++ })
+	assert.Equal(t, 8, n)
+	// Chain of 20: depth 8.
+	for pid := uint32(10); pid < 30; pid++ {
+		tb.Exec(pid, ExecInfo{PPID: pid - 1, ExePath: "/x"})
+	}
+	n = 0
+	tb.Ancestors(29, 8, func(*Process) { n++ })
+	assert.Equal(t, 8, n)
+	// Missing link stops.
+	n = 0
+	tb.Ancestors(10, 8, func(*Process) { n++ })
+	assert.Equal(t, 1, n)
+}
+
+func TestGetDoesNotAllocate(t *testing.T) {
+	tb := newTable(1024)
+	for pid := uint32(1); pid < 1000; pid++ {
+		tb.Exec(pid, ExecInfo{PPID: pid - 1, ExePath: "/bin/x"})
+	}
+	pid := uint32(1)
+	allocs := testing.AllocsPerRun(1000, func() {
+		_ = tb.Get(pid%999 + 1)
+		pid += 7
+		tb.Ancestors(500, 8, func(p *Process) { _ = p.ExeName })
+	})
+	assert.Equal(t, 0.0, allocs)
+}
+
+func TestSeedFromProc(t *testing.T) {
+	cmd := exec.Command("/bin/sleep", "30", "1")
+	cmd.Dir = "/tmp"
+	require.NoError(t, cmd.Start())
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	// Wait until the child runs sleep (not yet the forked test binary).
+	sleepPath, _ := filepath.EvalSymlinks("/bin/sleep")
+	require.Eventually(t, func() bool {
+		exe, err := os.Readlink("/proc/" + strconv.Itoa(cmd.Process.Pid) + "/exe")
+		return err == nil && exe == sleepPath
+	}, 5*time.Second, 10*time.Millisecond)
+
+	tb := New(Options{Capacity: 1 << 16, Limits: procinfo.Limits{MaxArgs: 16, MaxArgBytes: 128}})
+	n, err := tb.Seed()
+	require.NoError(t, err)
+	assert.Greater(t, n, 1)
+	assert.Equal(t, n, tb.Len())
+
+	p := tb.Get(uint32(cmd.Process.Pid))
+	require.NotNil(t, p)
+	assert.Equal(t, sleepPath, p.ExePath)
+	assert.Equal(t, filepath.Base(sleepPath), p.ExeName)
+	assert.Equal(t, "/bin/sleep 30 1", p.CmdLine)
+	assert.Equal(t, "/tmp", p.Cwd)
+	assert.Equal(t, uint32(os.Getpid()), p.PPID)
+	assert.True(t, p.Known)
+
+	self, _ := os.Executable()
+	var names []string
+	tb.Ancestors(p.PPID, 8, func(a *Process) { names = append(names, a.ExePath) })
+	require.NotEmpty(t, names)
+	assert.Equal(t, self, names[0])
+
+	// Lookup of an unknown pid reads procfs once, then keeps a placeholder.
+	tb2 := newTable(8)
+	q := tb2.Lookup(uint32(cmd.Process.Pid))
+	assert.Equal(t, sleepPath, q.ExePath)
+	gone := tb2.Lookup(1 << 30)
+	assert.False(t, gone.Known)
+	assert.Equal(t, 0.0, testing.AllocsPerRun(100, func() { _ = tb2.Lookup(1 << 30) }))
+}
+
+func TestSeedBoundedByCapacity(t *testing.T) {
+	tb := New(Options{Capacity: 4})
+	n, err := tb.Seed()
+	require.NoError(t, err)
+	assert.Greater(t, n, 4)
+	assert.Equal(t, 4, tb.Len())
+	assert.Equal(t, uint64(n-4), tb.Evictions())
+}
+
+func BenchmarkGetHit(b *testing.B) {
+	tb := newTable(32768)
+	for pid := uint32(1); pid <= 32768; pid++ {
+		tb.Exec(pid, ExecInfo{PPID: pid / 2, ExePath: "/bin/x"})
+	}
+	b.ReportAllocs()
+	pid := uint32(0)
+	for b.Loop() {
+		pid = pid*1103515245 + 12345
+		p := tb.Get(pid%32768 + 1)
+		tb.Ancestors(p.PPID, 8, func(a *Process) { _ = a.ExeName })
+	}
+}
