@@ -106,8 +106,11 @@ func (r *renderer) appendAlert(dst []byte, sc *scratch, hostname string, rec plo
 	dst = append(dst, `,"priority":"`...)
 	dst = append(dst, prio...)
 	dst = append(dst, `","rule":`...)
-	rule, _ := attrs.Get(schema.AttrSecurityRuleName)
-	dst = appendJSONStringValue(dst, rule)
+	if rule, ok := attrs.Get(schema.AttrSecurityRuleName); ok {
+		dst = appendJSONStringValue(dst, rule)
+	} else {
+		dst = append(dst, `""`...)
+	}
 	dst = append(dst, `,"source":"`+falcoSource+`","tags":`...)
 	dst = appendTags(dst, sc, attrs)
 	dst = append(dst, `,"time":"`...)
@@ -176,8 +179,11 @@ func (r *renderer) appendOutputFields(dst []byte, sc *scratch, attrs pcommon.Map
 		default:
 			// A listed attribute the record lacks is null, as Falco renders a field it
 			// could not extract.
-			v, _ := attrs.Get(n)
-			dst = appendJSONValue(dst, v, 0)
+			if v, ok := attrs.Get(n); ok {
+				dst = appendJSONValue(dst, v, 0)
+			} else {
+				dst = append(dst, "null"...)
+			}
 		}
 	}
 	return append(dst, '}')
@@ -384,8 +390,11 @@ func appendJSONValue(dst []byte, v pcommon.Value, depth int) []byte {
 			}
 			dst = appendJSONString(dst, k)
 			dst = append(dst, ':')
-			e, _ := m.Get(k)
-			dst = appendJSONValue(dst, e, depth+1)
+			if e, ok := m.Get(k); ok {
+				dst = appendJSONValue(dst, e, depth+1)
+			} else {
+				dst = append(dst, "null"...)
+			}
 		}
 		return append(dst, '}')
 	default:
