@@ -1,0 +1,102 @@
+package kernel
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/otelsec/otelsec/receiver/syscallreceiver/internal/kevent"
+)
+
+// Compiled maxima of the bounds (bpf/headers/record.h); Options values above them are clamped.
+const (
+	MaxPathBytesLimit = 4096
+	MaxArgBytesLimit  = 4096
+	// MaxExcludePrefixes bounds Options.ExcludeExecutablePrefixes (the LPM trie's size).
+	MaxExcludePrefixes = 64
+	// MaxExcludePrefixBytes bounds one prefix (the LPM key's data).
+	MaxExcludePrefixBytes = 256
+)
+
+// Defaults for zero Options fields.
+const (
+	DefaultRingBufferSize = 16 << 20
+	DefaultMaxPathBytes   = 4096
+	DefaultMaxArgBytes    = 4096
+	DefaultMaxArgs        = 256
+	DefaultPollInterval   = 5 * time.Millisecond
+)
+
+// Options configure a Tracer. The zero value traces every event with default bounds.
+type Options struct {
+	// Events are schema event names to capture; empty means all of schema.EventNames.
+	Events []string
+	// ExcludeExecutablePrefixes: processes whose executable path starts with one of these
+	// produce no events (decided in the kernel, inherited by their children).
+	ExcludeExecutablePrefixes []string
+	// RingBufferSize in bytes; rounded up to a power of two >= the page size.
+	RingBufferSize int
+	// MaxArgs bounds the exec arguments Read passes on (Event.Argv is cut after MaxArgs and
+	// marked truncated). MaxArgBytes bounds the argv bytes the kernel copies; MaxPathBytes every
+	// path and string. Both are clamped to the compiled maxima.
+	MaxArgs, MaxArgBytes, MaxPathBytes int
+	// SelfPID is the thread group the kernel never traces (the collector); 0 means none.
+	SelfPID int
+	// PollInterval is how often the reader looks at the ring when the kernel has not woken it
+	// (records are submitted without wakeup; the kernel forces one when the ring fills past
+	// WakeupFraction). It bounds the latency of a quiet stream.
+	PollInterval time.Duration
+	// WakeupFraction: the kernel wakes the reader when more than this fraction of the ring
+	// holds unread data. Default 1/16.
+	WakeupFraction float64
+}
+
+func (o Options) withDefaults() (Options, error) {
+	if o.RingBufferSize == 0 {
+		o.RingBufferSize = DefaultRingBufferSize
+	}
+	if o.RingBufferSize < 0 {
+		return o, errors.New("ring buffer size must not be negative")
+	}
+	size := 4096
+	for size < o.RingBufferSize {
+		size <<= 1
+	}
+	o.RingBufferSize = size
+	clamp := func(v *int, def, max int) {
+		if *v <= 0 {
+			*v = def
+		}
+		if *v > max {
+			*v = max
+		}
+	}
+	clamp(&o.MaxPathBytes, DefaultMaxPathBytes, MaxPathBytesLimit)
+	clamp(&o.MaxArgBytes, DefaultMaxArgBytes, MaxArgBytesLimit)
+	if o.MaxArgs <= 0 {
+		o.MaxArgs = DefaultMaxArgs
+	}
+	if o.PollInterval <= 0 {
+		o.PollInterval = DefaultPollInterval
+	}
+	if o.WakeupFraction <= 0 || o.WakeupFraction > 1 {
+		o.WakeupFraction = 1.0 / 16
+	}
+	for _, n := range o.Events {
+		if kevent.KindOf(n) == kevent.KindInvalid {
+			return o, fmt.Errorf("unknown event name %q", n)
+		}
+	}
+	if len(o.ExcludeExecutablePrefixes) > MaxExcludePrefixes {
+		return o, fmt.Errorf("at most %d executable prefixes can be excluded, got %d", MaxExcludePrefixes, len(o.ExcludeExecutablePrefixes))
+	}
+	for _, p := range o.ExcludeExecutablePrefixes {
+		if p == "" || p[0] != '/' {
+			return o, fmt.Errorf("excluded executable prefix %q is not an absolute path", p)
+		}
+		if len(p) > MaxExcludePrefixBytes {
+			return o, fmt.Errorf("excluded executable prefix %q is longer than %d bytes", p, MaxExcludePrefixBytes)
+		}
+	}
+	return o, nil
+}

@@ -1,0 +1,196 @@
+//go:build linux
+
+package kernel
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/cilium/ebpf"
+	"github.com/cilium/ebpf/link"
+	"github.com/cilium/ebpf/ringbuf"
+	"golang.org/x/sys/unix"
+
+	"github.com/otelsec/otelsec/receiver/syscallreceiver/internal/kevent"
+)
+
+// Tracer owns the loaded programs, their links and the ring-buffer reader.
+type Tracer struct {
+	opts Options
+
+	mu          sync.Mutex
+	started     bool
+	closed      bool
+	coll        *ebpf.Collection
+	links       []link.Link
+	reader      *ringbuf.Reader
+	drops       *ebpf.Map
+	unavailable []string
+
+	decodeErrors atomic.Uint64
+	bootOffset   int64 // wall-clock ns minus CLOCK_BOOTTIME ns, taken at Start
+}
+
+// New validates opts and returns a Tracer that is not yet running.
+func New(opts Options) (*Tracer, error) {
+	o, err := opts.withDefaults()
+	if err != nil {
+		return nil, fmt.Errorf("syscall receiver options: %w", err)
+	}
+	return &Tracer{opts: o}, nil
+}
+
+// Start probes the kernel, loads the programs and attaches those of the selected events.
+// It fails with one sentence naming what is missing (privileges, BTF, ring buffers) and
+// leaves nothing attached; hooks missing for some events only are reported by Unavailable.
+func (t *Tracer) Start() error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.closed {
+		return errors.New("tracer is closed")
+	}
+	if t.started {
+		return errors.New("tracer already started")
+	}
+	if err := t.load(); err != nil {
+		t.closeLocked()
+		t.closed = false
+		return err
+	}
+	t.bootOffset = bootOffset()
+	t.started = true
+	return nil
+}
+
+// Unavailable lists the selected event names none of whose hooks exist on this kernel.
+func (t *Tracer) Unavailable() []string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return append([]string(nil), t.unavailable...)
+}
+
+// Read decodes records and calls fn for each until ctx is done or the Tracer is closed; it
+// returns nil then. fn runs on the calling goroutine; ev and its strings are only valid during
+// the call. Malformed records are counted (DecodeErrors) and skipped. Only one Read may run.
+func (t *Tracer) Read(ctx context.Context, fn func(ev *kevent.Event)) error {
+	t.mu.Lock()
+	rd := t.reader
+	t.mu.Unlock()
+	if rd == nil {
+		return errors.New("tracer is not started")
+	}
+	var (
+		rec ringbuf.Record
+		ev  kevent.Event
+	)
+	poll := t.opts.PollInterval
+	maxArgs := t.opts.MaxArgs
+	rd.SetDeadline(time.Now().Add(poll))
+	for {
+		err := rd.ReadInto(&rec)
+		if err != nil {
+			if errors.Is(err, os.ErrDeadlineExceeded) {
+				if ctx.Err() != nil {
+					return nil
+				}
+				rd.SetDeadline(time.Now().Add(poll))
+				continue
+			}
+			if errors.Is(err, ringbuf.ErrClosed) || errors.Is(err, os.ErrClosed) {
+				return nil
+			}
+			return fmt.Errorf("reading the ring buffer: %w", err)
+		}
+		if err := kevent.Decode(rec.RawSample, &ev); err != nil {
+			t.decodeErrors.Add(1)
+			continue
+		}
+		ev.UnixNano = int64(ev.BootNs) + t.bootOffset
+		if ev.Kind == kevent.KindProcessExec {
+			capArgs(&ev.Argv, maxArgs)
+		}
+		fn(&ev)
+	}
+}
+
+// capArgs cuts a NUL-separated argv after max arguments and marks it truncated.
+func capArgs(argv *kevent.Str, max int) {
+	n := 0
+	for i, c := range argv.B {
+		if c == 0 {
+			n++
+			if n == max && i+1 < len(argv.B) {
+				argv.B = argv.B[:i+1]
+				argv.Truncated = true
+				return
+			}
+		}
+	}
+}
+
+// Drops returns how many records the kernel could not write because the ring was full, since
+// Start (the per-CPU counters summed).
+func (t *Tracer) Drops() (uint64, error) {
+	t.mu.Lock()
+	m := t.drops
+	t.mu.Unlock()
+	if m == nil {
+		return 0, errors.New("tracer is not started")
+	}
+	var per []uint64
+	if err := m.Lookup(uint32(0), &per); err != nil {
+		return 0, fmt.Errorf("reading the drop counters: %w", err)
+	}
+	var sum uint64
+	for _, v := range per {
+		sum += v
+	}
+	return sum, nil
+}
+
+// DecodeErrors returns how many records were malformed and skipped.
+func (t *Tracer) DecodeErrors() uint64 { return t.decodeErrors.Load() }
+
+// Close detaches every program and frees the maps; a running Read returns. Safe to call more
+// than once and before Start.
+func (t *Tracer) Close() error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.closeLocked()
+}
+
+func (t *Tracer) closeLocked() error {
+	var errs []error
+	// Links first: nothing writes into the ring once they are gone.
+	for _, l := range t.links {
+		if err := l.Close(); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	t.links = nil
+	if t.reader != nil {
+		if err := t.reader.Close(); err != nil {
+			errs = append(errs, err)
+		}
+		t.reader = nil
+	}
+	if t.coll != nil {
+		t.coll.Close()
+		t.coll = nil
+	}
+	t.drops = nil
+	t.closed = true
+	return errors.Join(errs...)
+}
+
+// bootOffset returns wall-clock minus CLOCK_BOOTTIME, both in ns, taken back to back.
+func bootOffset() int64 {
+	var ts unix.Timespec
+	_ = unix.ClockGettime(unix.CLOCK_BOOTTIME, &ts)
+	return time.Now().UnixNano() - ts.Nano()
+}

@@ -1,0 +1,273 @@
+package kevent
+
+import (
+	"net/netip"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/otelsec/otelsec/internal/schema"
+)
+
+// Kind identifies the event of a record. The values are shared with bpf/headers/record.h
+// (enum kind) and follow schema.EventNames order, starting at 1.
+type Kind uint16
+
+const (
+	KindInvalid Kind = iota
+	KindProcessExec
+	KindProcessFork
+	KindProcessExit
+	KindProcessPtrace
+	KindFileOpen
+	KindFileUnlink
+	KindFileRename
+	KindFileLink
+	KindFileSymlink
+	KindFileChmod
+	KindFileChown
+	KindFileMkdir
+	KindFileMount
+	KindFileMemfdCreate
+	KindFdDup
+	KindNetworkSocket
+	KindNetworkConnect
+	KindNetworkAccept
+	KindNetworkBind
+	KindNetworkListen
+	KindNetworkSend
+	KindPrivilegeSetuid
+	KindPrivilegeSetgid
+	KindPrivilegeCapset
+	KindNamespaceSetns
+	KindNamespaceUnshare
+	KindKernelModuleLoad
+	KindKernelModuleUnload
+	KindKernelBPF
+	kindCount
+)
+
+// EventName returns the schema event name of the kind ("file.open"), or "" for an unknown kind.
+func (k Kind) EventName() string {
+	if k == KindInvalid || k >= kindCount {
+		return ""
+	}
+	return schema.EventNames[k-1]
+}
+
+// String is the event name.
+func (k Kind) String() string { return k.EventName() }
+
+// KindOf returns the kind of a schema event name, or KindInvalid.
+func KindOf(eventName string) Kind {
+	for i, n := range schema.EventNames {
+		if n == eventName {
+			return Kind(i + 1)
+		}
+	}
+	return KindInvalid
+}
+
+// NoSyscall is Event.Syscall for records that do not come from a syscall (process.exit, an exec
+// done by a kernel thread such as a usermode helper).
+const NoSyscall = 0xffff
+
+// Str is a string field of a record. B references the raw record (see the package doc).
+// Truncated is set when the kernel cut the value at a bound: a truncated value is never whole.
+type Str struct {
+	B         []byte
+	Truncated bool
+}
+
+// String copies the bytes, replacing invalid UTF-8 with U+FFFD so the result is safe for pdata.
+func (s Str) String() string { return SanitizeUTF8(s.B) }
+
+// Empty reports whether the field holds no bytes.
+func (s Str) Empty() bool { return len(s.B) == 0 }
+
+// SanitizeUTF8 returns b as a string with every invalid UTF-8 sequence replaced by U+FFFD.
+// Valid input costs one copy and no other allocation.
+func SanitizeUTF8(b []byte) string {
+	if utf8.Valid(b) {
+		return string(b)
+	}
+	return strings.ToValidUTF8(string(b), "\uFFFD")
+}
+
+// Sockaddr is a decoded socket address (from a sockaddr the caller passed, or built by the
+// kernel program from a struct sock). Family is AF_* (0 when absent).
+type Sockaddr struct {
+	Family uint16
+	Port   uint16 // host byte order, inet only
+	IP     netip.Addr
+	// Path is the AF_UNIX path; abstract names start with a NUL byte (shown as "@" by convention).
+	Path Str
+}
+
+// Valid reports whether an address was present.
+func (a Sockaddr) Valid() bool { return a.Family != 0 }
+
+// Event is one decoded record: a syscall at its exit, or a scheduler hook (exec, fork, exit).
+//
+// The header fields are set for every kind. The event-specific fields are set only for the
+// kinds named in their comment and are zero otherwise. Paths: Path is the path argument exactly
+// as the caller gave it; when it is relative, PathBase is the absolute path of the directory it
+// is relative to (the dirfd's path, or the cwd for AT_FDCWD), so PathBase+"/"+Path resolves it
+// (use ResolvePath). Absolute paths carry no base. Paths the kernel resolved itself (exec's
+// executable, fd paths) are absolute.
+type Event struct {
+	Kind    Kind
+	Syscall uint16 // syscall number of the running arch; NoSyscall when not from a syscall
+	Ret     int64  // raw return value; -errno on failure (see Errno)
+	BootNs  uint64 // CLOCK_BOOTTIME ns when the record was written
+	// UnixNano is the wall-clock time; kernel.Tracer fills it from BootNs, Decode leaves it 0.
+	UnixNano int64
+
+	PID  uint32 // thread-group id
+	TID  uint32
+	PPID uint32 // real_parent's tgid
+	UID  uint32 // real uid, at the syscall's exit
+	EUID uint32
+	GID  uint32
+	EGID uint32
+	// TTY: the process has a controlling terminal (signal->tty). Set for every kind.
+	TTY bool
+
+	// Path/PathBase: file.* (the path acted on; for rename and link the path created, for
+	// symlink the link created, for mount/umount the mount point), process.exec (the executable
+	// as the kernel resolved it, absolute, for a successful exec; the filename as given for a
+	// failed one), kernel.module_load (finit_module: the module file's path).
+	Path, PathBase Str
+	// Path2/Path2Base: file.rename (the old path), file.link (the existing file).
+	// process.exec: the filename as given to execve (bprm->filename; a script's path when the
+	// executable is its interpreter).
+	Path2, Path2Base Str
+
+	// process.exec. Argv holds the arguments separated by NUL bytes (see Args), bounded in
+	// bytes by the kernel; Argv.Truncated when cut. ArgCount is argc as the kernel counted it:
+	// it can exceed the number of arguments Argv holds.
+	Argv     Str
+	ArgCount uint32
+	Cwd      Str // process.exec (success): working directory, absolute
+	// Cgroup is "<parent>/<leaf>" of the task's default-hierarchy (v2) cgroup, e.g.
+	// "system.slice/docker-<id>.scope" or "docker/<id>"; see ContainerID.
+	Cgroup Str
+
+	ChildPID   uint32 // process.fork: the new process
+	ExitStatus uint32 // process.exit: wait status (code<<8 | signal); see ExitCode
+
+	PtraceRequest int64  // process.ptrace
+	TargetPID     int32  // process.ptrace
+	PtraceAddr    uint64 // process.ptrace
+
+	// DirFD: the dirfd of Path (-100 AT_FDCWD) for the *at syscalls; DirFD2 that of Path2.
+	// For fchmod/fchown/finit_module/setns/network.* the fd operated on is in FD.
+	DirFD, DirFD2 int32
+	FD            int32
+	// Flags: file.open (O_* flags; openat2: how.flags), file.unlink (AT_REMOVEDIR; set for
+	// rmdir too), file.rename (RENAME_*), file.link/chmod/chown (AT_*), file.mount (MS_* for
+	// mount, MNT_* for umount2), file.memfd_create (MFD_*), fd.dup (dup3 O_CLOEXEC),
+	// network.accept/send (SOCK_*/MSG_*), namespace.* (CLONE_NEW* flags; setns: nstype),
+	// kernel.module_load/unload (MODULE_INIT_* / O_*).
+	Flags uint64
+	// Mode: file.open, file.chmod, file.mkdir (permission bits, may include S_IS*).
+	Mode uint32
+	// OwnerUID/OwnerGID: file.chown (0xffffffff: unchanged).
+	OwnerUID, OwnerGID uint32
+	// SymlinkTarget: file.symlink, the target as given.
+	SymlinkTarget Str
+	// Name: file.memfd_create (the name given), kernel.module_unload (the module), kernel.bpf
+	// (prog or map name from the attr, when set).
+	Name Str
+	// MountSource/MountFSType: file.mount (mount only; umount2 leaves them empty).
+	MountSource, MountFSType Str
+	// ModuleArgs: kernel.module_load (the parameter string).
+	ModuleArgs Str
+
+	// fd.dup: OldFD is duplicated to NewFD (for dup: the return value). FDType is the type of
+	// the old fd's file; for an inet socket Peer holds its peer address when connected.
+	OldFD, NewFD int32
+	FDType       FDType
+
+	// network.*: Family/SockType/Protocol of the socket (network.socket: the arguments; others:
+	// read from the fd's socket). SockType excludes SOCK_NONBLOCK/SOCK_CLOEXEC.
+	Family   uint16
+	SockType uint16
+	Protocol uint16
+	Backlog  int32 // network.listen
+	// Peer: network.connect (the address asked for), network.send (the destination),
+	// network.accept (the remote end), fd.dup (inet socket's peer).
+	Peer Sockaddr
+	// Local: network.bind (the address asked for), network.listen and network.accept (the
+	// socket's bound address).
+	Local Sockaddr
+
+	// privilege.setuid/setgid: the raw arguments (setuid(a): IDs[0]; setreuid(r,e): IDs[0..1];
+	// setresuid(r,e,s): IDs[0..2]; 0xffffffff = unchanged), and the caller's real/effective ids
+	// before the call (the header's UID/EUID/GID/EGID are those after it). See TargetID.
+	IDs            [3]uint32
+	NArgs          uint8
+	OldID, OldEID  uint32
+	// privilege.capset: the sets asked for, and the effective/permitted sets before the call.
+	// CapAdded() = new effective bits that were not effective before.
+	CapEffective, CapPermitted, CapInheritable uint64
+	CapOldEffective, CapOldPermitted           uint64
+
+	// kernel.bpf: the bpf(2) command; for BPF_PROG_LOAD the program type, for BPF_MAP_CREATE
+	// the map type, for BPF_PROG_ATTACH/BPF_LINK_CREATE the attach type.
+	BPFCmd  uint32
+	BPFType uint32
+}
+
+// Errno returns the errno of a failed syscall (Ret in [-4095, -1]), else 0.
+func (e *Event) Errno() int {
+	if e.Ret < 0 && e.Ret >= -4095 {
+		return int(-e.Ret)
+	}
+	return 0
+}
+
+// ErrorName returns the errno name of a failed syscall ("ENOENT"), or "" on success.
+// process.fork/exit and successful execs never fail.
+func (e *Event) ErrorName() string {
+	if e.Kind == KindProcessExit || e.Kind == KindProcessFork {
+		return ""
+	}
+	return ErrnoName(e.Errno())
+}
+
+// SyscallName returns the name of e.Syscall ("openat"), or "" when there is none.
+func (e *Event) SyscallName() string { return SyscallName(e.Syscall) }
+
+// ExitCode splits ExitStatus: the exit code, or 128+signal for a process killed by a signal
+// (the shell convention), and the signal (0 for a normal exit).
+func (e *Event) ExitCode() (code int, signal int) {
+	sig := int(e.ExitStatus & 0x7f)
+	if sig != 0 {
+		return 128 + sig, sig
+	}
+	return int(e.ExitStatus>>8) & 0xff, 0
+}
+
+// CapAdded returns the capabilities that become effective by a capset and were not before.
+func (e *Event) CapAdded() uint64 { return e.CapEffective &^ e.CapOldEffective }
+
+// TargetID returns the effective id a setuid/setgid-family call asks for: setuid/setfsuid's
+// argument, setreuid's euid (or ruid when euid is -1), setresuid's euid (or ruid, then suid).
+// ok is false when the call changes no effective id (all -1).
+func (e *Event) TargetID() (id uint32, ok bool) {
+	const unchanged = 0xffffffff
+	switch e.NArgs {
+	case 1:
+		return e.IDs[0], e.IDs[0] != unchanged
+	case 2, 3:
+		if e.IDs[1] != unchanged {
+			return e.IDs[1], true
+		}
+		for _, v := range e.IDs[:e.NArgs] {
+			if v != unchanged {
+				return v, true
+			}
+		}
+	}
+	return 0, false
+}
