@@ -1,0 +1,138 @@
+package ruleengine
+
+import (
+	"github.com/google/cel-go/common/types"
+	"github.com/google/cel-go/common/types/ref"
+	"github.com/google/cel-go/interpreter"
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/plog"
+)
+
+// attrTable numbers every attribute name any rule reads, so the per-record cache is a slice.
+type attrTable struct {
+	slot  map[string]int
+	names []string
+}
+
+func newAttrTable() *attrTable { return &attrTable{slot: map[string]int{}} }
+
+func (t *attrTable) add(name string) int {
+	if i, ok := t.slot[name]; ok {
+		return i
+	}
+	t.slot[name] = len(t.names)
+	t.names = append(t.names, name)
+	return len(t.names) - 1
+}
+
+// absent is what an absent attribute resolves to: an error value that CEL propagates without
+// building a message per record. Its node id is set so CEL never writes to it (shared).
+var absent = types.NewErrWithNodeID(-1, "attribute absent")
+
+type cached struct {
+	gen uint32
+	val any
+}
+
+// activation resolves rule identifiers straight from one record; converted values are cached
+// for the record's lifetime (generation-stamped, so reusing it costs nothing to reset).
+type activation struct {
+	table *attrTable
+	res   pcommon.Map
+	attrs pcommon.Map
+	event string
+	gen   uint32
+	cache []cached
+}
+
+func (a *activation) reset(res pcommon.Map, lr plog.LogRecord, event string) {
+	a.res, a.attrs, a.event = res, lr.Attributes(), event
+	a.gen++
+	if a.gen == 0 { // wrapped: old stamps could collide
+		for i := range a.cache {
+			a.cache[i] = cached{}
+		}
+		a.gen = 1
+	}
+}
+
+func (a *activation) ResolveName(name string) (any, bool) {
+	i, ok := a.table.slot[name]
+	if !ok {
+		return nil, false
+	}
+	c := &a.cache[i]
+	if c.gen == a.gen {
+		return c.val, true
+	}
+	var v any
+	if name == EventNameAttr {
+		if a.event == "" {
+			v = absent
+		} else {
+			v = types.String(a.event)
+		}
+	} else {
+		v = lookupVal(a.attrs, a.res, name)
+	}
+	c.gen, c.val = a.gen, v
+	return v, true
+}
+
+func (a *activation) Parent() interpreter.Activation { return nil }
+
+// lookupVal reads an attribute from the record, then the resource, as a CEL value.
+func lookupVal(attrs, res pcommon.Map, name string) ref.Val {
+	pv, ok := attrs.Get(name)
+	if !ok {
+		if pv, ok = res.Get(name); !ok {
+			return absent
+		}
+	}
+	return toVal(pv)
+}
+
+func toVal(pv pcommon.Value) ref.Val {
+	switch pv.Type() {
+	case pcommon.ValueTypeStr:
+		return types.String(pv.Str())
+	case pcommon.ValueTypeInt:
+		return types.Int(pv.Int())
+	case pcommon.ValueTypeBool:
+		return types.Bool(pv.Bool())
+	case pcommon.ValueTypeDouble:
+		return types.Double(pv.Double())
+	case pcommon.ValueTypeBytes:
+		return types.Bytes(pv.Bytes().AsRaw())
+	case pcommon.ValueTypeSlice:
+		sl := pv.Slice()
+		strs := make([]string, 0, sl.Len())
+		for i := 0; i < sl.Len(); i++ {
+			e := sl.At(i)
+			if e.Type() != pcommon.ValueTypeStr {
+				vals := make([]ref.Val, sl.Len())
+				for j := 0; j < sl.Len(); j++ {
+					vals[j] = toVal(sl.At(j))
+				}
+				return types.NewRefValList(types.DefaultTypeAdapter, vals)
+			}
+			strs = append(strs, e.Str())
+		}
+		return types.NewStringList(types.DefaultTypeAdapter, strs)
+	case pcommon.ValueTypeMap:
+		return types.DefaultTypeAdapter.NativeToValue(pv.Map().AsRaw())
+	}
+	return absent
+}
+
+// eventName is event.name for a record: its EventName, or an "event.name" attribute for
+// records from other sources that carry the name as an attribute.
+func eventName(lr plog.LogRecord) string {
+	if n := lr.EventName(); n != "" {
+		return n
+	}
+	if v, ok := lr.Attributes().Get(EventNameAttr); ok && v.Type() == pcommon.ValueTypeStr {
+		return v.Str()
+	}
+	return ""
+}

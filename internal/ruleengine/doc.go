@@ -1,0 +1,62 @@
+// Package ruleengine implements the otelsec rule language: Falco-style YAML items (lists,
+// macros, rules with exceptions, overrides across files) whose conditions are CEL expressions
+// over a log record's attributes. It parses and validates rule files, compiles every rule once
+// into an Engine, and matches records (pcommon resource attributes + plog.LogRecord) against it.
+//
+// # Files
+//
+// A rule file is a YAML sequence of items:
+//
+//	- ruleset: otelsec-default        # optional; default: the file's base name without extension
+//	- list: shell_binaries
+//	  items: [bash, sh, zsh]
+//	- macro: spawned_process
+//	  condition: event.name == "process.exec"
+//	- rule: Shell spawned by a server
+//	  desc: A shell was started by a network server process.
+//	  condition: spawned_process && process.executable.name in shell_binaries
+//	  output: "Shell spawned (user=%process.user.name shell=%process.executable.path)"
+//	  priority: WARNING
+//	  tags: [process, mitre_execution, T1059.004]
+//	  enabled: true                     # default true
+//	  exceptions:
+//	    - name: known_parents
+//	      fields: [process.parent.executable.name, process.executable.name]
+//	      comps: [=, =]                 # optional, default "=" for every field
+//	      values: [[sshd, bash], [tmux, sh]]
+//	    - name: single
+//	      fields: process.executable.name   # single-field form: values is a flat list
+//	      values: [a, b]
+//
+// Later items (in the same or a later file) change earlier ones by name with an override
+// block: `override: {items: append|replace}` for lists, `{condition: append|replace}` for
+// macros, and for rules any of condition, exceptions, output, desc, priority, tags, enabled
+// with append (condition: "(old) && (new)", exceptions/tags: added) or replace. A rule item with
+// only `rule:` and `enabled:` toggles an existing rule. Overriding an unknown name and defining
+// a name twice without override are errors.
+//
+// # Conditions
+//
+// CEL (cel-go) over the record. Attributes are referenced by their dotted names
+// (process.executable.name, file.path, host.name for resource attributes); record attributes
+// shadow resource attributes. event.name is the LogRecord's EventName, or its "event.name"
+// attribute when EventName is empty. Attributes of the otelsec contract (internal/schema) have
+// their contract types (string, int, bool, list(string)); other dotted names are dyn. Lists are
+// identifiers of type list(string) (`x in shell_binaries`); macros are identifiers that expand
+// to their (parenthesized) condition, recursively.
+//
+// Helper functions: path_under(path, prefix|list), glob(s, pattern), basename(s), dirname(s),
+// icontains(s, sub), any_in(list, list), present("attr.name"); plus CEL's own.
+//
+// Absent attributes: any comparison or function call that reads an absent attribute (or a
+// value whose type does not fit) does not evaluate; such a failure behaves as false through
+// && and ||, and `!` of it is true, exactly as if the smallest enclosing boolean
+// sub-expression were false (Falco: `not file.path = /x` is true when there is no file.path).
+// A condition that as a whole fails to evaluate does not match. docs/rules.md has the details.
+//
+// # API notes for rule authors (C2)
+//
+// Compile returns warnings (not errors) for rules whose condition does not restrict
+// event.name. Options{} (zero) keeps every priority; MinPriority keeps rules at least that
+// severe. Priority zero is "unset"; PriorityEmergency is the most severe (1).
+package ruleengine

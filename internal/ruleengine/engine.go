@@ -1,0 +1,161 @@
+package ruleengine
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"sync"
+
+	"github.com/google/cel-go/common/types"
+	"github.com/google/cel-go/interpreter"
+
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/plog"
+)
+
+// Source is one rule file. Name is shown in errors and warnings (a path, or "default/x.yaml"
+// for embedded files); its base name without extension is the default ruleset name.
+type Source struct {
+	Name string
+	Data []byte
+}
+
+// LoadFiles expands each glob (a glob that matches nothing is an error, so a typo in the
+// collector config does not silently run without rules) and reads the files, in glob order and
+// sorted within one glob.
+func LoadFiles(globs []string) ([]Source, error) {
+	var srcs []Source
+	seen := map[string]bool{}
+	for _, g := range globs {
+		matches, err := filepath.Glob(g)
+		if err != nil {
+			return nil, fmt.Errorf("rules glob %q: %w", g, err)
+		}
+		if len(matches) == 0 {
+			return nil, fmt.Errorf("rules glob %q matches no file", g)
+		}
+		sort.Strings(matches)
+		for _, m := range matches {
+			if seen[m] {
+				continue
+			}
+			seen[m] = true
+			data, err := os.ReadFile(m)
+			if err != nil {
+				return nil, fmt.Errorf("reading rules: %w", err)
+			}
+			srcs = append(srcs, Source{Name: m, Data: data})
+		}
+	}
+	return srcs, nil
+}
+
+// Options tune Compile.
+type Options struct {
+	// MinPriority keeps only rules at least this severe; zero keeps every rule.
+	MinPriority Priority
+	// MatchAll makes Match report every matching rule instead of only the first.
+	MatchAll bool
+}
+
+// Warning is a non-fatal finding about the rules, e.g. a rule that runs on every record.
+type Warning struct {
+	File string
+	Line int
+	Rule string
+	Msg  string
+}
+
+func (w Warning) String() string {
+	return fmt.Sprintf("%s:%d: rule %q: %s", w.File, w.Line, w.Rule, w.Msg)
+}
+
+// Error is a rule-file error: where (file, line, column when known), which item, and what.
+type Error struct {
+	File   string
+	Line   int
+	Column int    // 0 when unknown
+	Kind   string // "rule", "macro", "list", "ruleset" or "" for file-level errors
+	Item   string
+	Msg    string
+}
+
+func (e *Error) Error() string {
+	pos := fmt.Sprintf("%s:%d", e.File, e.Line)
+	if e.Column > 0 {
+		pos += fmt.Sprintf(":%d", e.Column)
+	}
+	if e.Kind != "" {
+		return fmt.Sprintf("%s: %s %q: %s", pos, e.Kind, e.Item, e.Msg)
+	}
+	return fmt.Sprintf("%s: %s", pos, e.Msg)
+}
+
+// Rule is one compiled, enabled rule.
+type Rule struct {
+	Name        string
+	Description string
+	Output      string // the output template as written
+	Ruleset     string
+	File        string
+	Line        int
+	Priority    Priority
+	Tags        []string
+	Condition   string // the condition with macros expanded and exceptions appended, as compiled
+
+	index  int // position in Engine.rules (file order)
+	prog   ruleProgram
+	output template
+	req    eventReq
+}
+
+// Engine holds compiled rules; it is immutable and safe for concurrent use.
+type Engine struct {
+	rules    []*Rule
+	matchAll bool
+	idx      eventIndex
+	attrs    *attrTable
+	pool     sync.Pool // *activation
+}
+
+// Rules returns the enabled rules in file order.
+func (e *Engine) Rules() []*Rule { return e.rules }
+
+// Match evaluates a record (its resource attributes and the log record) and appends the
+// matching rules to dst. Without MatchAll only the first matching rule in file order is
+// appended (Falco's behaviour); with MatchAll every matching rule, in file order.
+func (e *Engine) Match(res pcommon.Map, lr plog.LogRecord, dst []*Rule) []*Rule {
+	name := eventName(lr)
+	rules := e.idx.lookup(name)
+	if len(rules) == 0 {
+		return dst
+	}
+	act := e.pool.Get().(*activation)
+	act.reset(res, lr, name)
+	// One frame for all of the record's rules, rather than one per Eval.
+	frame, err := interpreter.NewExecutionFrame(act)
+	if err == nil {
+		for _, r := range rules {
+			if v, _, _ := r.prog.Eval(frame); v == types.True {
+				dst = append(dst, r)
+				if !e.matchAll {
+					break
+				}
+			}
+		}
+		frame.Close()
+	}
+	act.res, act.attrs = pcommon.Map{}, pcommon.Map{}
+	e.pool.Put(act)
+	return dst
+}
+
+// Candidates returns how many rules a record with this event name is evaluated against.
+func (e *Engine) Candidates(eventName string) int { return len(e.idx.lookup(eventName)) }
+
+// Render renders the rule's output template with the record's values; absent attributes
+// render as <NA>.
+func (r *Rule) Render(res pcommon.Map, lr plog.LogRecord) string {
+	return r.output.render(res, lr)
+}
