@@ -30,9 +30,10 @@ func (t text) pos(line, col int) (int, int) {
 		if t.style&yaml.FoldedStyle != 0 {
 			return t.foldedPos(line, col)
 		}
-		if l-1 < len(t.rawSrc) {
-			raw := t.rawSrc[l-1]
-			indent := len(raw) - len(strings.TrimLeft(raw, " \t"))
+		if l-1 < len(t.rawSrc) && t.line < len(t.rawSrc) {
+			// The block's indentation is its first content line's.
+			first := t.rawSrc[t.line]
+			indent := len(first) - len(strings.TrimLeft(first, " \t"))
 			return l, indent + col + 1
 		}
 		return l, 0

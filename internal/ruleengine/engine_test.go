@@ -1,0 +1,155 @@
+package ruleengine
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/plog"
+
+	"github.com/otelsec/otelsec/internal/schema"
+)
+
+// rec builds a log record: event name plus attributes (string, int, bool, []string values).
+func rec(event string, kv ...any) plog.LogRecord {
+	lr := plog.NewLogRecord()
+	lr.SetEventName(event)
+	for i := 0; i+1 < len(kv); i += 2 {
+		k := kv[i].(string)
+		switch v := kv[i+1].(type) {
+		case string:
+			lr.Attributes().PutStr(k, v)
+		case int:
+			lr.Attributes().PutInt(k, int64(v))
+		case bool:
+			lr.Attributes().PutBool(k, v)
+		case []string:
+			s := lr.Attributes().PutEmptySlice(k)
+			for _, x := range v {
+				s.AppendEmpty().SetStr(x)
+			}
+		}
+	}
+	return lr
+}
+
+func compile(t *testing.T, opts Options, files ...string) *Engine {
+	t.Helper()
+	var srcs []Source
+	for i, f := range files {
+		srcs = append(srcs, Source{Name: []string{"a.yaml", "b.yaml", "c.yaml"}[i], Data: []byte(f)})
+	}
+	e, _, err := Compile(srcs, opts)
+	require.NoError(t, err)
+	return e
+}
+
+func names(rs []*Rule) []string {
+	var out []string
+	for _, r := range rs {
+		out = append(out, r.Name)
+	}
+	return out
+}
+
+func match(e *Engine, lr plog.LogRecord) []string {
+	return names(e.Match(pcommon.NewMap(), lr, nil))
+}
+
+const base = `
+- list: shell_binaries
+  items: [bash, sh, zsh]
+- list: server_binaries
+  items: [nginx, sshd]
+- macro: spawned_process
+  condition: event.name == "process.exec"
+- rule: Shell spawned by a server
+  desc: A shell was started by a network server process.
+  condition: spawned_process && process.executable.name in shell_binaries && any_in(process.ancestors.executable.name, server_binaries)
+  output: "Shell spawned by server (user=%process.user.name shell=%process.executable.path parent=%process.parent.executable.name)"
+  priority: WARNING
+  tags: [process, mitre_execution, T1059.004]
+  exceptions:
+    - name: known_parents
+      fields: [process.parent.executable.name, process.executable.name]
+      values: [[tmux, sh]]
+- rule: Read shadow
+  desc: shadow read
+  condition: event.name == "file.open" && file.path == "/etc/shadow"
+  output: "shadow read by %process.executable.name"
+  priority: error
+`
+
+func TestBasicMatch(t *testing.T) {
+	e := compile(t, Options{}, base)
+	assert.Equal(t, []string{"Shell spawned by a server"}, match(e, rec(schema.EventProcessExec,
+		schema.AttrProcessExecutableName, "bash", schema.AttrProcessAncestorsExecName, []string{"nginx", "systemd"})))
+	// exception tuple
+	assert.Empty(t, match(e, rec(schema.EventProcessExec, schema.AttrProcessExecutableName, "sh",
+		schema.AttrProcessParentExecutableName, "tmux", schema.AttrProcessAncestorsExecName, []string{"nginx"})))
+	assert.Empty(t, match(e, rec(schema.EventProcessExec, schema.AttrProcessExecutableName, "bash")))
+	assert.Equal(t, []string{"Read shadow"}, match(e, rec(schema.EventFileOpen, schema.AttrFilePath, "/etc/shadow")))
+	assert.Empty(t, match(e, rec(schema.EventFileOpen, schema.AttrFilePath, "/etc/passwd")))
+	assert.Equal(t, 1, e.Candidates(schema.EventFileOpen))
+	assert.Equal(t, 0, e.Candidates(schema.EventNetworkConnect))
+}
+
+func TestAbsentSemantics(t *testing.T) {
+	e := compile(t, Options{MatchAll: true}, `
+- rule: not eq
+  desc: d
+  condition: event.name == "file.open" && !(file.path == "/x")
+  output: o
+  priority: info
+- rule: eq
+  desc: d
+  condition: event.name == "file.open" && file.path == "/x"
+  output: o
+  priority: info
+- rule: ne
+  desc: d
+  condition: event.name == "file.open" && file.path != "/x"
+  output: o
+  priority: info
+- rule: or
+  desc: d
+  condition: event.name == "file.open" && (file.path == "/x" || process.pid == 7)
+  output: o
+  priority: info
+- rule: not exists
+  desc: d
+  condition: event.name == "file.open" && !process.ancestors.executable.name.exists(a, a == "sshd")
+  output: o
+  priority: info
+- rule: present
+  desc: d
+  condition: event.name == "file.open" && present("file.path")
+  output: o
+  priority: info
+- rule: not present
+  desc: d
+  condition: event.name == "file.open" && !present("file.path")
+  output: o
+  priority: info
+`)
+	assert.Equal(t, []string{"not eq", "or", "not exists", "not present"}, match(e, rec(schema.EventFileOpen, schema.AttrProcessPID, 7)))
+	assert.Equal(t, []string{"eq", "or", "not exists", "present"}, match(e, rec(schema.EventFileOpen, schema.AttrFilePath, "/x")))
+	assert.Equal(t, []string{"not eq", "ne", "present"}, match(e, rec(schema.EventFileOpen, schema.AttrFilePath, "/y",
+		schema.AttrProcessAncestorsExecName, []string{"bash", "sshd"})))
+}
+
+func TestRender(t *testing.T) {
+	e := compile(t, Options{}, base)
+	lr := rec(schema.EventFileOpen, schema.AttrFilePath, "/etc/shadow")
+	res := pcommon.NewMap()
+	res.PutStr(schema.AttrHostName, "h1")
+	r := e.Match(res, lr, nil)[0]
+	assert.Equal(t, "shadow read by <NA>", r.Render(res, lr))
+	lr.Attributes().PutStr(schema.AttrProcessExecutableName, "cat")
+	assert.Equal(t, "shadow read by cat", r.Render(res, lr))
+	tpl := parseTemplate("x=%file.path. h=%{host.name} %% %event.name end %")
+	assert.Equal(t, "x=/etc/shadow. h=h1 % file.open end %", tpl.render(res, lr))
+	assert.True(t, strings.HasPrefix(e.Rules()[0].Output, "Shell spawned"))
+}

@@ -1,0 +1,119 @@
+package ruleengine
+
+import (
+	"errors"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+const okRule = `
+- rule: r1
+  desc: d
+  condition: event.name == "file.open"
+  output: o
+  priority: info
+`
+
+func TestLoaderErrors(t *testing.T) {
+	tests := []struct {
+		name  string
+		files []string
+		want  string // the whole error message
+	}{
+		{"bad yaml", []string{"- rule: x\n  desc: [unclosed\n"}, "a.yaml:1: invalid YAML: line 1: did not find expected ',' or ']'"},
+		{"not a sequence", []string{"rule: x\n"}, "a.yaml:1:1: a rules file must be a YAML sequence of items (- rule: ..., - macro: ..., - list: ...)"},
+		{"unknown list identifier", []string{`
+- rule: r
+  desc: d
+  condition: event.name == "process.exec" && process.executable.name in shel_binaries
+  output: o
+  priority: info
+`}, `a.yaml:4:73: rule "r": unknown identifier "shel_binaries": not a list, a macro or an attribute (attributes have dotted names) (condition column 60)`},
+		{"unknown macro identifier", []string{`
+- macro: m
+  condition: spawned_proces && true
+`}, `a.yaml:3:14: macro "m": unknown identifier "spawned_proces": not a list, a macro or an attribute (attributes have dotted names) (condition column 1)`},
+		{"bad CEL syntax", []string{`
+- rule: r
+  desc: d
+  condition: event.name == "file.open" && (file.path ==
+  output: o
+  priority: info
+`}, `a.yaml:4:56: rule "r": invalid condition: Syntax error: mismatched input '<EOF>' expecting {'[', '{', '(', '.', '-', '!', 'true', 'false', 'null', NUM_FLOAT, NUM_INT, NUM_UINT, STRING, BYTES, IDENTIFIER} (condition column 43)`},
+		{"bad CEL type", []string{`
+- rule: r
+  desc: d
+  condition: |
+    event.name == "file.open" &&
+      process.pid == "1"
+  output: o
+  priority: info
+`}, `a.yaml:6:19: rule "r": invalid condition: found no matching overload for '_==_' applied to '(int, string)' (condition column 15)`},
+		{"non-bool condition", []string{`
+- macro: m
+  condition: file.path
+`}, `a.yaml:3:14: macro "m": condition must be a boolean, it is string`},
+		{"unknown override target", []string{okRule, `
+- rule: r2
+  condition: file.path == "/x"
+  override: {condition: append}
+`}, `b.yaml:2: rule "r2": override of unknown rule`},
+		{"unknown list override", []string{`
+- list: l
+  items: [a]
+  override: {items: append}
+`}, `a.yaml:2: list "l": override of unknown list`},
+		{"duplicate rule", []string{okRule, okRule}, `b.yaml:2: rule "r1": duplicate rule (first defined at a.yaml:2); use override: to change it, or ` + "`enabled: false`" + ` alone to disable it`},
+		{"duplicate macro", []string{"- macro: m\n  condition: 'true'\n- macro: m\n  condition: 'false'\n"}, `a.yaml:3: macro "m": duplicate macro (first defined at a.yaml:1); use override: {condition: append|replace} to change it`},
+		{"bad priority", []string{`
+- rule: r
+  desc: d
+  condition: event.name == "file.open"
+  output: o
+  priority: SEVERE
+`}, `a.yaml:6:13: rule "r": unknown priority "SEVERE" (want one of EMERGENCY, ALERT, CRITICAL, ERROR, WARNING, NOTICE, INFORMATIONAL, DEBUG)`},
+		{"macro cycle", []string{`
+- macro: a
+  condition: b && event.name == "x"
+- macro: b
+  condition: c
+- macro: c
+  condition: a
+- rule: r
+  desc: d
+  condition: a
+  output: o
+  priority: info
+`}, `a.yaml:8: rule "r": macro cycle: a -> b -> c -> a`},
+		{"missing field", []string{"- rule: r\n  desc: d\n  condition: 'true'\n  priority: info\n"}, `a.yaml:1: rule "r": rule has no output`},
+		{"unknown key", []string{"- rule: r\n  desc: d\n  conditon: 'true'\n"}, `a.yaml:3:13: rule "r": unknown key "conditon"`},
+		{"override field not listed", []string{okRule, "- rule: r1\n  condition: 'true'\n  output: x\n  override: {condition: append}\n"}, `b.yaml:3:11: rule "r1": field "output" is given in an override item but not listed in override`},
+		{"exception int value", []string{`
+- rule: r
+  desc: d
+  condition: event.name == "file.open"
+  output: o
+  priority: info
+  exceptions:
+    - name: e
+      fields: [process.user.id]
+      values: [[root]]
+`}, `a.yaml:8: rule "r": exception "e": process.user.id is an integer attribute, "root" is not an integer`},
+		{"enable unknown rule", []string{"- rule: nope\n  enabled: false\n"}, `a.yaml:1: rule "nope": enabling/disabling an unknown rule`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var srcs []Source
+			for i, f := range tc.files {
+				srcs = append(srcs, Source{Name: []string{"a.yaml", "b.yaml"}[i], Data: []byte(f)})
+			}
+			_, _, err := Compile(srcs, Options{})
+			require.Error(t, err)
+			var re *Error
+			require.True(t, errors.As(err, &re), "%T", err)
+			assert.Equal(t, tc.want, err.Error())
+		})
+	}
+}
