@@ -176,6 +176,9 @@ const (
 	// AttrSecurityRuleOutputFields (string[]) names the attributes the rule's output template
 	// used, so the alert exporter can fill Falco's output_fields with exactly those.
 	AttrSecurityRuleOutputFields = "security_rule.output_fields"
+	// AttrLogRecordOriginal (semconv) keeps a matched record's original Body when the rules
+	// processor replaces the Body with the rule's output (records from filelog, journald, ...).
+	AttrLogRecordOriginal = "log.record.original"
 )
 
 // DefaultServiceName is service.name when the user sets none.
