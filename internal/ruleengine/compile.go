@@ -3,6 +3,7 @@ package ruleengine
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -21,6 +22,17 @@ var (
 	identRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 	chainRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$`)
 )
+
+var mitreTagRE = regexp.MustCompile(`^(?i:mitre_|T\d|TA\d)`)
+
+func category(tags []string) string {
+	for _, t := range tags {
+		if !mitreTagRE.MatchString(t) {
+			return t
+		}
+	}
+	return ""
+}
 
 var celReserved = map[string]bool{"as": true, "break": true, "const": true, "continue": true, "else": true,
 	"for": true, "function": true, "if": true, "import": true, "let": true, "loop": true, "package": true,
@@ -178,7 +190,12 @@ func (c *compiler) compile(opts Options) (*Engine, error) {
 		}
 		rule := &Rule{Name: r.name, Description: r.desc, Output: r.output.s, Ruleset: r.ruleset, File: r.file,
 			Line: r.line, Priority: r.priority, Tags: r.tags, Condition: full, index: len(e.rules),
-			output: parseTemplate(r.output.s)}
+			output: parseTemplate(r.output.s), Category: category(r.tags)}
+		for _, ref := range rule.output.refs {
+			if !slices.Contains(rule.OutputFields, ref) {
+				rule.OutputFields = append(rule.OutputFields, ref)
+			}
+		}
 		checked, iss := c.env.Compile(full)
 		if iss.Err() != nil {
 			return nil, &Error{File: r.file, Line: r.line, Kind: "rule", Item: r.name, Msg: "expanded condition: " + iss.Err().Error()}

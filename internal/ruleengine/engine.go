@@ -103,6 +103,12 @@ type Rule struct {
 	Priority    Priority
 	Tags        []string
 	Condition   string // the condition with macros expanded and exceptions appended, as compiled
+	// Category is the first tag that is not a MITRE ATT&CK tactic or technique (mitre_*, T1234,
+	// TA0001), e.g. "process" or "file"; empty if there is none.
+	Category string
+	// OutputFields are the attributes the output template references, in order, without
+	// duplicates (the alert exporter fills Falco's output_fields with them).
+	OutputFields []string
 
 	index  int // position in Engine.rules (file order)
 	prog   ruleProgram
@@ -153,6 +159,9 @@ func (e *Engine) Match(res pcommon.Map, lr plog.LogRecord, dst []*Rule) []*Rule 
 
 // Candidates returns how many rules a record with this event name is evaluated against.
 func (e *Engine) Candidates(eventName string) int { return len(e.idx.lookup(eventName)) }
+
+// Index is the rule's position in Engine.Rules(), for per-rule tables.
+func (r *Rule) Index() int { return r.index }
 
 // Render renders the rule's output template with the record's values; absent attributes
 // render as <NA>.

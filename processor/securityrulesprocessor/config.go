@@ -1,0 +1,108 @@
+package securityrulesprocessor // import "github.com/otelsec/otelsec/processor/securityrulesprocessor"
+
+import (
+	"errors"
+	"fmt"
+
+	"go.opentelemetry.io/collector/confmap"
+
+	"github.com/otelsec/otelsec/internal/ruleengine"
+	"github.com/otelsec/otelsec/rules"
+)
+
+// DefaultRulesEntry in the rules list stands for the embedded default ruleset, so local files
+// can extend it: rules: ["@default", "/etc/otelsec/rules.d/*.yaml"].
+const DefaultRulesEntry = "@default"
+
+// Emit modes.
+const (
+	EmitViolations = "violations"
+	EmitAll        = "all"
+)
+
+// Match modes.
+const (
+	MatchFirst = "first"
+	MatchAll   = "all"
+)
+
+// Config is the security_rules processor's configuration.
+type Config struct {
+	// Rules are rule files (globs, each must match at least one file), loaded in order so later
+	// files override earlier ones. Empty means the embedded default ruleset; the entry "@default"
+	// inserts it among other files.
+	Rules []string `mapstructure:"rules"`
+	// Emit is "violations" (records that match no rule are dropped) or "all" (every record
+	// passes; matching ones are marked).
+	Emit string `mapstructure:"emit"`
+	// Match is "first" (the first matching rule in file order, like Falco) or "all" (every
+	// matching rule is listed in security_rule.matched; security_rule.name is the most severe).
+	Match string `mapstructure:"match"`
+	// MinPriority drops rules less severe than this (Falco's priority names); empty keeps all.
+	MinPriority string `mapstructure:"min_priority"`
+
+	// prevent unkeyed literal initialization
+	_ struct{}
+}
+
+var _ confmap.Validator = (*Config)(nil)
+
+// Validate checks the settings and compiles the rules, so a bad rule file stops the collector
+// at start with the file, line and item in the message.
+func (cfg *Config) Validate() error {
+	var errs []error
+	if cfg.Emit != EmitViolations && cfg.Emit != EmitAll {
+		errs = append(errs, fmt.Errorf("emit must be %q or %q, got %q", EmitViolations, EmitAll, cfg.Emit))
+	}
+	if cfg.Match != MatchFirst && cfg.Match != MatchAll {
+		errs = append(errs, fmt.Errorf("match must be %q or %q, got %q", MatchFirst, MatchAll, cfg.Match))
+	}
+	if cfg.MinPriority != "" {
+		if _, err := ruleengine.ParsePriority(cfg.MinPriority); err != nil {
+			errs = append(errs, fmt.Errorf("min_priority: %w", err))
+		}
+	}
+	if len(errs) > 0 {
+		return errors.Join(errs...)
+	}
+	_, _, err := cfg.compile()
+	return err
+}
+
+// sources loads the configured rule files.
+func (cfg *Config) sources() ([]ruleengine.Source, error) {
+	if len(cfg.Rules) == 0 {
+		return rules.Default(), nil
+	}
+	var srcs []ruleengine.Source
+	for _, g := range cfg.Rules {
+		if g == DefaultRulesEntry {
+			srcs = append(srcs, rules.Default()...)
+			continue
+		}
+		s, err := ruleengine.LoadFiles([]string{g})
+		if err != nil {
+			return nil, err
+		}
+		srcs = append(srcs, s...)
+	}
+	return srcs, nil
+}
+
+func (cfg *Config) compile() (*ruleengine.Engine, []ruleengine.Warning, error) {
+	srcs, err := cfg.sources()
+	if err != nil {
+		return nil, nil, err
+	}
+	opts := ruleengine.Options{MatchAll: cfg.Match == MatchAll}
+	if cfg.MinPriority != "" {
+		if opts.MinPriority, err = ruleengine.ParsePriority(cfg.MinPriority); err != nil {
+			return nil, nil, fmt.Errorf("min_priority: %w", err)
+		}
+	}
+	e, warns, err := ruleengine.Compile(srcs, opts)
+	if err != nil {
+		return nil, nil, fmt.Errorf("rules: %w", err)
+	}
+	return e, warns, nil
+}

@@ -1,0 +1,6 @@
+//go:generate go tool mdatagen metadata.yaml
+
+// Package securityrulesprocessor implements the `security_rules` processor: it matches log
+// records against Falco-style rules (internal/ruleengine) and marks violations with the
+// security_rule.* attributes, the rule's severity and its rendered output as the Body.
+package securityrulesprocessor // import "github.com/otelsec/otelsec/processor/securityrulesprocessor"

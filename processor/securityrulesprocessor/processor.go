@@ -1,0 +1,157 @@
+package securityrulesprocessor // import "github.com/otelsec/otelsec/processor/securityrulesprocessor"
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/plog"
+	"go.opentelemetry.io/collector/processor"
+	"go.opentelemetry.io/collector/processor/processorhelper"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/metric"
+	"go.uber.org/zap"
+
+	"github.com/otelsec/otelsec/internal/ruleengine"
+	"github.com/otelsec/otelsec/internal/schema"
+	"github.com/otelsec/otelsec/processor/securityrulesprocessor/internal/metadata"
+)
+
+type rulesProcessor struct {
+	engine   *ruleengine.Engine
+	emitAll  bool
+	matchAll bool
+	tb       *metadata.TelemetryBuilder
+	// ruleAttrs holds each rule's metric attribute set, built once (no per-record allocation).
+	ruleAttrs []metric.AddOption
+	scratch   sync.Pool // *batchState
+}
+
+// batchState is per-batch scratch space, pooled: batches may be processed concurrently.
+type batchState struct {
+	matches []*ruleengine.Rule
+	counts  []int64
+}
+
+func newRulesProcessor(cfg *Config, set processor.Settings) (*rulesProcessor, error) {
+	engine, warns, err := cfg.compile()
+	if err != nil {
+		return nil, err
+	}
+	for _, w := range warns {
+		set.Logger.Warn("security rule warning", zap.String("file", w.File), zap.Int("line", w.Line),
+			zap.String("rule", w.Rule), zap.String("warning", w.Msg))
+	}
+	set.Logger.Info("security rules loaded", zap.Int("rules", len(engine.Rules())))
+	tb, err := metadata.NewTelemetryBuilder(set.TelemetrySettings)
+	if err != nil {
+		return nil, err
+	}
+	p := &rulesProcessor{engine: engine, emitAll: cfg.Emit == EmitAll, matchAll: cfg.Match == MatchAll, tb: tb}
+	for _, r := range engine.Rules() {
+		p.ruleAttrs = append(p.ruleAttrs, metric.WithAttributeSet(attribute.NewSet(attribute.String(schema.AttrSecurityRuleName, r.Name))))
+	}
+	n := len(engine.Rules())
+	p.scratch.New = func() any { return &batchState{counts: make([]int64, n)} }
+	return p, nil
+}
+
+func (p *rulesProcessor) shutdown(context.Context) error {
+	p.tb.Shutdown()
+	return nil
+}
+
+func (p *rulesProcessor) processLogs(ctx context.Context, ld plog.Logs) (plog.Logs, error) {
+	start := time.Now()
+	st := p.scratch.Get().(*batchState)
+	var processed, dropped int64
+	ld.ResourceLogs().RemoveIf(func(rl plog.ResourceLogs) bool {
+		res := rl.Resource().Attributes()
+		rl.ScopeLogs().RemoveIf(func(sl plog.ScopeLogs) bool {
+			sl.LogRecords().RemoveIf(func(lr plog.LogRecord) bool {
+				processed++
+				st.matches = p.engine.Match(res, lr, st.matches[:0])
+				if len(st.matches) == 0 {
+					if p.emitAll {
+						return false
+					}
+					dropped++
+					return true
+				}
+				for _, r := range st.matches {
+					st.counts[r.Index()]++
+				}
+				p.mark(res, lr, st.matches)
+				return false
+			})
+			return sl.LogRecords().Len() == 0
+		})
+		return rl.ScopeLogs().Len() == 0
+	})
+	elapsed := time.Since(start)
+	for i, c := range st.counts {
+		if c > 0 {
+			p.tb.ProcessorSecurityRulesMatches.Add(ctx, c, p.ruleAttrs[i])
+			st.counts[i] = 0
+		}
+	}
+	clear(st.matches)
+	p.scratch.Put(st)
+	p.tb.ProcessorSecurityRulesRecordsProcessed.Add(ctx, processed)
+	if dropped > 0 {
+		p.tb.ProcessorSecurityRulesRecordsDropped.Add(ctx, dropped)
+	}
+	p.tb.ProcessorSecurityRulesEvaluationTime.Add(ctx, elapsed.Nanoseconds())
+	if ld.LogRecordCount() == 0 {
+		return ld, processorhelper.ErrSkipProcessingData
+	}
+	return ld, nil
+}
+
+// mark writes the violation onto the record. With match all, the most severe rule (first in
+// file order among equals) names the violation and every match is listed.
+func (p *rulesProcessor) mark(res pcommon.Map, lr plog.LogRecord, matches []*ruleengine.Rule) {
+	primary := matches[0]
+	for _, r := range matches[1:] {
+		if r.Priority.MoreSevere(primary.Priority) {
+			primary = r
+		}
+	}
+	attrs := lr.Attributes()
+	attrs.PutStr(schema.AttrSecurityRuleName, primary.Name)
+	attrs.PutStr(schema.AttrSecurityRuleDescription, primary.Description)
+	attrs.PutStr(schema.AttrSecurityRuleRulesetName, primary.Ruleset)
+	putStrings(attrs, schema.AttrSecurityRuleTags, primary.Tags)
+	if primary.Category != "" {
+		attrs.PutStr(schema.AttrSecurityRuleCategory, primary.Category)
+	}
+	putStrings(attrs, schema.AttrSecurityRuleOutputFields, primary.OutputFields)
+	if p.matchAll {
+		m := attrs.PutEmptySlice(schema.AttrSecurityRuleMatched)
+		m.EnsureCapacity(len(matches))
+		for _, r := range matches {
+			m.AppendEmpty().SetStr(r.Name)
+		}
+	}
+	lr.SetSeverityText(primary.Priority.String())
+	lr.SetSeverityNumber(primary.Priority.SeverityNumber())
+	// A record from another source (filelog, journald) carries its log line in the Body: keep
+	// it, as semconv's log.record.original, before the rule's output replaces it.
+	if body := lr.Body(); body.Type() != pcommon.ValueTypeEmpty {
+		if s := body.AsString(); s != "" {
+			if _, exists := attrs.Get(schema.AttrLogRecordOriginal); !exists {
+				attrs.PutStr(schema.AttrLogRecordOriginal, s)
+			}
+		}
+	}
+	lr.Body().SetStr(primary.Render(res, lr))
+}
+
+func putStrings(attrs pcommon.Map, key string, vals []string) {
+	s := attrs.PutEmptySlice(key)
+	s.EnsureCapacity(len(vals))
+	for _, v := range vals {
+		s.AppendEmpty().SetStr(v)
+	}
+}
