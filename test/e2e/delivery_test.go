@@ -1,0 +1,267 @@
+//go:build linux
+
+package e2e
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/otelsec/otelsec/internal/schema"
+)
+
+func writeConfig(t testing.TB, yaml string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "sensor.yaml")
+	if err := os.WriteFile(p, []byte(yaml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+const selfTelemetry = `
+extensions:
+  health_check:
+    endpoint: ${env:OTELSEC_HEALTH_ENDPOINT}
+`
+
+func serviceTelemetry() string {
+	return `  extensions: [health_check]
+  telemetry:
+    metrics:
+      level: detailed
+      readers:
+        - pull:
+            exporter:
+              prometheus:
+                host: 127.0.0.1
+                port: ${env:OTELSEC_METRICS_PORT}
+`
+}
+
+// falcoAlert is the shape Falcosidekick's input decodes.
+type falcoAlert struct {
+	Time         time.Time      `json:"time"`
+	Rule         string         `json:"rule"`
+	Priority     string         `json:"priority"`
+	Source       string         `json:"source"`
+	Hostname     string         `json:"hostname"`
+	Output       string         `json:"output"`
+	OutputFields map[string]any `json:"output_fields"`
+	Tags         []string       `json:"tags"`
+}
+
+// Scenario 4: the alert exporter posts Falco's JSON to an HTTP endpoint (Falcosidekick's input).
+func TestAlertExporterPostsFalcoJSON(t *testing.T) {
+	var mu sync.Mutex
+	var got []falcoAlert
+	var bad atomic.Value
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		if r.Method != http.MethodPost || !strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") {
+			bad.Store(fmt.Sprintf("%s with Content-Type %q", r.Method, r.Header.Get("Content-Type")))
+		}
+		dec := json.NewDecoder(strings.NewReader(string(body)))
+		dec.DisallowUnknownFields()
+		var a falcoAlert
+		if err := dec.Decode(&a); err != nil {
+			bad.Store(fmt.Sprintf("not Falco's alert shape: %v: %s", err, body))
+			w.WriteHeader(http.StatusBadRequest)
+			return
+		}
+		mu.Lock()
+		got = append(got, a)
+		mu.Unlock()
+	}))
+	defer srv.Close()
+
+	cfg := writeConfig(t, `
+receivers:
+  syscall: {}
+processors:
+  security_rules: {}
+exporters:
+  alert/sidekick:
+    endpoint: `+srv.URL+`
+    format: json
+`+selfTelemetry+`
+service:
+`+serviceTelemetry()+`  pipelines:
+    logs:
+      receivers: [syscall]
+      processors: [security_rules]
+      exporters: [alert/sidekick]
+`)
+	sensor := newCollector(t, "sensor", cfg)
+	sensor.start()
+	v := violations[0] // cat /etc/shadow
+	pid := v.run(t, t.TempDir())
+
+	deadline := time.Now().Add(30 * time.Second)
+	var alert *falcoAlert
+	for alert == nil && time.Now().Before(deadline) {
+		mu.Lock()
+		for i := range got {
+			if got[i].Rule == v.rule && strings.Contains(got[i].Output, "pid="+strconv.Itoa(pid)) {
+				alert = &got[i]
+			}
+		}
+		mu.Unlock()
+		time.Sleep(50 * time.Millisecond)
+	}
+	if b := bad.Load(); b != nil {
+		t.Fatal(b)
+	}
+	if alert == nil {
+		t.Fatalf("no %q alert for pid %d posted within 30s", v.rule, pid)
+	}
+	host, _ := os.Hostname()
+	if alert.Priority != "Warning" || alert.Source != "syscall" || alert.Hostname != host {
+		t.Errorf("priority/source/hostname = %q/%q/%q", alert.Priority, alert.Source, alert.Hostname)
+	}
+	if time.Since(alert.Time) > time.Minute || alert.Time.After(time.Now()) {
+		t.Errorf("time %v is not the event's", alert.Time)
+	}
+	if alert.OutputFields["file.path"] != "/etc/shadow" || alert.OutputFields["process.executable.name"] != "cat" {
+		t.Errorf("output_fields = %v", alert.OutputFields)
+	}
+	if _, ok := alert.OutputFields["evt.time"]; !ok {
+		t.Errorf("output_fields lacks evt.time: %v", alert.OutputFields)
+	}
+	hasMitre := false
+	for _, tag := range alert.Tags {
+		hasMitre = hasMitre || strings.HasPrefix(tag, "T1")
+	}
+	if !hasMitre {
+		t.Errorf("tags %v carry no MITRE id", alert.Tags)
+	}
+}
+
+// Scenario 5: events come faster than the pipeline drains. The kernel drops what the ring buffer
+// cannot hold, the receiver reports the count downstream as an agent.events_dropped record, and
+// the sensor's memory stays within the memory_limiter's bound.
+func TestFloodDropsAreCountedAndReported(t *testing.T) {
+	be := newBackend(t)
+	be.start()
+	const limitMiB = 200
+	cfg := writeConfig(t, fmt.Sprintf(`
+receivers:
+  syscall:
+    events: [file.open]
+    ring_buffer_size: 262144
+    drop_report_interval: 1s
+processors:
+  memory_limiter:
+    check_interval: 100ms
+    limit_mib: %d
+    spike_limit_mib: 40
+  security_rules:
+    emit: all
+exporters:
+  otlp_http:
+    endpoint: %s
+    sending_queue:
+      enabled: true
+      sizer: items
+      queue_size: 20000
+`, limitMiB, be.endpoint)+selfTelemetry+`
+service:
+`+serviceTelemetry()+`  pipelines:
+    logs:
+      receivers: [syscall]
+      processors: [memory_limiter, security_rules]
+      exporters: [otlp_http]
+`)
+	sensor := newCollector(t, "sensor", cfg)
+	sensor.start()
+
+	// Flood: openat as fast as two threads can, for a few seconds.
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	var opens atomic.Int64
+	for i := 0; i < 2; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				for j := 0; j < 1000; j++ {
+					if fd, err := unix.Open("/etc/hostname", unix.O_RDONLY, 0); err == nil {
+						unix.Close(fd)
+					}
+				}
+				opens.Add(1000)
+			}
+		}()
+	}
+	var peakRSS int64
+	for end := time.Now().Add(5 * time.Second); time.Now().Before(end); {
+		peakRSS = max(peakRSS, rssKiB(sensor.pid()))
+		time.Sleep(100 * time.Millisecond)
+	}
+	close(stop)
+	wg.Wait()
+
+	dropped, ok := sensor.metric("otelcol_syscall_events_dropped") // the receiver's own counter
+	t.Logf("flood: %d opens in 5s, kernel-side drops counted by the sensor: %v (metric present: %v), peak RSS %d MiB",
+		opens.Load(), dropped, ok, peakRSS/1024)
+
+	recs := be.waitFor(t, 60*time.Second, "an agent.events_dropped record", func(recs []received) bool {
+		for _, r := range recs {
+			if r.EventName == schema.EventAgentEventsDropped {
+				return true
+			}
+		}
+		return false
+	})
+	var reported int64
+	for _, r := range recs {
+		if r.EventName != schema.EventAgentEventsDropped {
+			continue
+		}
+		c, _ := r.Attrs[schema.AttrDroppedCount].(int64)
+		if r.str(schema.AttrDroppedReason) == "" || c <= 0 {
+			t.Errorf("drop record without reason or count: %v", r.Attrs)
+		}
+		reported += c
+	}
+	if reported <= 0 {
+		t.Fatalf("drops reported downstream: %d", reported)
+	}
+	t.Logf("drops reported downstream: %d", reported)
+	// memory_limiter bounds the Go heap; allow for the runtime, the mapped ring and the binary.
+	if bound := int64(limitMiB+100) * 1024; peakRSS > bound {
+		t.Errorf("sensor RSS peaked at %d MiB, above the %d MiB limit plus 100 MiB of overhead", peakRSS/1024, limitMiB)
+	}
+}
+
+// rssKiB reads a process's resident set size.
+func rssKiB(pid int) int64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if f := strings.Fields(line); len(f) >= 2 && f[0] == "VmRSS:" {
+			v, _ := strconv.ParseInt(f[1], 10, 64)
+			return v
+		}
+	}
+	return 0
+}
