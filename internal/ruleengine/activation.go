@@ -40,13 +40,14 @@ type activation struct {
 	table *attrTable
 	res   pcommon.Map
 	attrs pcommon.Map
+	body  pcommon.Value
 	event string
 	gen   uint32
 	cache []cached
 }
 
 func (a *activation) reset(res pcommon.Map, lr plog.LogRecord, event string) {
-	a.res, a.attrs, a.event = res, lr.Attributes(), event
+	a.res, a.attrs, a.body, a.event = res, lr.Attributes(), lr.Body(), event
 	a.gen++
 	if a.gen == 0 { // wrapped: old stamps could collide
 		for i := range a.cache {
@@ -66,7 +67,9 @@ func (a *activation) ResolveName(name string) (any, bool) {
 		return c.val, true
 	}
 	var v any
-	if name == EventNameAttr {
+	if name == BodyIdent {
+		v = toVal(a.body)
+	} else if name == EventNameAttr {
 		if a.event == "" {
 			v = absent
 		} else {

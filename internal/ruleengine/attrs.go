@@ -11,6 +11,10 @@ import (
 // EventNameAttr is the identifier rules use for the LogRecord's EventName.
 const EventNameAttr = "event.name"
 
+// BodyIdent is the identifier rules use for the LogRecord's Body (dyn: a string for log lines,
+// a map for journald entries: body.MESSAGE).
+const BodyIdent = "body"
+
 type attrType int
 
 const (

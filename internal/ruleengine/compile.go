@@ -464,6 +464,10 @@ func (c *compiler) scan(t *text, o owner) error {
 			if compVars[root] {
 				return
 			}
+			if root == BodyIdent {
+				c.attrs[BodyIdent] = typeDyn
+				return
+			}
 			if !strings.Contains(name, ".") {
 				if _, ok := c.d.lists[name]; ok {
 					return

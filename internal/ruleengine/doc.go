@@ -7,26 +7,26 @@
 //
 // A rule file is a YAML sequence of items:
 //
-//	- ruleset: otelsec-default        # optional; default: the file's base name without extension
-//	- list: shell_binaries
-//	  items: [bash, sh, zsh]
-//	- macro: spawned_process
-//	  condition: event.name == "process.exec"
-//	- rule: Shell spawned by a server
-//	  desc: A shell was started by a network server process.
-//	  condition: spawned_process && process.executable.name in shell_binaries
-//	  output: "Shell spawned (user=%process.user.name shell=%process.executable.path)"
-//	  priority: WARNING
-//	  tags: [process, mitre_execution, T1059.004]
-//	  enabled: true                     # default true
-//	  exceptions:
-//	    - name: known_parents
-//	      fields: [process.parent.executable.name, process.executable.name]
-//	      comps: [=, =]                 # optional, default "=" for every field
-//	      values: [[sshd, bash], [tmux, sh]]
-//	    - name: single
-//	      fields: process.executable.name   # single-field form: values is a flat list
-//	      values: [a, b]
+//   - ruleset: otelsec-default        # optional; default: the file's base name without extension
+//   - list: shell_binaries
+//     items: [bash, sh, zsh]
+//   - macro: spawned_process
+//     condition: event.name == "process.exec"
+//   - rule: Shell spawned by a server
+//     desc: A shell was started by a network server process.
+//     condition: spawned_process && process.executable.name in shell_binaries
+//     output: "Shell spawned (user=%process.user.name shell=%process.executable.path)"
+//     priority: WARNING
+//     tags: [process, mitre_execution, T1059.004]
+//     enabled: true                     # default true
+//     exceptions:
+//   - name: known_parents
+//     fields: [process.parent.executable.name, process.executable.name]
+//     comps: [=, =]                 # optional, default "=" for every field
+//     values: [[sshd, bash], [tmux, sh]]
+//   - name: single
+//     fields: process.executable.name   # single-field form: values is a flat list
+//     values: [a, b]
 //
 // Later items (in the same or a later file) change earlier ones by name with an override
 // block: `override: {items: append|replace}` for lists, `{condition: append|replace}` for

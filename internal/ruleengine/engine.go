@@ -152,7 +152,7 @@ func (e *Engine) Match(res pcommon.Map, lr plog.LogRecord, dst []*Rule) []*Rule 
 		}
 		frame.Close()
 	}
-	act.res, act.attrs = pcommon.Map{}, pcommon.Map{}
+	act.res, act.attrs, act.body = pcommon.Map{}, pcommon.Map{}, pcommon.Value{}
 	e.pool.Put(act)
 	return dst
 }

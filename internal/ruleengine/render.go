@@ -89,6 +89,9 @@ func (t template) render(res pcommon.Map, lr plog.LogRecord) string {
 		if !ok {
 			v, ok = res.Get(name)
 		}
+		if !ok && name == BodyIdent {
+			v, ok = lr.Body(), lr.Body().Type() != pcommon.ValueTypeEmpty
+		}
 		if !ok {
 			b.WriteString("<NA>")
 			continue
