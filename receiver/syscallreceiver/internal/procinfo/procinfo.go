@@ -31,10 +31,10 @@ type Info struct {
 	ContainerID string
 }
 
-// Limits bound what is read from a process.
+// Limits bound what is read from a process, as the kernel side bounds exec arguments.
 type Limits struct {
-	MaxArgs     int
-	MaxArgBytes int
+	MaxArgs     int // arguments kept
+	MaxArgBytes int // bytes of the whole NUL-separated argv
 }
 
 // ErrGone is returned when the process exited while it was being read.
@@ -126,11 +126,15 @@ func parseStatusUIDs(b []byte, info *Info) {
 // SplitArgs splits a NUL-separated argv (as /proc/<pid>/cmdline holds it) and applies the
 // bounds. It reports whether anything was cut.
 func SplitArgs(b []byte, lim Limits) ([]string, bool) {
+	truncated := false
+	if lim.MaxArgBytes > 0 && len(b) > lim.MaxArgBytes {
+		b = b[:lim.MaxArgBytes]
+		truncated = true
+	}
 	b = bytes.TrimSuffix(b, []byte{0})
 	if len(b) == 0 {
-		return nil, false
+		return nil, truncated
 	}
-	truncated := false
 	n := bytes.Count(b, []byte{0}) + 1
 	if lim.MaxArgs > 0 && n > lim.MaxArgs {
 		n = lim.MaxArgs
@@ -140,10 +144,6 @@ func SplitArgs(b []byte, lim Limits) ([]string, bool) {
 	for part := range bytes.SplitSeq(b, []byte{0}) {
 		if len(args) == n {
 			break
-		}
-		if lim.MaxArgBytes > 0 && len(part) > lim.MaxArgBytes {
-			part = part[:lim.MaxArgBytes]
-			truncated = true
 		}
 		args = append(args, ValidUTF8(string(part)))
 	}

@@ -57,9 +57,13 @@ func TestSplitArgs(t *testing.T) {
 	assert.Equal(t, []string{"a", "b"}, args)
 	assert.True(t, trunc)
 
-	args, trunc = SplitArgs([]byte("abcdef\x00x\x00"), Limits{MaxArgs: 8, MaxArgBytes: 3})
-	assert.Equal(t, []string{"abc", "x"}, args)
+	args, trunc = SplitArgs([]byte("abcdef\x00xyz\x00"), Limits{MaxArgs: 8, MaxArgBytes: 9})
+	assert.Equal(t, []string{"abcdef", "xy"}, args)
 	assert.True(t, trunc)
+
+	args, trunc = SplitArgs([]byte("abcdef\x00xy\x00"), Limits{MaxArgs: 8, MaxArgBytes: 10})
+	assert.Equal(t, []string{"abcdef", "xy"}, args)
+	assert.False(t, trunc, "the trailing NUL fits exactly")
 
 	args, trunc = SplitArgs([]byte("a\x00\x00b\x00"), Limits{})
 	assert.Equal(t, []string{"a", "", "b"}, args, "empty arguments are kept")

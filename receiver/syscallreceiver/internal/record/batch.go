@@ -71,13 +71,7 @@ func NewBatch(host Host, scopeName, scopeVersion string, capacity int) *Batch {
 }
 
 func (b *Batch) reset() {
-	b.logs = plog.NewLogs()
-	rl := b.logs.ResourceLogs().AppendEmpty()
-	b.host.fill(rl.Resource())
-	sl := rl.ScopeLogs().AppendEmpty()
-	sl.Scope().SetName(b.scope)
-	sl.Scope().SetVersion(b.version)
-	b.records = sl.LogRecords()
+	b.logs, b.records = b.Empty()
 	b.records.EnsureCapacity(b.capacity)
 }
 
@@ -109,4 +103,17 @@ func Dropped(lr plog.LogRecord, reason string, count, total uint64, now time.Tim
 	a.PutInt(schema.AttrDroppedCount, int64(count))
 	a.PutInt(schema.AttrDroppedTotal, int64(total))
 	a.PutInt(schema.AttrProcessPID, int64(os.Getpid()))
+}
+
+// Empty returns a new Logs with the batch's resource and scope and no records, for records
+// that travel apart from the batch (agent.events_dropped). The batch is not touched; the
+// caller may use it from another goroutine.
+func (b *Batch) Empty() (plog.Logs, plog.LogRecordSlice) {
+	l := plog.NewLogs()
+	rl := l.ResourceLogs().AppendEmpty()
+	b.host.fill(rl.Resource())
+	sl := rl.ScopeLogs().AppendEmpty()
+	sl.Scope().SetName(b.scope)
+	sl.Scope().SetVersion(b.version)
+	return l, sl.LogRecords()
 }

@@ -75,7 +75,7 @@ func (b *Builder) Build(ev *kevent.Event, lr plog.LogRecord, observed pcommon.Ti
 	lr.SetSeverityText("INFO")
 
 	attrs := lr.Attributes()
-	attrs.EnsureCapacity(32)
+	attrs.EnsureCapacity(recordAttrs)
 	b.process(ev, proc, attrs)
 	b.event(ev, attrs)
 	if len(b.trunc) > 0 {
@@ -365,3 +365,7 @@ func idString(id uint32) string {
 	}
 	return strconv.FormatUint(uint64(id), 10)
 }
+
+// recordAttrs is the attribute count of a typical record (17 of process context, a few of the
+// event): reserving it up front makes the attributes one allocation instead of several.
+const recordAttrs = 24

@@ -1,0 +1,403 @@
+//go:build linux
+
+package syscallreceiver // import "github.com/otelsec/otelsec/receiver/syscallreceiver"
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/consumer"
+	"go.opentelemetry.io/collector/consumer/consumererror"
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/plog"
+	"go.opentelemetry.io/collector/receiver"
+	"go.opentelemetry.io/collector/receiver/receiverhelper"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/metric"
+	"go.uber.org/zap"
+
+	"github.com/otelsec/otelsec/receiver/syscallreceiver/internal/kernel"
+	"github.com/otelsec/otelsec/receiver/syscallreceiver/internal/kevent"
+	"github.com/otelsec/otelsec/receiver/syscallreceiver/internal/metadata"
+	"github.com/otelsec/otelsec/receiver/syscallreceiver/internal/procinfo"
+	"github.com/otelsec/otelsec/receiver/syscallreceiver/internal/proctable"
+	"github.com/otelsec/otelsec/receiver/syscallreceiver/internal/record"
+)
+
+// Drop reasons, the values of otelsec.events_dropped.reason and of the reason attribute of the
+// receiver_syscall_events_dropped metric.
+const (
+	reasonRingBufferFull  = "ring_buffer_full"
+	reasonDecodeError     = "decode_error"
+	reasonPipelineRefused = "pipeline_refused"
+)
+
+const (
+	// pendingBatches bounds the batches waiting for the pipeline. While they wait, the reader
+	// stops, the kernel ring fills and the kernel counts what it cannot store.
+	pendingBatches = 4
+	// Retrying a batch the pipeline refused (not permanently) backs off up to maxBackoff.
+	minBackoff = 10 * time.Millisecond
+	maxBackoff = time.Second
+	// exitGrace keeps an exited process in the table for events still in flight.
+	exitGrace = 2 * time.Second
+	// userCacheSize bounds the uid → name cache; passwdReread rate-limits re-reading it.
+	userCacheSize = 4096
+	passwdReread  = 5 * time.Second
+	transport     = "ebpf"
+)
+
+type logsReceiver struct {
+	set    receiver.Settings
+	cfg    *Config
+	events []string
+	next   consumer.Logs
+	obs    *receiverhelper.ObsReport
+	tel    *metadata.TelemetryBuilder
+
+	tracer *kernel.Tracer
+	table  *proctable.Table
+
+	// mu guards the batch being filled, the builder and the process table: the reader fills,
+	// the flusher takes a batch that waited long enough and sweeps exited processes.
+	mu         sync.Mutex
+	builder    *record.Builder
+	batch      *record.Batch
+	batchStart time.Time
+
+	out         chan plog.Logs
+	readCancel  context.CancelFunc
+	sendCtx     context.Context
+	sendCancel  context.CancelFunc
+	readers     sync.WaitGroup
+	sender      sync.WaitGroup
+	reported    map[string]uint64
+	started     atomic.Bool
+	shutdownMu  sync.Mutex
+	shutdownHit bool
+
+	received atomic.Uint64
+	refused  atomic.Uint64
+}
+
+func newLogsReceiver(set receiver.Settings, cfg *Config, next consumer.Logs) (receiver.Logs, error) {
+	events, err := selectEvents(cfg.Events)
+	if err != nil {
+		return nil, err
+	}
+	obs, err := receiverhelper.NewObsReport(receiverhelper.ObsReportSettings{
+		ReceiverID:             set.ID,
+		Transport:              transport,
+		LongLivedCtx:           true,
+		ReceiverCreateSettings: set,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &logsReceiver{set: set, cfg: cfg, events: events, next: next, obs: obs,
+		reported: map[string]uint64{}}, nil
+}
+
+func (r *logsReceiver) Start(_ context.Context, _ component.Host) error {
+	tracer, err := kernel.New(kernel.Options{
+		Events:                    r.events,
+		ExcludeExecutablePrefixes: r.cfg.Exclude.ExecutablePathPrefixes,
+		RingBufferSize:            r.cfg.RingBufferSize,
+		MaxArgs:                   r.cfg.MaxArgs,
+		MaxArgBytes:               r.cfg.MaxArgBytes,
+		MaxPathBytes:              r.cfg.MaxPathBytes,
+		SelfPID:                   os.Getpid(),
+	})
+	if err != nil {
+		return fmt.Errorf("syscall receiver: %w", err)
+	}
+	// Attach before reading /proc: a process started in between is then reported by the
+	// kernel rather than missed by both.
+	if err := tracer.Start(); err != nil {
+		return fmt.Errorf("syscall receiver cannot trace the kernel: %w", err)
+	}
+	if missing := tracer.Unavailable(); len(missing) > 0 {
+		r.set.Logger.Warn("Events unavailable on this kernel; they will not be reported",
+			zap.String("events", strings.Join(missing, ", ")))
+	}
+	r.tracer = tracer
+
+	r.table = proctable.New(proctable.Options{
+		Capacity:    r.cfg.ProcessTableSize,
+		ProcRoot:    "/proc",
+		Limits:      procinfo.Limits{MaxArgs: r.cfg.MaxArgs, MaxArgBytes: r.cfg.MaxArgBytes},
+		ExitGraceNs: int64(exitGrace),
+	})
+	seeded, err := r.table.Seed()
+	if err != nil {
+		r.set.Logger.Warn("Cannot read running processes from /proc; their events will carry less context", zap.Error(err))
+	}
+	r.builder = record.New(record.Options{
+		Table: r.table,
+		Users: procinfo.NewUsers("/etc/passwd", userCacheSize, passwdReread),
+	})
+	host := record.LocalHost(r.cfg.ServiceName, r.set.BuildInfo.Version)
+	r.batch = record.NewBatch(host, metadata.ScopeName, r.set.BuildInfo.Version, r.cfg.MaxBatchSize)
+
+	if err := r.registerTelemetry(); err != nil {
+		_ = tracer.Close()
+		return fmt.Errorf("syscall receiver telemetry: %w", err)
+	}
+
+	r.out = make(chan plog.Logs, pendingBatches)
+	var readCtx context.Context
+	readCtx, r.readCancel = context.WithCancel(context.Background())
+	r.sendCtx, r.sendCancel = context.WithCancel(context.Background())
+
+	r.sender.Add(1)
+	go r.send()
+	r.readers.Add(3)
+	go r.read(readCtx)
+	go r.flushLoop(readCtx)
+	go r.reportLoop(readCtx)
+	r.started.Store(true)
+	r.set.Logger.Info("Tracing system calls",
+		zap.Int("events", len(r.events)), zap.Int("processes_seeded", seeded),
+		zap.Int("ring_buffer_size", r.cfg.RingBufferSize))
+	return nil
+}
+
+func (r *logsReceiver) registerTelemetry() error {
+	tel, err := metadata.NewTelemetryBuilder(r.set.TelemetrySettings)
+	if err != nil {
+		return err
+	}
+	r.tel = tel
+	ring := metric.WithAttributes(attribute.String("reason", reasonRingBufferFull))
+	decode := metric.WithAttributes(attribute.String("reason", reasonDecodeError))
+	refused := metric.WithAttributes(attribute.String("reason", reasonPipelineRefused))
+	return errors.Join(
+		tel.RegisterReceiverSyscallEventsReceivedCallback(func(_ context.Context, o metric.Int64Observer) error {
+			o.Observe(int64(r.received.Load()))
+			return nil
+		}),
+		tel.RegisterReceiverSyscallEventsDroppedCallback(func(_ context.Context, o metric.Int64Observer) error {
+			if d, err := r.tracer.Drops(); err == nil {
+				o.Observe(int64(d), ring)
+			}
+			o.Observe(int64(r.tracer.DecodeErrors()), decode)
+			o.Observe(int64(r.refused.Load()), refused)
+			return nil
+		}),
+		tel.RegisterReceiverSyscallProcessTableEvictionsCallback(func(_ context.Context, o metric.Int64Observer) error {
+			o.Observe(int64(r.table.Evictions()))
+			return nil
+		}),
+		tel.RegisterReceiverSyscallProcessTableSizeCallback(func(_ context.Context, o metric.Int64Observer) error {
+			o.Observe(int64(r.table.Len()))
+			return nil
+		}),
+	)
+}
+
+// read runs the kernel reader; every event becomes a record of the current batch.
+func (r *logsReceiver) read(ctx context.Context) {
+	defer r.readers.Done()
+	if err := r.tracer.Read(ctx, r.onEvent); err != nil {
+		r.set.Logger.Error("Reading kernel events stopped", zap.Error(err))
+	}
+}
+
+func (r *logsReceiver) onEvent(ev *kevent.Event) {
+	r.received.Add(1)
+	now := time.Now()
+	r.mu.Lock()
+	if r.batch.Len() == 0 {
+		r.batchStart = now
+	}
+	r.builder.Build(ev, r.batch.Append(), pcommon.NewTimestampFromTime(now))
+	var full plog.Logs
+	send := r.batch.Len() >= r.cfg.MaxBatchSize
+	if send {
+		full = r.batch.Take()
+	}
+	r.mu.Unlock()
+	if send {
+		// Blocks while the pipeline is behind: the kernel then counts what it drops.
+		r.out <- full
+	}
+}
+
+// flushLoop sends a batch that has waited FlushInterval and forgets processes that exited.
+func (r *logsReceiver) flushLoop(ctx context.Context) {
+	defer r.readers.Done()
+	tick := time.NewTicker(r.cfg.FlushInterval / 2)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case now := <-tick.C:
+			r.mu.Lock()
+			var l plog.Logs
+			send := r.batch.Len() > 0 && now.Sub(r.batchStart) >= r.cfg.FlushInterval
+			if send {
+				l = r.batch.Take()
+			}
+			r.table.Sweep(r.builder.Now())
+			r.mu.Unlock()
+			if send {
+				r.out <- l
+			}
+		}
+	}
+}
+
+// reportLoop emits agent.events_dropped records when counts grew.
+func (r *logsReceiver) reportLoop(ctx context.Context) {
+	defer r.readers.Done()
+	tick := time.NewTicker(r.cfg.DropReportInterval)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+			if l, ok := r.dropReport(); ok {
+				r.out <- l
+			}
+		}
+	}
+}
+
+// dropReport builds one agent.events_dropped record per reason whose count grew since the
+// previous report. Called by one goroutine at a time.
+func (r *logsReceiver) dropReport() (plog.Logs, bool) {
+	totals := [...]struct {
+		reason string
+		n      uint64
+	}{
+		{reasonRingBufferFull, 0},
+		{reasonDecodeError, r.tracer.DecodeErrors()},
+		{reasonPipelineRefused, r.refused.Load()},
+	}
+	if d, err := r.tracer.Drops(); err == nil {
+		totals[0].n = d
+	}
+	var (
+		logs plog.Logs
+		recs plog.LogRecordSlice
+	)
+	now := time.Now()
+	for _, t := range totals {
+		last := r.reported[t.reason]
+		if t.n <= last {
+			continue
+		}
+		if recs.Len() == 0 {
+			logs, recs = r.batch.Empty()
+		}
+		record.Dropped(recs.AppendEmpty(), t.reason, t.n-last, t.n, now)
+		r.reported[t.reason] = t.n
+	}
+	return logs, recs.Len() > 0
+}
+
+// send hands batches to the pipeline, retrying what it refuses for now.
+func (r *logsReceiver) send() {
+	defer r.sender.Done()
+	for l := range r.out {
+		r.consume(l)
+	}
+}
+
+func (r *logsReceiver) consume(l plog.Logs) {
+	n := l.LogRecordCount()
+	ctx := r.obs.StartLogsOp(r.sendCtx)
+	backoff := minBackoff
+	for {
+		err := r.next.ConsumeLogs(ctx, l)
+		if err == nil {
+			r.obs.EndLogsOp(ctx, transport, n, nil)
+			return
+		}
+		if consumererror.IsPermanent(err) {
+			r.refused.Add(uint64(n))
+			r.obs.EndLogsOp(ctx, transport, n, err)
+			return
+		}
+		select {
+		case <-time.After(backoff):
+		case <-r.sendCtx.Done():
+			r.refused.Add(uint64(n))
+			r.obs.EndLogsOp(ctx, transport, n, err)
+			return
+		}
+		backoff = min(2*backoff, maxBackoff)
+	}
+}
+
+func (r *logsReceiver) Shutdown(ctx context.Context) error {
+	r.shutdownMu.Lock()
+	defer r.shutdownMu.Unlock()
+	if r.shutdownHit || !r.started.Load() {
+		r.shutdownHit = true
+		return nil
+	}
+	r.shutdownHit = true
+
+	// Stop reading; the reader returns within the kernel reader's poll interval.
+	r.readCancel()
+	done := make(chan struct{})
+	go func() { r.readers.Wait(); close(done) }()
+	var errs []error
+	select {
+	case <-done:
+	case <-ctx.Done():
+		// The reader may be blocked handing a batch to a stuck pipeline: unblock it.
+		r.sendCancel()
+		<-done
+	}
+	// A last drop report, so losses just before shutdown are not invisible.
+	final, hasFinal := r.dropReport()
+	errs = append(errs, r.tracer.Close())
+
+	r.mu.Lock()
+	var last plog.Logs
+	hasLast := r.batch.Len() > 0
+	if hasLast {
+		last = r.batch.Take()
+	}
+	r.mu.Unlock()
+	for _, l := range []struct {
+		logs plog.Logs
+		ok   bool
+	}{{last, hasLast}, {final, hasFinal}} {
+		if !l.ok {
+			continue
+		}
+		select {
+		case r.out <- l.logs:
+		case <-ctx.Done():
+			r.refused.Add(uint64(l.logs.LogRecordCount()))
+		}
+	}
+	close(r.out)
+
+	sent := make(chan struct{})
+	go func() { r.sender.Wait(); close(sent) }()
+	select {
+	case <-sent:
+	case <-ctx.Done():
+		r.sendCancel()
+		<-sent
+		errs = append(errs, ctx.Err())
+	}
+	r.sendCancel()
+	if r.tel != nil {
+		r.tel.Shutdown()
+	}
+	return errors.Join(errs...)
+}
