@@ -106,8 +106,9 @@ func (e *alertExporter) pushLogs(ctx context.Context, ld plog.Logs) error {
 	rls := ld.ResourceLogs()
 	for i := 0; i < rls.Len(); i++ {
 		rl := rls.At(i)
+		res := rl.Resource().Attributes()
 		hostname := e.hostname
-		if v, ok := rl.Resource().Attributes().Get(schema.AttrHostName); ok && v.Str() != "" {
+		if v, ok := res.Get(schema.AttrHostName); ok && v.Str() != "" {
 			hostname = v.Str()
 		}
 		sls := rl.ScopeLogs()
@@ -119,7 +120,7 @@ func (e *alertExporter) pushLogs(ctx context.Context, ld plog.Logs) error {
 					ignored++
 					continue
 				}
-				sc.buf = e.render.appendAlert(sc.buf[:0], sc, hostname, rec)
+				sc.buf = e.render.appendAlert(sc.buf[:0], sc, hostname, res, rec)
 				err := e.sink.send(ctx, sc.buf)
 				if err == nil {
 					sent++

@@ -133,7 +133,7 @@ func TestFileRotation(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "alerts.log")
 	line := func(i int) []byte { return fmt.Appendf(nil, "alert %03d %s\n", i, strings.Repeat("x", 40)) } // 50 bytes
-	const maxBytes, backups = 120, 2                                                                     // two alerts per file
+	const maxBytes, backups = 120, 2                                                                      // two alerts per file
 
 	s := newFileSink(path, maxBytes, backups)
 	require.NoError(t, s.open())

@@ -12,6 +12,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
 
+	"github.com/otelsec/otelsec/internal/ruleengine"
 	"github.com/otelsec/otelsec/internal/schema"
 )
 
@@ -78,7 +79,9 @@ type scratch struct {
 
 // appendAlert renders rec (a record with security_rule.name) as one alert, terminated by a
 // newline, and appends it to dst.
-func (r *renderer) appendAlert(dst []byte, sc *scratch, hostname string, rec plog.LogRecord) []byte {
+// Attributes are looked up on the record, then on its resource, as the processor's output
+// templates resolve them.
+func (r *renderer) appendAlert(dst []byte, sc *scratch, hostname string, res pcommon.Map, rec plog.LogRecord) []byte {
 	ts := recordTime(rec)
 	prio := priorityOf(rec)
 	if !r.json {
@@ -101,7 +104,7 @@ func (r *renderer) appendAlert(dst []byte, sc *scratch, hostname string, rec plo
 	dst = append(dst, '"')
 
 	dst = append(dst, `,"output_fields":`...)
-	dst = r.appendOutputFields(dst, sc, attrs, ts)
+	dst = r.appendOutputFields(dst, sc, res, rec, ts)
 
 	dst = append(dst, `,"priority":"`...)
 	dst = append(dst, prio...)
@@ -136,7 +139,8 @@ func (r *renderer) appendPrefix(dst []byte, ts time.Time, prio string) []byte {
 // appendOutputFields writes the output_fields object: the attributes the rule's output used
 // (or the default set) plus the event time, keys sorted as Falco's nlohmann::json does.
 // Never empty: the event time is always there.
-func (r *renderer) appendOutputFields(dst []byte, sc *scratch, attrs pcommon.Map, ts time.Time) []byte {
+func (r *renderer) appendOutputFields(dst []byte, sc *scratch, res pcommon.Map, rec plog.LogRecord, ts time.Time) []byte {
+	attrs := rec.Attributes()
 	names := sc.names[:0]
 	listed, ok := attrs.Get(schema.AttrSecurityRuleOutputFields)
 	if ok && listed.Type() == pcommon.ValueTypeSlice {
@@ -148,7 +152,7 @@ func (r *renderer) appendOutputFields(dst []byte, sc *scratch, attrs pcommon.Map
 		}
 	} else {
 		for _, n := range defaultOutputFields {
-			if _, present := attrs.Get(n); present {
+			if _, present := lookupField(res, rec, n); present {
 				names = append(names, n)
 			}
 		}
@@ -179,7 +183,7 @@ func (r *renderer) appendOutputFields(dst []byte, sc *scratch, attrs pcommon.Map
 		default:
 			// A listed attribute the record lacks is null, as Falco renders a field it
 			// could not extract.
-			if v, ok := attrs.Get(n); ok {
+			if v, ok := lookupField(res, rec, n); ok {
 				dst = appendJSONValue(dst, v, 0)
 			} else {
 				dst = append(dst, "null"...)
@@ -224,6 +228,27 @@ func appendTags(dst []byte, sc *scratch, attrs pcommon.Map) []byte {
 	return append(dst, ']')
 }
 
+// lookupField resolves a name the way the rules processor's output templates do: a record
+// attribute, else a resource attribute; "event.name" is the record's EventName and "body"
+// the record's original Body (kept in log.record.original once the output replaced it).
+func lookupField(res pcommon.Map, rec plog.LogRecord, name string) (pcommon.Value, bool) {
+	if v, ok := rec.Attributes().Get(name); ok {
+		return v, true
+	}
+	if v, ok := res.Get(name); ok {
+		return v, true
+	}
+	switch name {
+	case ruleengine.EventNameAttr:
+		if n := rec.EventName(); n != "" {
+			return pcommon.NewValueStr(n), true
+		}
+	case ruleengine.BodyIdent:
+		return rec.Attributes().Get(schema.AttrLogRecordOriginal)
+	}
+	return pcommon.Value{}, false
+}
+
 // recordTime is when the event happened; a record without a Timestamp falls back to when it
 // was observed, then to now, so an alert always carries a time.
 func recordTime(rec plog.LogRecord) time.Time {
@@ -263,14 +288,14 @@ func falcoPriority(s string) (string, bool) {
 	return "", false
 }
 
-// priorityFromNumber maps OTel severity numbers onto Falco priorities, matching the
-// processor's mapping (Warning WARN, Error ERROR, Critical and above FATAL) where it is
-// defined and splitting the ranges sensibly elsewhere.
+// priorityFromNumber inverts ruleengine.Priority.SeverityNumber (Emergency FATAL3, Alert
+// FATAL2, Critical FATAL, Error ERROR, Warning WARN, Notice INFO2, Informational INFO, Debug
+// DEBUG), taking each range up to the next level.
 func priorityFromNumber(n plog.SeverityNumber) string {
 	switch {
-	case n >= plog.SeverityNumberFatal4:
-		return prioEmergency
 	case n >= plog.SeverityNumberFatal3:
+		return prioEmergency
+	case n >= plog.SeverityNumberFatal2:
 		return prioAlert
 	case n >= plog.SeverityNumberFatal:
 		return prioCritical

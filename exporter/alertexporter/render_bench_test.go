@@ -5,7 +5,10 @@ import (
 	"testing"
 	"time"
 
+	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
+
+	"github.com/otelsec/otelsec/internal/schema"
 )
 
 // BenchmarkRender measures rendering one alert. The baseline is encoding/json marshalling
@@ -15,6 +18,9 @@ func BenchmarkRender(b *testing.B) {
 	rec := plog.NewLogRecord()
 	violation(rec)
 	sc := &scratch{}
+	res := pcommon.NewMap()
+	res.PutStr(schema.AttrHostName, "web-1")
+	res.PutStr(schema.AttrServiceName, schema.DefaultServiceName)
 	for _, bc := range []struct {
 		name string
 		r    *renderer
@@ -25,7 +31,7 @@ func BenchmarkRender(b *testing.B) {
 		b.Run(bc.name, func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
-				sc.buf = bc.r.appendAlert(sc.buf[:0], sc, "web-1", rec)
+				sc.buf = bc.r.appendAlert(sc.buf[:0], sc, "web-1", res, rec)
 			}
 			b.SetBytes(int64(len(sc.buf)))
 		})
@@ -53,8 +59,8 @@ func BenchmarkRender(b *testing.B) {
 					fields[k] = v.AsRaw()
 				}
 			}
-			rule, _ := a.Get("security_rule.name")
-			tagsV, _ := a.Get("security_rule.tags")
+			rule, _ := a.Get(schema.AttrSecurityRuleName)
+			tagsV, _ := a.Get(schema.AttrSecurityRuleTags)
 			var tags []string
 			for _, t := range tagsV.Slice().AsRaw() {
 				tags = append(tags, t.(string))

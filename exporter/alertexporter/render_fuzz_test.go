@@ -45,14 +45,18 @@ func FuzzRender(f *testing.F) {
 		m.PutEmptySlice(k1).AppendEmpty().SetDouble(d)
 		if bo {
 			of := a.PutEmptySlice(schema.AttrSecurityRuleOutputFields)
-			for _, n := range []string{k1, k2, k1 + ".d", k2 + ".map", "absent." + v1, k1 + ".raw"} {
+			for _, n := range []string{k1, k2, k1 + ".d", k2 + ".map", "absent." + v1, k1 + ".raw", k2 + ".res", "event.name", "body"} {
 				of.AppendEmpty().SetStr(n)
 			}
 		}
 
+		res := pcommon.NewMap()
+		res.PutStr(schema.AttrHostName, v1)
+		res.PutStr(k2+".res", body)
+
 		sc := &scratch{}
 		for _, iso := range []bool{false, true} {
-			out := newRenderer(FormatJSON, iso).appendAlert(nil, sc, v1, rec)
+			out := newRenderer(FormatJSON, iso).appendAlert(nil, sc, v1, res, rec)
 			if !utf8.Valid(out) {
 				t.Fatalf("json alert is not UTF-8: %q", out)
 			}
@@ -83,7 +87,7 @@ func FuzzRender(f *testing.F) {
 				t.Fatalf("priority %q is not one of Falco's", prio)
 			}
 
-			text := newRenderer(FormatText, iso).appendAlert(nil, sc, v1, rec)
+			text := newRenderer(FormatText, iso).appendAlert(nil, sc, v1, res, rec)
 			if n := strings.Count(string(text), "\n"); n != 1 || text[len(text)-1] != '\n' {
 				t.Fatalf("text alert is not one line: %q", text)
 			}

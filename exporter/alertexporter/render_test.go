@@ -11,6 +11,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
 
+	"github.com/otelsec/otelsec/internal/ruleengine"
 	"github.com/otelsec/otelsec/internal/schema"
 )
 
@@ -62,9 +63,14 @@ func newTestLogs(host string, n int, fill func(i int, rec plog.LogRecord)) plog.
 
 func renderOne(t *testing.T, r *renderer, fill func(plog.LogRecord)) string {
 	t.Helper()
+	return renderWithResource(t, r, pcommon.NewMap(), fill)
+}
+
+func renderWithResource(t *testing.T, r *renderer, res pcommon.Map, fill func(plog.LogRecord)) string {
+	t.Helper()
 	rec := plog.NewLogRecord()
 	fill(rec)
-	return string(r.appendAlert(nil, &scratch{}, "web-1", rec))
+	return string(r.appendAlert(nil, &scratch{}, "web-1", res, rec))
 }
 
 func TestRenderJSONIsFalcosShape(t *testing.T) {
@@ -120,6 +126,38 @@ func TestRenderJSONOutputFieldsFromRule(t *testing.T) {
 		`{"evt.time":1795857123123456789,"file.path":null,"process.interactive":true,"process.user.id":0,`+
 			`"security_rule.tags":["shell","container","mitre_execution","T1059","shell"]}`,
 		string(alert["output_fields"]))
+}
+
+// The processor lists the references of the rule's output template; they resolve as the
+// template did: record attribute, then resource attribute, event.name and body.
+func TestRenderJSONOutputFieldsResolveLikeTemplates(t *testing.T) {
+	res := pcommon.NewMap()
+	res.PutStr(schema.AttrHostName, "web-1")
+	res.PutStr(schema.AttrContainerID, "from-resource")
+	res.PutStr(schema.AttrProcessUserName, "shadowed")
+	got := renderWithResource(t, newRenderer(FormatJSON, false), res, func(rec plog.LogRecord) {
+		violation(rec)
+		rec.Attributes().Remove(schema.AttrContainerID)
+		rec.Attributes().PutStr(schema.AttrLogRecordOriginal, "sshd[1]: Failed password for root")
+		of := rec.Attributes().PutEmptySlice(schema.AttrSecurityRuleOutputFields)
+		for _, n := range []string{schema.AttrContainerID, schema.AttrProcessUserName, schema.AttrHostName, ruleengine.EventNameAttr, ruleengine.BodyIdent} {
+			of.AppendEmpty().SetStr(n)
+		}
+	})
+	var alert map[string]json.RawMessage
+	require.NoError(t, json.Unmarshal([]byte(got), &alert))
+	assert.Equal(t,
+		`{"body":"sshd[1]: Failed password for root","container.id":"from-resource","event.name":"process.exec",`+
+			`"evt.time":1795857123123456789,"host.name":"web-1","process.user.name":"root"}`,
+		string(alert["output_fields"]))
+
+	// The default set also finds attributes on the resource.
+	got = renderWithResource(t, newRenderer(FormatJSON, false), res, func(rec plog.LogRecord) {
+		violation(rec)
+		rec.Attributes().Remove(schema.AttrContainerID)
+	})
+	require.NoError(t, json.Unmarshal([]byte(got), &alert))
+	assert.Contains(t, string(alert["output_fields"]), `"container.id":"from-resource"`)
 }
 
 func TestRenderJSONOutputFieldsNeverEmpty(t *testing.T) {
@@ -223,7 +261,8 @@ func TestPriority(t *testing.T) {
 		{"Informational", 0, "Informational"},
 		{"debug", 0, "Debug"},
 		{"", plog.SeverityNumberFatal4, "Emergency"},
-		{"", plog.SeverityNumberFatal3, "Alert"},
+		{"", plog.SeverityNumberFatal3, "Emergency"},
+		{"", plog.SeverityNumberFatal2, "Alert"},
 		{"", plog.SeverityNumberFatal, "Critical"},
 		{"", plog.SeverityNumberError2, "Error"},
 		{"", plog.SeverityNumberWarn, "Warning"},
