@@ -167,7 +167,7 @@ func (c *compiler) compile(opts Options) (*Engine, error) {
 			}
 		}
 	}
-	e := &Engine{matchAll: opts.MatchAll}
+	e := &Engine{matchAll: opts.MatchAll, lists: c.lists, attrType: c.attrs}
 	for _, r := range c.d.ruleOrder {
 		if !r.enabled || (opts.MinPriority != 0 && r.priority > opts.MinPriority) {
 			continue

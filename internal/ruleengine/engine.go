@@ -123,6 +123,8 @@ type Engine struct {
 	idx      eventIndex
 	attrs    *attrTable
 	pool     sync.Pool // *activation
+	lists    map[string][]string
+	attrType map[string]attrType
 }
 
 // Rules returns the enabled rules in file order.
