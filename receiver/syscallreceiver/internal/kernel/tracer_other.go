@@ -23,6 +23,9 @@ func (*Tracer) Start() error { return errNotLinux }
 // Unavailable returns nil on this OS.
 func (*Tracer) Unavailable() []string { return nil }
 
+// Missing returns nil on this OS.
+func (*Tracer) Missing() []string { return nil }
+
 // Read returns an error on this OS.
 func (*Tracer) Read(context.Context, func(*kevent.Event)) error { return errNotLinux }
 

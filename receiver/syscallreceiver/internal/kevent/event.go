@@ -204,9 +204,9 @@ type Event struct {
 	// privilege.setuid/setgid: the raw arguments (setuid(a): IDs[0]; setreuid(r,e): IDs[0..1];
 	// setresuid(r,e,s): IDs[0..2]; 0xffffffff = unchanged), and the caller's real/effective ids
 	// before the call (the header's UID/EUID/GID/EGID are those after it). See TargetID.
-	IDs            [3]uint32
-	NArgs          uint8
-	OldID, OldEID  uint32
+	IDs           [3]uint32
+	NArgs         uint8
+	OldID, OldEID uint32
 	// privilege.capset: the sets asked for, and the effective/permitted sets before the call.
 	// CapAdded() = new effective bits that were not effective before.
 	CapEffective, CapPermitted, CapInheritable uint64
