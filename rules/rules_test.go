@@ -453,3 +453,103 @@ func TestSchemaCheckCatchesTypos(t *testing.T) {
 		t.Errorf("typos found %v, want %v", bad, want)
 	}
 }
+
+// Every process descends from pid 1: a list used to exempt a process subtree must not name it,
+// or the exemption would switch the rule off everywhere.
+func TestAncestorListsDoNotNameInit(t *testing.T) {
+	e := compileDefault(t)
+	items := listItems(t)
+	env, _ := cel.NewEnv()
+	for _, r := range e.Rules() {
+		parsed, iss := env.Parse(r.Condition)
+		if iss.Err() != nil {
+			t.Fatal(iss.Err())
+		}
+		var visit func(celast.Expr)
+		visit = func(x celast.Expr) {
+			switch x.Kind() {
+			case celast.CallKind:
+				c := x.AsCall()
+				if args := c.Args(); c.FunctionName() == "any_in" && len(args) == 2 {
+					first, _ := chain(args[0])
+					list, _ := chain(args[1])
+					if first == "process.ancestors.executable.name" {
+						for _, it := range items[list] {
+							if it == "systemd" || it == "init" {
+								t.Errorf("rule %q: ancestors checked against list %q, which holds %q", r.Name, list, it)
+							}
+						}
+					}
+				}
+				if c.IsMemberFunction() {
+					visit(c.Target())
+				}
+				for _, a := range c.Args() {
+					visit(a)
+				}
+			case celast.ComprehensionKind:
+				c := x.AsComprehension()
+				visit(c.IterRange())
+				visit(c.LoopStep())
+			}
+		}
+		visit(parsed.NativeRep().Expr())
+	}
+}
+
+func listItems(t *testing.T) map[string][]string {
+	t.Helper()
+	out := map[string][]string{}
+	for _, src := range Default() {
+		var items []struct {
+			List  string   `yaml:"list"`
+			Items []string `yaml:"items"`
+		}
+		if err := yaml.Unmarshal(src.Data, &items); err != nil {
+			t.Fatal(err)
+		}
+		for _, it := range items {
+			if it.List != "" {
+				out[it.List] = append(out[it.List], it.Items...)
+			}
+		}
+	}
+	return out
+}
+
+// Sites extend the defaults from their own files; the lists at the top are the extension points.
+func TestLocalFileExtendsDefaults(t *testing.T) {
+	local := ruleengine.Source{Name: "local.yaml", Data: []byte(`
+- list: shell_spawners
+  items: [java]
+  override: {items: append}
+- rule: Ptrace attach to another process
+  exceptions:
+    - name: tracers
+      values: [gdb]
+  override: {exceptions: append}
+`)}
+	e, _, err := ruleengine.Compile(append(Default(), local), ruleengine.Options{MatchAll: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := pcommon.NewMap()
+	shell := plog.NewLogRecord()
+	shell.SetEventName("process.exec")
+	shell.Attributes().PutStr("process.executable.name", "sh")
+	shell.Attributes().PutStr("process.parent.executable.name", "java")
+	if got := e.Match(res, shell, nil); containsRule(got, "Shell spawned by an unexpected parent") {
+		t.Error("appending java to shell_spawners did not exempt it")
+	}
+	attach := plog.NewLogRecord()
+	attach.SetEventName("process.ptrace")
+	attach.Attributes().PutStr("ptrace.request", "PTRACE_ATTACH")
+	attach.Attributes().PutStr("process.executable.name", "gdb")
+	if got := e.Match(res, attach, nil); containsRule(got, "Ptrace attach to another process") {
+		t.Error("a local exception value did not exempt gdb")
+	}
+	attach.Attributes().PutStr("process.executable.name", "x")
+	if got := e.Match(res, attach, nil); !containsRule(got, "Ptrace attach to another process") {
+		t.Error("the local exception exempted more than gdb")
+	}
+}
