@@ -25,9 +25,9 @@ func benignRecords() map[string]plog.LogRecord {
 			"process.pid": 4242, "process.user.id": 1000, "process.real_user.id": 1000,
 			"process.user.name": "dev", "process.executable.name": "ls",
 			"process.executable.path": "/usr/bin/ls", "process.command_line": "ls -la /etc",
-			"process.parent.executable.name": "bash",
+			"process.parent.executable.name":    "bash",
 			"process.ancestors.executable.name": []any{"bash", "sshd-session", "sshd", "systemd"},
-			"syscall.return": 3,
+			"syscall.return":                    3,
 		}
 		for k, v := range m {
 			base[k] = v
