@@ -5,8 +5,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"encoding/pem"
 	"fmt"
 	"io"
+	"log"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -411,4 +413,77 @@ func TestStartFailsOnUnwritablePath(t *testing.T) {
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "open alert file")
 	require.NoError(t, exp.Shutdown(context.Background()))
+}
+
+// With the default queue, several consumers write at once; every alert must land whole on
+// its own line.
+func TestFileDestinationConcurrentWriters(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "alerts.json")
+	tt := newTelemetry(t)
+	cfg := NewFactory().CreateDefaultConfig().(*Config)
+	cfg.Path = path
+	cfg.Format = FormatJSON
+	q := cfg.QueueConfig.Get()
+	q.NumConsumers = 8
+	q.BlockOnOverflow = true
+	exp := startExporter(t, cfg, tt)
+
+	const producers, batches, perBatch = 4, 25, 10
+	var wg sync.WaitGroup
+	for range producers {
+		wg.Go(func() {
+			for range batches {
+				assert.NoError(t, exp.ConsumeLogs(context.Background(), mixedLogs(perBatch)))
+			}
+		})
+	}
+	wg.Wait()
+	require.NoError(t, exp.Shutdown(context.Background())) // drains the queue first
+
+	lines := readLines(t, path)
+	require.Len(t, lines, producers*batches*perBatch)
+	for _, l := range lines {
+		var a map[string]any
+		require.NoError(t, json.Unmarshal([]byte(l), &a), "torn or interleaved alert: %q", l)
+	}
+	assertCounter(t, tt, metadatatest.AssertEqualExporterAlertAlertsSent, producers*batches*perBatch)
+}
+
+func TestHTTPSDestinationWithCA(t *testing.T) {
+	var got []falcoPayload
+	var mu sync.Mutex
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var p falcoPayload
+		if err := json.NewDecoder(r.Body).Decode(&p); err != nil {
+			w.WriteHeader(http.StatusBadRequest)
+			return
+		}
+		mu.Lock()
+		got = append(got, p)
+		mu.Unlock()
+	}))
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0) // the untrusted handshake below is expected
+	srv.StartTLS()
+	defer srv.Close()
+	caFile := filepath.Join(t.TempDir(), "ca.pem")
+	require.NoError(t, os.WriteFile(caFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw}), 0o600))
+
+	// Without the CA the server is not trusted: retryable (the operator may fix trust).
+	cfg := httpConfig(srv.URL)
+	cfg.RetryConfig.Enabled = false
+	exp := startExporter(t, cfg, newTelemetry(t))
+	err := exp.ConsumeLogs(context.Background(), mixedLogs(1))
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "certificate")
+	require.NoError(t, exp.Shutdown(context.Background()))
+
+	cfg = httpConfig(srv.URL)
+	cfg.ClientConfig.TLS.CAFile = caFile
+	exp = startExporter(t, cfg, newTelemetry(t))
+	require.NoError(t, exp.ConsumeLogs(context.Background(), mixedLogs(1)))
+	require.NoError(t, exp.Shutdown(context.Background()))
+	mu.Lock()
+	defer mu.Unlock()
+	require.Len(t, got, 1)
+	assert.Equal(t, "rule-0", got[0].Rule)
 }
