@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"sync"
 
@@ -58,6 +59,9 @@ func (e *alertExporter) start(ctx context.Context, host component.Host) error {
 		if err != nil {
 			return fmt.Errorf("alert exporter: HTTP client for %s: %w", e.cfg.ClientConfig.Endpoint, err)
 		}
+		// A redirected POST silently becomes a GET (301, 302, 303) and the alert is lost
+		// while the final status says 200; report the redirect instead, as Falco does.
+		client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 		e.sink = &httpSink{client: client, endpoint: e.cfg.ClientConfig.Endpoint}
 	case e.cfg.Path != "":
 		fs := newFileSink(e.cfg.Path, int64(e.cfg.Rotation.MaxMegabytes)<<20, e.cfg.Rotation.MaxBackups)

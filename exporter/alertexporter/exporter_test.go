@@ -487,3 +487,60 @@ func TestHTTPSDestinationWithCA(t *testing.T) {
 	require.Len(t, got, 1)
 	assert.Equal(t, "rule-0", got[0].Rule)
 }
+
+func TestHTTPDestinationDoesNotFollowRedirects(t *testing.T) {
+	srv := newAlertServer(t)
+	redirect := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, srv.URL, http.StatusFound)
+	}))
+	defer redirect.Close()
+	tt := newTelemetry(t)
+	exp := startExporter(t, httpConfig(redirect.URL), tt)
+	err := exp.ConsumeLogs(context.Background(), mixedLogs(1))
+	require.Error(t, err)
+	assert.True(t, consumererror.IsPermanent(err), "%v", err)
+	assert.Contains(t, err.Error(), "HTTP 302")
+	require.NoError(t, exp.Shutdown(context.Background()))
+	srv.mu.Lock()
+	defer srv.mu.Unlock()
+	assert.Empty(t, srv.attempts, "the alert was not turned into a GET elsewhere")
+	assertCounter(t, tt, metadatatest.AssertEqualExporterAlertAlertsRejected, 1)
+}
+
+// On a full disk a write fails part-way; the torn alert must not stay in the file, and the
+// retry after space comes back must append it whole. Uses a real, tiny tmpfs (needs root).
+func TestFileSinkDiskFull(t *testing.T) {
+	dir := t.TempDir()
+	if err := exec.Command("mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", dir).Run(); err != nil {
+		t.Skipf("cannot mount a tmpfs here (%v); needs root", err)
+	}
+	t.Cleanup(func() { _ = exec.Command("umount", dir).Run() })
+	filler := filepath.Join(dir, "filler")
+	require.NoError(t, os.WriteFile(filler, make([]byte, 24<<10), 0o600))
+
+	alert := func(i int) []byte { return fmt.Appendf(nil, "%04d %s\n", i, strings.Repeat("a", 1494)) } // 1500 bytes
+	path := filepath.Join(dir, "alerts.log")
+	s := newFileSink(path, 0, 0)
+	require.NoError(t, s.open())
+	var i int
+	var err error
+	for i = 0; i < 1000; i++ {
+		if err = s.send(context.Background(), alert(i)); err != nil {
+			break
+		}
+	}
+	require.Error(t, err, "the tmpfs never filled up")
+	assert.Contains(t, err.Error(), "no space left on device")
+	b, rerr := os.ReadFile(path)
+	require.NoError(t, rerr)
+	assert.Zero(t, len(b)%1500, "a torn alert was left behind (%d bytes)", len(b))
+
+	require.NoError(t, os.Remove(filler))
+	require.NoError(t, s.send(context.Background(), alert(i)), "the retry succeeds once there is space")
+	require.NoError(t, s.close(context.Background()))
+	b, rerr = os.ReadFile(path)
+	require.NoError(t, rerr)
+	require.Zero(t, len(b)%1500)
+	assert.Equal(t, i+1, len(b)/1500)
+	assert.Equal(t, string(alert(i)), string(b[len(b)-1500:]))
+}

@@ -92,10 +92,19 @@ func (s *fileSink) send(_ context.Context, alert []byte) error {
 		}
 	}
 	n, err := s.f.Write(alert)
-	s.size += int64(n)
 	if err != nil {
+		// A short write (disk full) leaves a torn alert; cut it off so the retry appends a
+		// whole one. If even that fails, end the torn line so the next alert stays parseable.
+		if n > 0 {
+			if terr := s.f.Truncate(s.size); terr != nil {
+				if _, werr := s.f.Write([]byte{'\n'}); werr == nil {
+					s.size += int64(n) + 1
+				}
+			}
+		}
 		return fmt.Errorf("write alert file: %w", err)
 	}
+	s.size += int64(n)
 	return nil
 }
 
