@@ -153,3 +153,53 @@ func TestRender(t *testing.T) {
 	assert.Equal(t, "x=/etc/shadow. h=h1 % file.open end %", tpl.render(res, lr))
 	assert.True(t, strings.HasPrefix(e.Rules()[0].Output, "Shell spawned"))
 }
+
+func fuzzRecords() []plog.LogRecord {
+	return []plog.LogRecord{
+		rec(schema.EventFileOpen, schema.AttrFilePath, "/etc/shadow", schema.AttrProcessUserID, 0),
+		rec(schema.EventProcessExec, schema.AttrProcessExecutableName, "bash", schema.AttrProcessAncestorsExecName, []string{"nginx"}),
+		rec("", "event.name", "file.open", "a.b", 1),
+		rec(""),
+	}
+}
+
+func TestGlob(t *testing.T) {
+	cases := []struct {
+		pat, s string
+		want   bool
+	}{
+		{"/etc/*", "/etc/passwd", true},
+		{"/etc/*", "/etc/ssh/sshd_config", false},
+		{"/etc/**", "/etc/ssh/sshd_config", true},
+		{"/etc/**/sshd_config", "/etc/sshd_config", true},
+		{"/etc/**/sshd_config", "/etc/a/b/sshd_config", true},
+		{"/etc/ssh/ssh_host_*_key", "/etc/ssh/ssh_host_rsa_key", true},
+		{"/etc/ssh/ssh_host_*_key", "/etc/ssh/ssh_host_rsa_key.pub", false},
+		{"/tmp/?", "/tmp/a", true},
+		{"/tmp/?", "/tmp/ab", false},
+		{"/tmp/[a-c]x", "/tmp/bx", true},
+		{"/tmp/[!a-c]x", "/tmp/bx", false},
+		{"/tmp/[!a-c]x", "/tmp/dx", true},
+		{`/tmp/\*`, "/tmp/*", true},
+		{`/tmp/\*`, "/tmp/a", false},
+		{"*", "", true},
+		{"", "", true},
+		{"a[", "a[", true},
+		{"**/**/**/**/**/**/**/**/**/**/x", "/a/b/c/d/e/f/g/h/i/j/k/l/m/n/o/p/q/r/s/t/u/v/w/y", false},
+	}
+	for _, c := range cases {
+		assert.Equal(t, c.want, globMatch(c.pat, c.s), "glob(%q, %q)", c.s, c.pat)
+	}
+	long := strings.Repeat("*a", 200)
+	assert.False(t, globMatch(long, strings.Repeat("a", 300)+"b"))
+	assert.True(t, pathUnder("/etc/x", "/etc"))
+	assert.True(t, pathUnder("/etc", "/etc/"))
+	assert.False(t, pathUnder("/etcx", "/etc"))
+	assert.True(t, pathUnder("/anything", "/"))
+	assert.Equal(t, "b", basename("/a/b/"))
+	assert.Equal(t, "/a", dirname("/a/b"))
+	assert.Equal(t, "/", dirname("/a"))
+	assert.Equal(t, ".", dirname("a"))
+	assert.True(t, icontains("Authentication FAILURE", "failure"))
+	assert.False(t, icontains("abc", "abcd"))
+}

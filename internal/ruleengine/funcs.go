@@ -1,6 +1,7 @@
 package ruleengine
 
 import (
+	"math/bits"
 	"strings"
 
 	"github.com/google/cel-go/cel"
@@ -198,90 +199,114 @@ func lower(c byte) byte {
 	return c
 }
 
-// globMatch matches shell globs: * (any run without /), ** (any run, / included), ? (one
-// character but /), [...] classes with ranges and ! or ^ negation, \ escapes. It interprets
-// the pattern directly, without compiling or allocating.
+// globMatch matches shell globs: * (any run without /), ** (any run, / included; "**/" may
+// also match nothing), ? (one character but /), [...] classes with ranges and ! or ^ negation,
+// \ escapes. It simulates the pattern as an NFA over byte offsets of the pattern, so the cost
+// is O(len(pattern) * len(s)) whatever the pattern (no exponential backtracking on hostile
+// patterns), without allocating for patterns up to 256 bytes.
 func globMatch(pat, s string) bool {
-	for len(pat) > 0 {
-		switch pat[0] {
-		case '*':
-			double := len(pat) > 1 && pat[1] == '*'
-			if double {
-				pat = pat[2:]
-			} else {
-				pat = pat[1:]
-			}
-			if pat == "" {
-				return double || !strings.Contains(s, "/")
-			}
-			// "a/**/b" also matches "a/b": ** may stand for no directory at all.
-			if double && pat[0] == '/' && globMatch(pat[1:], s) {
-				return true
-			}
-			for i := 0; i <= len(s); i++ {
-				if globMatch(pat, s[i:]) {
-					return true
+	var curBuf, nextBuf [4]uint64
+	cur, next := curBuf[:], nextBuf[:]
+	if n := (len(pat) + 64) / 64; n > len(cur) {
+		cur, next = make([]uint64, n), make([]uint64, n)
+	}
+	g := globNFA{pat: pat}
+	g.add(cur, 0)
+	for i := 0; i < len(s); i++ {
+		clear(next)
+		c := s[i]
+		any := false
+		for w, word := range cur {
+			for word != 0 {
+				bit := word & -word
+				word ^= bit
+				st := w*64 + bits.TrailingZeros64(bit)
+				if st >= len(pat) {
+					continue
 				}
-				if i < len(s) && s[i] == '/' && !double {
-					return false
+				if to, ok := g.step(st, c); ok {
+					g.add(next, to)
+					any = true
 				}
 			}
+		}
+		if !any {
 			return false
-		case '?':
-			if s == "" || s[0] == '/' {
-				return false
+		}
+		cur, next = next, cur
+	}
+	end := len(pat)
+	return cur[end/64]&(1<<(end%64)) != 0
+}
+
+
+type globNFA struct{ pat string }
+
+// add sets state i and every state reachable from it without input (past stars).
+func (g globNFA) add(set []uint64, i int) {
+	for {
+		if set[i/64]&(1<<(i%64)) != 0 {
+			return
+		}
+		set[i/64] |= 1 << (i % 64)
+		if i >= len(g.pat) || g.pat[i] != '*' {
+			return
+		}
+		if i+1 < len(g.pat) && g.pat[i+1] == '*' {
+			if i+2 < len(g.pat) && g.pat[i+2] == '/' {
+				g.add(set, i+3) // "**/" may match no directory at all
 			}
-			pat, s = pat[1:], s[1:]
-		case '[':
-			if s == "" {
-				return false
-			}
-			end := strings.IndexByte(pat[1:], ']')
-			if end < 0 {
-				// Unterminated class: a literal '['.
-				if s[0] != '[' {
-					return false
-				}
-				pat, s = pat[1:], s[1:]
-				continue
-			}
-			if end == 0 { // "[]...]": ']' first is literal
-				if e2 := strings.IndexByte(pat[2:], ']'); e2 >= 0 {
-					end = e2 + 1
-				}
-			}
-			class := pat[1 : 1+end]
-			neg := len(class) > 0 && (class[0] == '!' || class[0] == '^')
-			if neg {
-				class = class[1:]
-			}
-			c := s[0]
-			in := false
-			for i := 0; i < len(class); i++ {
-				if i+2 < len(class) && class[i+1] == '-' {
-					if class[i] <= c && c <= class[i+2] {
-						in = true
-					}
-					i += 2
-				} else if class[i] == c {
-					in = true
-				}
-			}
-			if in == neg || c == '/' {
-				return false
-			}
-			pat, s = pat[2+end:], s[1:]
-		case '\\':
-			if len(pat) > 1 {
-				pat = pat[1:]
-			}
-			fallthrough
-		default:
-			if s == "" || s[0] != pat[0] {
-				return false
-			}
-			pat, s = pat[1:], s[1:]
+			i += 2
+		} else {
+			i++
 		}
 	}
-	return s == ""
+}
+
+// step returns the state after consuming c in state i.
+func (g globNFA) step(i int, c byte) (int, bool) {
+	p := g.pat
+	switch p[i] {
+	case '*':
+		if i+1 < len(p) && p[i+1] == '*' {
+			return i, true
+		}
+		return i, c != '/'
+	case '?':
+		return i + 1, c != '/'
+	case '[':
+		end := strings.IndexByte(p[i+1:], ']')
+		if end == 0 { // "[]...]": a leading ']' is literal
+			if e2 := strings.IndexByte(p[i+2:], ']'); e2 >= 0 {
+				end = e2 + 1
+			} else {
+				end = -1
+			}
+		}
+		if end < 0 {
+			return i + 1, c == '[' // unterminated: a literal '['
+		}
+		class := p[i+1 : i+1+end]
+		neg := len(class) > 0 && (class[0] == '!' || class[0] == '^')
+		if neg {
+			class = class[1:]
+		}
+		in := false
+		for j := 0; j < len(class); j++ {
+			if j+2 < len(class) && class[j+1] == '-' {
+				if class[j] <= c && c <= class[j+2] {
+					in = true
+				}
+				j += 2
+			} else if class[j] == c {
+				in = true
+			}
+		}
+		return i + 2 + end, in != neg && c != '/'
+	case '\\':
+		if i+1 < len(p) {
+			return i + 2, p[i+1] == c
+		}
+	}
+	return i + 1, p[i] == c
 }

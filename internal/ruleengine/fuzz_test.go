@@ -1,0 +1,42 @@
+package ruleengine
+
+import (
+	"fmt"
+	"time"
+	"errors"
+	"testing"
+
+	"go.opentelemetry.io/collector/pdata/pcommon"
+)
+
+// FuzzCompile feeds arbitrary rule files to the loader: it must return an engine or an *Error,
+// never panic, and a compiled engine must match and render a record without panicking.
+func FuzzCompile(f *testing.F) {
+	f.Add([]byte(base), []byte(""))
+	f.Add([]byte(okRule), []byte("- rule: r1\n  enabled: false\n"))
+	f.Add([]byte("- list: l\n  items: [a, l]\n- macro: m\n  condition: x in l\n"), []byte("- list: l\n  items: [b]\n  override: {items: append}\n"))
+	f.Add([]byte("- macro: a\n  condition: b\n- macro: b\n  condition: a\n"), []byte(""))
+	f.Add([]byte("- rule: r\n  desc: d\n  condition: |\n    event.name == \"file.open\" &&\n      glob(file.path, \"/etc/**\")\n  output: \"%file.path %{host.name} %%\"\n  priority: debug\n  exceptions:\n    - name: e\n      fields: [process.user.id, file.path]\n      comps: [=, pmatch]\n      values: [[0, [/etc]]]\n"), []byte(""))
+	f.Add([]byte("- rule: r\n  desc: d\n  condition: present(\"a.b\") && !(body.x == 1)\n  output: o\n  priority: info\n"), []byte("- rule: r\n  condition: 'true'\n  override: {condition: append}\n"))
+	f.Add([]byte("[1, 2"), []byte("- ruleset: x\n- ruleset: y\n"))
+	f.Fuzz(func(t *testing.T, a, b []byte) {
+		// A hang (e.g. exponential matching) is a bug too: fail loudly with the input.
+		tm := time.AfterFunc(10*time.Second, func() { panic(fmt.Sprintf("HANG %q %q", a, b)) })
+		defer tm.Stop()
+		e, _, err := Compile([]Source{{Name: "a.yaml", Data: a}, {Name: "b.yaml", Data: b}}, Options{MatchAll: true})
+		if err != nil {
+			var re *Error
+			if !errors.As(err, &re) {
+				t.Fatalf("error is %T, not *Error: %v", err, err)
+			}
+			return
+		}
+		res := pcommon.NewMap()
+		res.PutStr("host.name", "h")
+		for _, lr := range fuzzRecords() {
+			for _, r := range e.Match(res, lr, nil) {
+				_ = r.Render(res, lr)
+			}
+		}
+	})
+}
