@@ -1161,8 +1161,13 @@ int exit_bind(struct sys_exit_args *ctx)
 	struct pt_regs *r = uregs();
 	int fd = ARG0(r);
 	s->h.a[0] = (__u64)(__s64)fd;
-	sock_info(s, fd_socket(fd));
-	put_user_sockaddr(s, SLOT_Y, (void *)ARG1(r), ARG2(r));
+	struct sock *sk = sock_info(s, fd_socket(fd));
+	/* After a successful bind the socket holds the address as bound (the port the kernel
+	 * chose for port 0); before, or on failure, the address asked for. */
+	if (ctx->ret == 0 && sk)
+		put_sock_addr(s, SLOT_Y, sk, 0);
+	else
+		put_user_sockaddr(s, SLOT_Y, (void *)ARG1(r), ARG2(r));
 	return submit(s);
 }
 

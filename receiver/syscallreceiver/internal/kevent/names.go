@@ -332,7 +332,8 @@ func Transport(family, sockType, protocol uint16) string {
 		return "unix"
 	case AFInet, AFInet6:
 		switch {
-		case protocol == 6 || (protocol == 0 && sockType == 1):
+		// 262 is IPPROTO_MPTCP (Go listeners use it by default): TCP on the wire.
+		case protocol == 6 || protocol == 262 || (protocol == 0 && sockType == 1):
 			return "tcp"
 		case protocol == 17 || (protocol == 0 && sockType == 2):
 			return "udp"

@@ -1,0 +1,205 @@
+//go:build linux
+
+package kernel
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/otelsec/otelsec/receiver/syscallreceiver/internal/kevent"
+)
+
+// These tests load the real programs and cause real syscalls: they need root.
+func TestMain(m *testing.M) {
+	if os.Getenv(helperEnv) != "" {
+		os.Exit(runHelper(os.Getenv(helperEnv)))
+	}
+	if os.Geteuid() != 0 {
+		fmt.Println("skipping internal/kernel tests: they load eBPF programs and need root")
+		os.Exit(0)
+	}
+	code := m.Run()
+	if sharedTracer != nil {
+		sharedCancel()
+		sharedTracer.Close()
+	}
+	os.Exit(code)
+}
+
+// helperEnv makes the test binary run a helper action instead of the tests (re-exec'd child).
+const helperEnv = "OTELSEC_KERNEL_TEST_HELPER"
+
+func runHelper(action string) int {
+	switch {
+	case strings.HasPrefix(action, "open:"):
+		f, err := os.Open(strings.TrimPrefix(action, "open:"))
+		if err == nil {
+			f.Close()
+		}
+		return 0
+	}
+	return 2
+}
+
+// collector keeps copies of the events of the processes it tracks: the test process and,
+// transitively, the children it forks.
+type collector struct {
+	all     bool // keep every process's events (dedicated tracers with few events)
+	mu      sync.Mutex
+	tracked map[uint32]bool
+	events  []kevent.Event
+}
+
+func newCollector() *collector {
+	return &collector{tracked: map[uint32]bool{uint32(os.Getpid()): true}}
+}
+
+func (c *collector) add(ev *kevent.Event) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.all && !c.tracked[ev.PID] && !c.tracked[ev.PPID] {
+		return
+	}
+	c.tracked[ev.PID] = true
+	if ev.Kind == kevent.KindProcessFork {
+		c.tracked[ev.ChildPID] = true
+	}
+	if len(c.events) < 200000 {
+		c.events = append(c.events, cloneEvent(ev))
+	}
+}
+
+// wait returns the first event matching pred, waiting up to 10 s for it.
+func (c *collector) wait(t *testing.T, what string, pred func(*kevent.Event) bool) kevent.Event {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		c.mu.Lock()
+		for i := range c.events {
+			if pred(&c.events[i]) {
+				ev := c.events[i]
+				c.mu.Unlock()
+				return ev
+			}
+		}
+		n := len(c.events)
+		c.mu.Unlock()
+		if time.Now().After(deadline) {
+			t.Fatalf("no %s event within 10 s (%d events collected)", what, n)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// none asserts that no collected event matches pred.
+func (c *collector) none(t *testing.T, what string, pred func(*kevent.Event) bool) {
+	t.Helper()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for i := range c.events {
+		if pred(&c.events[i]) {
+			t.Fatalf("unexpected %s event: %+v", what, c.events[i])
+		}
+	}
+}
+
+func cloneStr(s *kevent.Str) { s.B = bytes.Clone(s.B) }
+
+func cloneEvent(ev *kevent.Event) kevent.Event {
+	c := *ev
+	for _, s := range []*kevent.Str{&c.Path, &c.PathBase, &c.Path2, &c.Path2Base, &c.Argv, &c.Cwd, &c.Cgroup,
+		&c.SymlinkTarget, &c.Name, &c.MountSource, &c.MountFSType, &c.ModuleArgs, &c.Peer.Path, &c.Local.Path} {
+		cloneStr(s)
+	}
+	return c
+}
+
+var (
+	sharedOnce   sync.Once
+	sharedTracer *Tracer
+	sharedColl   *collector
+	sharedCancel context.CancelFunc
+	sharedErr    error
+)
+
+// shared returns a tracer of every event (started once for the package) and its collector.
+func shared(t *testing.T) *collector {
+	t.Helper()
+	sharedOnce.Do(func() {
+		var tr *Tracer
+		tr, sharedErr = New(Options{})
+		if sharedErr != nil {
+			return
+		}
+		if sharedErr = tr.Start(); sharedErr != nil {
+			return
+		}
+		sharedTracer = tr
+		sharedColl = newCollector()
+		var ctx context.Context
+		ctx, sharedCancel = context.WithCancel(context.Background())
+		go tr.Read(ctx, sharedColl.add)
+	})
+	if sharedErr != nil {
+		t.Fatal(sharedErr)
+	}
+	return sharedColl
+}
+
+// start runs a dedicated tracer for the test.
+func start(t *testing.T, opts Options) (*Tracer, *collector) {
+	t.Helper()
+	tr, err := New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := tr.Start(); err != nil {
+		t.Fatal(err)
+	}
+	c := newCollector()
+	c.all = true
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- tr.Read(ctx, c.add) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("Read: %v", err)
+		}
+		if err := tr.Close(); err != nil {
+			t.Errorf("Close: %v", err)
+		}
+	})
+	return tr, c
+}
+
+func str(s kevent.Str) string { return string(s.B) }
+
+func pidIs(pid int) func(*kevent.Event) bool {
+	return func(ev *kevent.Event) bool { return ev.PID == uint32(pid) }
+}
+
+func and(ps ...func(*kevent.Event) bool) func(*kevent.Event) bool {
+	return func(ev *kevent.Event) bool {
+		return !slices.ContainsFunc(ps, func(p func(*kevent.Event) bool) bool { return !p(ev) })
+	}
+}
+
+func kindIs(k kevent.Kind) func(*kevent.Event) bool {
+	return func(ev *kevent.Event) bool { return ev.Kind == k }
+}
+
+func pathIs(p string) func(*kevent.Event) bool {
+	return func(ev *kevent.Event) bool { return string(ev.Path.B) == p }
+}
+
+func contextWithTimeout(ms int) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.Background(), time.Duration(ms)*time.Millisecond)
+}

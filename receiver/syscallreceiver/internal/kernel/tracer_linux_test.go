@@ -1,0 +1,519 @@
+//go:build linux
+
+package kernel
+
+import (
+	"bytes"
+	"errors"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/cilium/ebpf"
+	"golang.org/x/sys/unix"
+
+	"github.com/otelsec/otelsec/receiver/syscallreceiver/internal/kevent"
+)
+
+var self = os.Getpid()
+
+func TestProbe(t *testing.T) {
+	f, err := Probe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !f.Privileged || !f.BTF || !f.RingBuf || f.Tracefs == "" {
+		t.Fatalf("features as root on a BTF kernel: %+v", f)
+	}
+}
+
+func TestOpenatRelativeToDirfd(t *testing.T) {
+	c := shared(t)
+	dir := t.TempDir()
+	dfd, err := unix.Open(dir, unix.O_DIRECTORY|unix.O_RDONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Close(dfd)
+	fd, err := unix.Openat(dfd, "otelsec-rel.txt", unix.O_CREAT|unix.O_WRONLY|unix.O_TRUNC, 0o640)
+	if err != nil {
+		t.Fatal(err)
+	}
+	unix.Close(fd)
+
+	ev := c.wait(t, "openat via dirfd", and(pidIs(self), kindIs(kevent.KindFileOpen), pathIs("otelsec-rel.txt")))
+	if ev.SyscallName() != "openat" || ev.Ret != int64(fd) || ev.DirFD != int32(dfd) {
+		t.Errorf("syscall %q ret %d dirfd %d, want openat %d %d", ev.SyscallName(), ev.Ret, ev.DirFD, fd, dfd)
+	}
+	if str(ev.PathBase) != dir {
+		t.Errorf("base %q, want the dirfd's path %q", ev.PathBase.B, dir)
+	}
+	if got := kevent.ResolvePath(ev.Path, ev.PathBase); got != filepath.Join(dir, "otelsec-rel.txt") {
+		t.Errorf("resolved %q", got)
+	}
+	if ev.Flags&unix.O_CREAT == 0 || ev.Flags&unix.O_TRUNC == 0 || ev.Flags&3 != unix.O_WRONLY || ev.Mode != 0o640 {
+		t.Errorf("flags %#o mode %#o", ev.Flags, ev.Mode)
+	}
+	if ev.TID == 0 || ev.PPID != uint32(os.Getppid()) || ev.UID != 0 || ev.EUID != 0 || ev.Path.Truncated || ev.PathBase.Truncated {
+		t.Errorf("header: %+v", ev)
+	}
+
+	// A failed open: the errno, and an absolute path carries no base.
+	missing := filepath.Join(dir, "missing", "x")
+	if _, err := os.Open(missing); err == nil {
+		t.Fatal("opened a missing file")
+	}
+	ev = c.wait(t, "failed open", and(pidIs(self), kindIs(kevent.KindFileOpen), pathIs(missing)))
+	if ev.ErrorName() != "ENOENT" || !ev.PathBase.Empty() {
+		t.Errorf("error %q base %q", ev.ErrorName(), ev.PathBase.B)
+	}
+}
+
+func TestExecForkExit(t *testing.T) {
+	c := shared(t)
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "rel.txt"), []byte("x"), 0o644)
+	cmd := exec.Command("/bin/sh", "-c", "cd "+dir+" && /bin/cat rel.txt >/dev/null && exit 3")
+	err := cmd.Run()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 3 {
+		t.Fatalf("sh: %v", err)
+	}
+	shPID := cmd.Process.Pid
+
+	fork := c.wait(t, "fork", and(pidIs(self), kindIs(kevent.KindProcessFork), func(ev *kevent.Event) bool { return ev.ChildPID == uint32(shPID) }))
+	if fork.Ret != int64(shPID) {
+		t.Errorf("fork ret %d", fork.Ret)
+	}
+	ex := c.wait(t, "exec of sh", and(pidIs(shPID), kindIs(kevent.KindProcessExec)))
+	if str(ex.Path) != "/usr/bin/dash" || str(ex.Path2) != "/bin/sh" {
+		t.Errorf("exe %q (want the kernel's resolution /usr/bin/dash), filename %q", ex.Path.B, ex.Path2.B)
+	}
+	var args []string
+	kevent.Args(ex.Argv.B, 0, func(a []byte) { args = append(args, string(a)) })
+	if len(args) != 3 || args[0] != "/bin/sh" || args[1] != "-c" || !strings.HasPrefix(args[2], "cd ") || ex.ArgCount != 3 || ex.Argv.Truncated {
+		t.Errorf("argv %q argc %d", args, ex.ArgCount)
+	}
+	wd, _ := os.Getwd()
+	if str(ex.Cwd) != wd || ex.PPID != uint32(self) || ex.Ret != 0 || ex.SyscallName() != "execve" {
+		t.Errorf("cwd %q ppid %d ret %d syscall %q", ex.Cwd.B, ex.PPID, ex.Ret, ex.SyscallName())
+	}
+	if cg, _ := os.ReadFile("/proc/self/cgroup"); !bytes.Contains(cg, []byte("0::/\n")) && ex.Cgroup.Empty() {
+		t.Errorf("no cgroup, /proc/self/cgroup: %s", cg)
+	}
+
+	// cat (a grandchild) opens rel.txt relative to the cwd sh changed to.
+	open := c.wait(t, "relative open", and(kindIs(kevent.KindFileOpen), pathIs("rel.txt")))
+	if str(open.PathBase) != dir || open.DirFD != unix.AT_FDCWD || open.PPID != uint32(shPID) {
+		t.Errorf("base %q dirfd %d ppid %d", open.PathBase.B, open.DirFD, open.PPID)
+	}
+	exit := c.wait(t, "exit", and(pidIs(shPID), kindIs(kevent.KindProcessExit)))
+	if code, sig := exit.ExitCode(); code != 3 || sig != 0 || exit.Syscall != kevent.NoSyscall {
+		t.Errorf("exit code %d signal %d status %#x", code, sig, exit.ExitStatus)
+	}
+}
+
+func TestExecFailed(t *testing.T) {
+	c := shared(t)
+	cmd := exec.Command("/nonexistent-otelsec/prog", "arg1")
+	if err := cmd.Run(); err == nil {
+		t.Fatal("ran a missing program")
+	}
+	ev := c.wait(t, "failed exec", and(kindIs(kevent.KindProcessExec), pathIs("/nonexistent-otelsec/prog")))
+	if ev.ErrorName() != "ENOENT" || ev.SyscallName() != "execve" {
+		t.Errorf("ret %d syscall %q", ev.Ret, ev.SyscallName())
+	}
+	var args []string
+	kevent.Args(ev.Argv.B, 0, func(a []byte) { args = append(args, string(a)) })
+	if strings.Join(args, " ") != "/nonexistent-otelsec/prog arg1" || ev.ArgCount != 2 {
+		t.Errorf("argv %q argc %d", args, ev.ArgCount)
+	}
+}
+
+func TestFileOperations(t *testing.T) {
+	c := shared(t)
+	dir := t.TempDir()
+	p := func(n string) string { return filepath.Join(dir, n) }
+	os.WriteFile(p("a"), nil, 0o600)
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	must(os.Rename(p("a"), p("b")))
+	must(os.Link(p("b"), p("c")))
+	must(os.Symlink("b-target", p("s")))
+	must(unix.Chmod(p("b"), 0o4755))
+	must(os.Chown(p("b"), 12, 34))
+	must(os.Mkdir(p("d"), 0o700))
+	must(os.Remove(p("d")))
+	must(os.Remove(p("c")))
+	fd, err := unix.MemfdCreate("otelsec-memfd", unix.MFD_CLOEXEC)
+	must(err)
+	unix.Close(fd)
+
+	own := pidIs(self)
+	ev := c.wait(t, "rename", and(own, kindIs(kevent.KindFileRename), pathIs(p("b"))))
+	if str(ev.Path2) != p("a") {
+		t.Errorf("rename old %q", ev.Path2.B)
+	}
+	ev = c.wait(t, "link", and(own, kindIs(kevent.KindFileLink), pathIs(p("c"))))
+	if str(ev.Path2) != p("b") {
+		t.Errorf("link existing %q", ev.Path2.B)
+	}
+	ev = c.wait(t, "symlink", and(own, kindIs(kevent.KindFileSymlink), pathIs(p("s"))))
+	if str(ev.SymlinkTarget) != "b-target" {
+		t.Errorf("symlink target %q", ev.SymlinkTarget.B)
+	}
+	ev = c.wait(t, "chmod", and(own, kindIs(kevent.KindFileChmod), pathIs(p("b"))))
+	if kevent.Mode(ev.Mode) != "04755" {
+		t.Errorf("mode %s", kevent.Mode(ev.Mode))
+	}
+	ev = c.wait(t, "chown", and(own, kindIs(kevent.KindFileChown), pathIs(p("b"))))
+	if ev.OwnerUID != 12 || ev.OwnerGID != 34 {
+		t.Errorf("chown %d:%d", ev.OwnerUID, ev.OwnerGID)
+	}
+	ev = c.wait(t, "mkdir", and(own, kindIs(kevent.KindFileMkdir), pathIs(p("d"))))
+	if ev.Mode != 0o700 || ev.Ret != 0 {
+		t.Errorf("mkdir mode %o ret %d", ev.Mode, ev.Ret)
+	}
+	ev = c.wait(t, "rmdir", and(own, kindIs(kevent.KindFileUnlink), pathIs(p("d")), func(ev *kevent.Event) bool { return ev.Ret == 0 }))
+	if ev.Flags&unix.AT_REMOVEDIR == 0 {
+		t.Errorf("rmdir flags %#x", ev.Flags)
+	}
+	c.wait(t, "unlink", and(own, kindIs(kevent.KindFileUnlink), pathIs(p("c"))))
+	ev = c.wait(t, "memfd", and(own, kindIs(kevent.KindFileMemfdCreate)))
+	if str(ev.Name) != "otelsec-memfd" || ev.Flags != unix.MFD_CLOEXEC || ev.Ret != int64(fd) {
+		t.Errorf("memfd %q flags %d ret %d", ev.Name.B, ev.Flags, ev.Ret)
+	}
+
+	// fchmod resolves the fd's path in the kernel.
+	f, err := os.Open(p("b"))
+	must(err)
+	must(f.Chmod(0o640))
+	f.Close()
+	ev = c.wait(t, "fchmod", and(own, kindIs(kevent.KindFileChmod), func(ev *kevent.Event) bool { return ev.FD >= 0 }))
+	if str(ev.Path) != p("b") || ev.Mode != 0o640 || ev.SyscallName() != "fchmod" {
+		t.Errorf("fchmod path %q mode %o", ev.Path.B, ev.Mode)
+	}
+}
+
+func TestMount(t *testing.T) {
+	c := shared(t)
+	dir := t.TempDir()
+	if err := unix.Mount("otelsec-src", dir, "tmpfs", unix.MS_NOSUID, "size=1m"); err != nil {
+		t.Skipf("mount: %v", err)
+	}
+	if err := unix.Unmount(dir, unix.MNT_DETACH); err != nil {
+		t.Fatal(err)
+	}
+	ev := c.wait(t, "mount", and(pidIs(self), kindIs(kevent.KindFileMount), pathIs(dir), func(ev *kevent.Event) bool { return ev.SyscallName() == "mount" }))
+	if str(ev.MountSource) != "otelsec-src" || str(ev.MountFSType) != "tmpfs" || ev.Flags&unix.MS_NOSUID == 0 {
+		t.Errorf("mount %q %q %#x", ev.MountSource.B, ev.MountFSType.B, ev.Flags)
+	}
+	ev = c.wait(t, "umount2", and(pidIs(self), kindIs(kevent.KindFileMount), pathIs(dir), func(ev *kevent.Event) bool { return ev.SyscallName() == "umount2" }))
+	if ev.Flags != unix.MNT_DETACH {
+		t.Errorf("umount flags %#x", ev.Flags)
+	}
+}
+
+func TestNetwork(t *testing.T) {
+	c := shared(t)
+	ln, err := net.Listen("tcp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	port := uint16(ln.Addr().(*net.TCPAddr).Port)
+	accepted := make(chan net.Conn, 1)
+	go func() {
+		conn, err := ln.Accept()
+		if err == nil {
+			accepted <- conn
+		}
+		close(accepted)
+	}()
+	conn, err := net.Dial("tcp4", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	srv := <-accepted
+	if srv == nil {
+		t.Fatal("accept failed")
+	}
+	defer srv.Close()
+	clientPort := uint16(conn.LocalAddr().(*net.TCPAddr).Port)
+	own := pidIs(self)
+
+	ev := c.wait(t, "bind", and(own, kindIs(kevent.KindNetworkBind), func(ev *kevent.Event) bool { return ev.Local.Port == port }))
+	if ev.Local.IP.String() != "127.0.0.1" || kevent.Transport(ev.Family, ev.SockType, ev.Protocol) != "tcp" {
+		t.Errorf("bind %+v fam %d type %d proto %d", ev.Local, ev.Family, ev.SockType, ev.Protocol)
+	}
+	ev = c.wait(t, "listen", and(own, kindIs(kevent.KindNetworkListen), func(ev *kevent.Event) bool { return ev.Local.Port == port }))
+	if ev.Local.IP.String() != "127.0.0.1" || ev.Backlog <= 0 {
+		t.Errorf("listen %+v backlog %d", ev.Local, ev.Backlog)
+	}
+	ev = c.wait(t, "connect", and(own, kindIs(kevent.KindNetworkConnect), func(ev *kevent.Event) bool { return ev.Peer.Port == port }))
+	if ev.Peer.IP.String() != "127.0.0.1" || kevent.NetworkType(ev.Family) != "ipv4" || ev.SockType != unix.SOCK_STREAM {
+		t.Errorf("connect %+v family %d type %d", ev.Peer, ev.Family, ev.SockType)
+	}
+	if e := ev.ErrorName(); e != "" && e != "EINPROGRESS" {
+		t.Errorf("connect error %s", e)
+	}
+	ev = c.wait(t, "accept", and(own, kindIs(kevent.KindNetworkAccept), func(ev *kevent.Event) bool { return ev.Ret >= 0 }))
+	if ev.Local.Port != port || ev.Peer.Port != clientPort || ev.Peer.IP.String() != "127.0.0.1" {
+		t.Errorf("accept local %+v peer %+v, want :%d and :%d", ev.Local, ev.Peer, port, clientPort)
+	}
+	ev = c.wait(t, "socket", and(own, kindIs(kevent.KindNetworkSocket), func(ev *kevent.Event) bool { return ev.Family == unix.AF_INET }))
+	if ev.SockType != unix.SOCK_STREAM || ev.Flags&unix.SOCK_CLOEXEC == 0 {
+		t.Errorf("socket type %d flags %#x", ev.SockType, ev.Flags)
+	}
+
+	// dup of a connected socket: the fd type and its peer (the reverse-shell pattern).
+	cf, _ := conn.(*net.TCPConn).File()
+	nfd, err := unix.Dup(int(cf.Fd()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	unix.Close(nfd)
+	cf.Close()
+	ev = c.wait(t, "dup", and(own, kindIs(kevent.KindFdDup), func(ev *kevent.Event) bool { return ev.NewFD == int32(nfd) && ev.Peer.Valid() }))
+	if ev.FDType != kevent.FDSocket || ev.Peer.Port != port {
+		t.Errorf("dup type %s peer %+v", ev.FDType, ev.Peer)
+	}
+
+	// sendto with a destination.
+	u, err := net.ListenPacket("udp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer u.Close()
+	us, _ := net.ListenPacket("udp4", "127.0.0.1:0")
+	defer us.Close()
+	if _, err := us.WriteTo([]byte("x"), u.LocalAddr()); err != nil {
+		t.Fatal(err)
+	}
+	uport := uint16(u.LocalAddr().(*net.UDPAddr).Port)
+	ev = c.wait(t, "send", and(own, kindIs(kevent.KindNetworkSend), func(ev *kevent.Event) bool { return ev.Peer.Port == uport }))
+	if kevent.Transport(ev.Family, ev.SockType, ev.Protocol) != "udp" || ev.Ret != 1 {
+		t.Errorf("send transport %q ret %d", kevent.Transport(ev.Family, ev.SockType, ev.Protocol), ev.Ret)
+	}
+}
+
+func TestUnixSocket(t *testing.T) {
+	c := shared(t)
+	path := filepath.Join(t.TempDir(), "otelsec.sock")
+	ln, err := net.Listen("unix", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	ev := c.wait(t, "unix listen", and(pidIs(self), kindIs(kevent.KindNetworkListen), func(ev *kevent.Event) bool { return ev.Family == unix.AF_UNIX }))
+	if str(ev.Local.Path) != path || kevent.Transport(ev.Family, ev.SockType, ev.Protocol) != "unix" {
+		t.Errorf("unix listen %q", ev.Local.Path.B)
+	}
+}
+
+func TestNamespaces(t *testing.T) {
+	c := shared(t)
+	// clone with CLONE_NEW* flags, then unshare(2) in the child.
+	cmd := exec.Command("/bin/true")
+	cmd.SysProcAttr = &syscall.SysProcAttr{Cloneflags: unix.CLONE_NEWUTS, Unshareflags: unix.CLONE_NEWNS}
+	if err := cmd.Run(); err != nil {
+		t.Fatal(err)
+	}
+	child := uint32(cmd.Process.Pid)
+	ev := c.wait(t, "clone with CLONE_NEWUTS", and(pidIs(self), kindIs(kevent.KindNamespaceUnshare), func(ev *kevent.Event) bool { return ev.Ret == int64(child) }))
+	if ev.Flags&unix.CLONE_NEWUTS == 0 || !strings.HasPrefix(ev.SyscallName(), "clone") {
+		t.Errorf("clone flags %#x syscall %q", ev.Flags, ev.SyscallName())
+	}
+	ev = c.wait(t, "unshare", and(pidIs(int(child)), kindIs(kevent.KindNamespaceUnshare)))
+	if ev.Flags != unix.CLONE_NEWNS || ev.SyscallName() != "unshare" || ev.Ret != 0 {
+		t.Errorf("unshare flags %#x syscall %q ret %d", ev.Flags, ev.SyscallName(), ev.Ret)
+	}
+
+	// setns with a bad fd fails, but is recorded with its arguments.
+	unix.Setns(-1, unix.CLONE_NEWNET)
+	ev = c.wait(t, "setns", and(pidIs(self), kindIs(kevent.KindNamespaceSetns)))
+	if ev.FD != -1 || ev.Flags != unix.CLONE_NEWNET || ev.ErrorName() != "EBADF" {
+		t.Errorf("setns fd %d flags %#x err %s", ev.FD, ev.Flags, ev.ErrorName())
+	}
+}
+
+func TestPrivilegeAndPtrace(t *testing.T) {
+	c := shared(t)
+	// Root to root: no change, but recorded (Go applies setuid to every thread).
+	if err := syscall.Setresuid(-1, 0, -1); err != nil {
+		t.Fatal(err)
+	}
+	ev := c.wait(t, "setresuid", and(pidIs(self), kindIs(kevent.KindPrivilegeSetuid)))
+	if id, ok := ev.TargetID(); !ok || id != 0 || ev.NArgs != 3 || ev.IDs[0] != 0xffffffff || ev.OldEID != 0 {
+		t.Errorf("setresuid ids %v nargs %d old %d/%d", ev.IDs, ev.NArgs, ev.OldID, ev.OldEID)
+	}
+	if err := syscall.Setgid(0); err != nil {
+		t.Fatal(err)
+	}
+	c.wait(t, "setgid", and(pidIs(self), kindIs(kevent.KindPrivilegeSetgid)))
+
+	hdr := unix.CapUserHeader{Version: unix.LINUX_CAPABILITY_VERSION_3}
+	var data [2]unix.CapUserData
+	if err := unix.Capget(&hdr, &data[0]); err != nil {
+		t.Fatal(err)
+	}
+	if err := unix.Capset(&hdr, &data[0]); err != nil {
+		t.Fatal(err)
+	}
+	want := uint64(data[0].Effective) | uint64(data[1].Effective)<<32
+	ev = c.wait(t, "capset", and(pidIs(self), kindIs(kevent.KindPrivilegeCapset)))
+	if ev.CapEffective != want || ev.CapOldEffective != want || ev.CapAdded() != 0 {
+		t.Errorf("capset eff %#x old %#x want %#x", ev.CapEffective, ev.CapOldEffective, want)
+	}
+
+	// PTRACE_CONT on a process we do not trace fails with ESRCH.
+	unix.PtraceCont(1, 0)
+	ev = c.wait(t, "ptrace", and(pidIs(self), kindIs(kevent.KindProcessPtrace)))
+	if kevent.PtraceRequestName(ev.PtraceRequest) != "PTRACE_CONT" || ev.TargetPID != 1 || ev.ErrorName() != "ESRCH" {
+		t.Errorf("ptrace req %d pid %d err %s", ev.PtraceRequest, ev.TargetPID, ev.ErrorName())
+	}
+}
+
+func TestBPFLoad(t *testing.T) {
+	c := shared(t)
+	m, err := ebpf.NewMap(&ebpf.MapSpec{Name: "otelsec_t", Type: ebpf.Hash, KeySize: 4, ValueSize: 4, MaxEntries: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.Close()
+	ev := c.wait(t, "bpf map create", and(pidIs(self), kindIs(kevent.KindKernelBPF), func(ev *kevent.Event) bool { return string(ev.Name.B) == "otelsec_t" }))
+	if kevent.BPFCommandName(ev.BPFCmd) != "BPF_MAP_CREATE" || kevent.BPFMapTypeName(ev.BPFType) != "BPF_MAP_TYPE_HASH" || ev.Ret < 0 {
+		t.Errorf("bpf cmd %d type %d ret %d", ev.BPFCmd, ev.BPFType, ev.Ret)
+	}
+}
+
+// The collector's own thread group produces nothing; its children do.
+func TestSelfFilter(t *testing.T) {
+	_, c := start(t, Options{Events: []string{"file.open", "process.exec"}, SelfPID: self})
+	marker := filepath.Join(t.TempDir(), "self-marker")
+	os.WriteFile(marker, nil, 0o600)
+	f, err := os.Open(marker)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	if err := exec.Command("/bin/cat", marker).Run(); err != nil {
+		t.Fatal(err)
+	}
+	ev := c.wait(t, "child's open", and(kindIs(kevent.KindFileOpen), pathIs(marker)))
+	if ev.PID == uint32(self) {
+		t.Fatal("the self pid's open was recorded")
+	}
+	c.none(t, "self", pidIs(self))
+}
+
+// Excluded executables (and their forked children) produce nothing; an exec re-decides.
+func TestExcludePrefix(t *testing.T) {
+	_, c := start(t, Options{Events: []string{"file.open", "process.exec"}, ExcludeExecutablePrefixes: []string{"/usr/bin/dash"}})
+	dir := t.TempDir()
+	inSh, inSub, inHead := filepath.Join(dir, "by-sh"), filepath.Join(dir, "by-subshell"), filepath.Join(dir, "by-head")
+	for _, p := range []string{inHead} {
+		os.WriteFile(p, []byte("x\n"), 0o600)
+	}
+	script := "echo x > " + inSh + "; (echo y > " + inSub + "); /usr/bin/head -c1 " + inHead + " >/dev/null"
+	if out, err := exec.Command("/bin/sh", "-c", script).CombinedOutput(); err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	ev := c.wait(t, "head's open", and(kindIs(kevent.KindFileOpen), pathIs(inHead), func(ev *kevent.Event) bool { return ev.PID != uint32(self) }))
+	c.wait(t, "head's exec", and(kindIs(kevent.KindProcessExec), pidIs(int(ev.PID))))
+	c.none(t, "excluded sh open", pathIs(inSh))
+	c.none(t, "excluded subshell open", pathIs(inSub))
+	c.none(t, "excluded sh exec", func(ev *kevent.Event) bool {
+		return ev.Kind == kevent.KindProcessExec && str(ev.Path) == "/usr/bin/dash"
+	})
+}
+
+// With a tiny ring and a stalled reader, lost records are counted exactly.
+func TestDropsCounted(t *testing.T) {
+	tr, err := New(Options{Events: []string{"file.open"}, RingBufferSize: 4096, SelfPID: 0})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := tr.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer tr.Close()
+	marker := filepath.Join(t.TempDir(), "drop-marker")
+	os.WriteFile(marker, nil, 0o600)
+	const n = 500
+	for range n {
+		f, err := os.Open(marker)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.Close()
+	}
+	drops, err := tr.Drops()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A 4 KiB ring holds a few dozen records; every further one is a counted drop.
+	got := 0
+	ctx, cancel := contextWithTimeout(200)
+	defer cancel()
+	tr.Read(ctx, func(ev *kevent.Event) {
+		if ev.PID == uint32(self) && bytes.Equal(ev.Path.B, []byte(marker)) {
+			got++
+		}
+	})
+	if drops == 0 || got == 0 || uint64(got)+drops < n {
+		t.Fatalf("read %d + dropped %d, want >= %d with drops > 0", got, drops, n)
+	}
+	t.Logf("read %d, dropped %d", got, drops)
+}
+
+func TestCloseIdempotent(t *testing.T) {
+	tr, err := New(Options{Events: []string{"file.open"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := tr.Close(); err != nil {
+		t.Fatal(err)
+	}
+	tr, _ = New(Options{Events: []string{"network.listen"}})
+	if err := tr.Start(); err != nil {
+		t.Fatal(err)
+	}
+	if err := tr.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := tr.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tr.Drops(); err == nil {
+		t.Fatal("Drops after Close")
+	}
+}
+
+func TestOptionsValidate(t *testing.T) {
+	for _, o := range []Options{
+		{Events: []string{"file.nope"}},
+		{ExcludeExecutablePrefixes: []string{"relative/x"}},
+		{RingBufferSize: -1},
+	} {
+		if _, err := New(o); err == nil {
+			t.Errorf("New(%+v) accepted", o)
+		}
+	}
+	tr, err := New(Options{RingBufferSize: 5000, MaxPathBytes: 1 << 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tr.opts.RingBufferSize != 8192 || tr.opts.MaxPathBytes != MaxPathBytesLimit {
+		t.Errorf("defaults: %+v", tr.opts)
+	}
+}
