@@ -3,7 +3,6 @@ package alertexporter // import "github.com/otelsec/otelsec/exporter/alertexport
 import (
 	"context"
 	"fmt"
-	"io"
 	"net/http"
 	"os"
 	"sync"
@@ -24,9 +23,6 @@ type alertExporter struct {
 	telemetry *metadata.TelemetryBuilder
 	hostname  string // used when a resource has no host.name
 
-	// stdout is where the stdout destination writes; tests point it elsewhere.
-	stdout io.Writer
-
 	sink    sink
 	scratch sync.Pool
 }
@@ -46,7 +42,6 @@ func newAlertExporter(cfg *Config, set exporter.Settings) (*alertExporter, error
 		render:    newRenderer(cfg.format(), cfg.TimeFormatISO8601),
 		telemetry: tb,
 		hostname:  host,
-		stdout:    os.Stdout,
 	}
 	e.scratch.New = func() any { return &scratch{buf: make([]byte, 0, 1024)} }
 	return e, nil
@@ -70,7 +65,7 @@ func (e *alertExporter) start(ctx context.Context, host component.Host) error {
 		}
 		e.sink = fs
 	default:
-		e.sink = &writerSink{w: e.stdout}
+		e.sink = &writerSink{w: os.Stdout}
 	}
 	return nil
 }

@@ -1,13 +1,18 @@
 package alertexporter
 
 import (
+	"context"
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
+	"go.opentelemetry.io/collector/component/componenttest"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
 
+	"github.com/otelsec/otelsec/exporter/alertexporter/internal/metadatatest"
 	"github.com/otelsec/otelsec/internal/schema"
 )
 
@@ -76,5 +81,51 @@ func BenchmarkRender(b *testing.B) {
 			n = len(out)
 		}
 		b.SetBytes(int64(n))
+	})
+}
+
+// BenchmarkPushToFile measures one alert through pushLogs into the file destination
+// (render + write syscall) against the baseline of writing the same pre-rendered bytes to
+// the same kind of file.
+func BenchmarkPushToFile(b *testing.B) {
+	const perBatch = 100
+	ld := newTestLogs("web-1", perBatch, func(_ int, rec plog.LogRecord) { violation(rec) })
+	b.Run("push", func(b *testing.B) {
+		cfg := testConfig(func(c *Config) { c.Path = filepath.Join(b.TempDir(), "alerts.json"); c.Format = FormatJSON })
+		cfg.Rotation.MaxMegabytes = 0
+		e, err := newAlertExporter(cfg, metadatatest.NewSettings(componenttest.NewTelemetry()))
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := e.start(context.Background(), componenttest.NewNopHost()); err != nil {
+			b.Fatal(err)
+		}
+		defer func() { _ = e.shutdown(context.Background()) }()
+		b.ReportAllocs()
+		for b.Loop() {
+			if err := e.pushLogs(context.Background(), ld); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*perBatch), "ns/alert")
+	})
+	b.Run("baseline_raw_write", func(b *testing.B) {
+		r := newRenderer(FormatJSON, false)
+		rec := ld.ResourceLogs().At(0).ScopeLogs().At(0).LogRecords().At(0)
+		line := r.appendAlert(nil, &scratch{}, "web-1", pcommon.NewMap(), rec)
+		f, err := os.OpenFile(filepath.Join(b.TempDir(), "raw.json"), os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer f.Close()
+		b.ReportAllocs()
+		for b.Loop() {
+			for range perBatch {
+				if _, err := f.Write(line); err != nil {
+					b.Fatal(err)
+				}
+			}
+		}
+		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*perBatch), "ns/alert")
 	})
 }
