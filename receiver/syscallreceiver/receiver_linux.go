@@ -289,6 +289,7 @@ func (r *logsReceiver) dropReport() (plog.Logs, bool) {
 	var (
 		logs plog.Logs
 		recs plog.LogRecordSlice
+		any  bool
 	)
 	now := time.Now()
 	for _, t := range totals {
@@ -296,13 +297,14 @@ func (r *logsReceiver) dropReport() (plog.Logs, bool) {
 		if t.n <= last {
 			continue
 		}
-		if recs.Len() == 0 {
+		if !any {
 			logs, recs = r.batch.Empty()
+			any = true
 		}
 		record.Dropped(recs.AppendEmpty(), t.reason, t.n-last, t.n, now)
 		r.reported[t.reason] = t.n
 	}
-	return logs, recs.Len() > 0
+	return logs, any
 }
 
 // send hands batches to the pipeline, retrying what it refuses for now.

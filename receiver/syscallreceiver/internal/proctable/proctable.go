@@ -161,19 +161,25 @@ func (t *Table) Peek(pid uint32) *Process {
 }
 
 // Lookup returns the process pid, reading it from procfs when the table does not hold it
-// (a process started before a table eviction, or one the kernel reported before its fork
-// event was read). A process procfs no longer has is remembered as a placeholder (Known
-// false) so repeated events of it cost no further procfs reads.
-func (t *Table) Lookup(pid uint32) *Process {
+// (a process started before a table eviction, or one whose fork the kernel did not report:
+// the collector's own children, a fork lost to a full ring). When procfs no longer has it
+// either, the process is assumed to run its parent's image, as a forked child does until it
+// execs (an exec would have told us otherwise); with the parent unknown too, it is remembered
+// as a placeholder (Known false) so repeated events cost no further procfs reads.
+func (t *Table) Lookup(pid, ppid uint32) *Process {
 	if p := t.Get(pid); p != nil {
 		return p
 	}
 	info, err := procinfo.Read(t.procRoot, pid, t.limits)
-	if err != nil {
-		p := t.insert(pid)
-		return p
+	if err == nil {
+		return t.fromInfo(info)
 	}
-	return t.fromInfo(info)
+	if ppid != 0 && ppid != pid {
+		if parent := t.Peek(ppid); parent != nil && parent.Known {
+			return t.Fork(ppid, pid)
+		}
+	}
+	return t.insert(pid)
 }
 
 // Fork records a new process: it inherits its parent's executable, command line, working

@@ -165,11 +165,17 @@ func TestSeedFromProc(t *testing.T) {
 
 	// Lookup of an unknown pid reads procfs once, then keeps a placeholder.
 	tb2 := newTable(8)
-	q := tb2.Lookup(uint32(cmd.Process.Pid))
+	q := tb2.Lookup(uint32(cmd.Process.Pid), 0)
 	assert.Equal(t, sleepPath, q.ExePath)
-	gone := tb2.Lookup(1 << 30)
+	gone := tb2.Lookup(1<<30, 0)
 	assert.False(t, gone.Known)
-	assert.Equal(t, 0.0, testing.AllocsPerRun(100, func() { _ = tb2.Lookup(1 << 30) }))
+	assert.Equal(t, 0.0, testing.AllocsPerRun(100, func() { _ = tb2.Lookup(1<<30, 0) }))
+
+	// Gone from procfs, parent known: it runs its parent's image (a fork we did not see).
+	c := tb2.Lookup(1<<30+1, uint32(cmd.Process.Pid))
+	assert.True(t, c.Known)
+	assert.Equal(t, sleepPath, c.ExePath)
+	assert.Equal(t, uint32(cmd.Process.Pid), c.PPID)
 }
 
 func TestSeedBoundedByCapacity(t *testing.T) {

@@ -63,7 +63,7 @@ func (b *Builder) Build(ev *kevent.Event, lr plog.LogRecord, observed pcommon.Ti
 	if ev.Kind == kevent.KindProcessExec && ev.Ret >= 0 {
 		proc = b.exec(ev)
 	} else {
-		proc = b.table.Lookup(ev.PID)
+		proc = b.table.Lookup(ev.PID, ev.PPID)
 		// The kernel knows the current parent (a process is re-parented when its parent dies).
 		proc.PPID = ev.PPID
 	}

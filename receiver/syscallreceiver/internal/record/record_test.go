@@ -266,16 +266,25 @@ func TestPrivilegeNamespaceKernel(t *testing.T) {
 
 func TestUnknownProcess(t *testing.T) {
 	b, tb := newBuilder(t)
-	// A pid neither the table nor procfs (an empty dir here) knows: the record still has the
-	// kernel's facts, and the placeholder spares further procfs reads.
+	// A pid neither the table nor procfs (an empty dir here) knows, with a known parent: a
+	// fork we did not see, still running the parent's image.
 	ev := openat()
 	ev.PID, ev.PPID = 9999, 100
 	a := build(b, ev).Attributes()
 	assert.Equal(t, int64(9999), attrInt(t, a, schema.AttrProcessPID))
-	_, hasExe := a.Get(schema.AttrProcessExecutablePath)
-	assert.False(t, hasExe)
+	assert.Equal(t, "/usr/bin/bash", attrStr(t, a, schema.AttrProcessExecutablePath))
 	assert.Equal(t, "bash", attrStr(t, a, schema.AttrProcessParentExecutableName))
 	require.NotNil(t, tb.Peek(9999))
+
+	// Parent unknown too: the record still has the kernel's facts, and the placeholder spares
+	// further procfs reads.
+	ev.PID, ev.PPID = 9998, 9997
+	a = build(b, ev).Attributes()
+	assert.Equal(t, int64(9998), attrInt(t, a, schema.AttrProcessPID))
+	_, hasExe := a.Get(schema.AttrProcessExecutablePath)
+	assert.False(t, hasExe)
+	_, hasParent := a.Get(schema.AttrProcessParentExecutableName)
+	assert.False(t, hasParent)
 }
 
 func TestBatchAndResource(t *testing.T) {

@@ -1,0 +1,635 @@
+//go:build linux
+
+package syscallreceiver
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/component/componenttest"
+	"go.opentelemetry.io/collector/consumer"
+	"go.opentelemetry.io/collector/consumer/consumererror"
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/plog"
+	"go.opentelemetry.io/collector/receiver"
+	"go.opentelemetry.io/collector/receiver/receivertest"
+	"golang.org/x/sys/unix"
+
+	"github.com/otelsec/otelsec/internal/schema"
+	"github.com/otelsec/otelsec/receiver/syscallreceiver/internal/metadata"
+)
+
+// runChild performs the syscalls of one scenario. arg is a scratch directory or a port.
+func runChild(action, arg string) error {
+	switch action {
+	case "files":
+		return childFiles(arg)
+	case "network":
+		return childNetwork()
+	case "ptrace":
+		return childPtrace()
+	case "setuid":
+		runtime.LockOSThread()
+		// The raw syscall changes only this thread: one event, with this thread's id.
+		if _, _, e := unix.RawSyscall(unix.SYS_SETUID, 65534, 0, 0); e != 0 {
+			return e
+		}
+		return nil
+	case "self":
+		f, err := os.Open(arg)
+		if err != nil {
+			return err
+		}
+		return f.Close()
+	}
+	return fmt.Errorf("unknown action %q", action)
+}
+
+func childFiles(dir string) error {
+	etc, err := unix.Open("/etc", unix.O_PATH|unix.O_DIRECTORY, 0)
+	if err != nil {
+		return err
+	}
+	fd, err := unix.Openat(etc, "hostname", unix.O_RDONLY, 0)
+	if err != nil {
+		return err
+	}
+	unix.Close(fd)
+	if err := unix.Chdir(dir); err != nil {
+		return err
+	}
+	// Relative to the cwd, with ".." and "//".
+	fd, err = unix.Openat(unix.AT_FDCWD, "../"+filepath.Base(dir)+"//sub/../created", unix.O_WRONLY|unix.O_CREAT|unix.O_TRUNC, 0o640)
+	if err != nil {
+		return err
+	}
+	unix.Close(fd)
+	if err := unix.Chmod("created", 0o600); err != nil {
+		return err
+	}
+	d, err := unix.Open(dir, unix.O_PATH|unix.O_DIRECTORY, 0)
+	if err != nil {
+		return err
+	}
+	if err := unix.Symlinkat("/etc/passwd", d, "link"); err != nil {
+		return err
+	}
+	if err := unix.Unshare(unix.CLONE_NEWUTS); err != nil {
+		return err
+	}
+	return nil
+}
+
+func childNetwork() error {
+	ln, err := net.Listen("tcp4", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	defer ln.Close()
+	accepted := make(chan error, 1)
+	go func() {
+		c, err := ln.Accept()
+		if err == nil {
+			c.Close()
+		}
+		accepted <- err
+	}()
+	c, err := net.Dial("tcp4", ln.Addr().String())
+	if err != nil {
+		return err
+	}
+	// The test learns both ends from stdout.
+	fmt.Printf("%s %s\n", c.LocalAddr(), ln.Addr())
+	defer c.Close()
+	return <-accepted
+}
+
+func childPtrace() error {
+	target := exec.Command("/bin/sleep", "30")
+	if err := target.Start(); err != nil {
+		return err
+	}
+	defer func() { _ = target.Process.Kill(); _ = target.Wait() }()
+	runtime.LockOSThread()
+	if err := unix.PtraceAttach(target.Process.Pid); err != nil {
+		return err
+	}
+	fmt.Println(target.Process.Pid)
+	var ws unix.WaitStatus
+	_, _ = unix.Wait4(target.Process.Pid, &ws, 0, nil)
+	return unix.PtraceDetach(target.Process.Pid)
+}
+
+// recorder keeps the records of this test's process tree, so the machine's other activity
+// does not fill the test's memory.
+type recorder struct {
+	mu      sync.Mutex
+	records []plog.LogRecord
+	self    string
+	fail    func(plog.Logs) error
+}
+
+func (r *recorder) ConsumeLogs(_ context.Context, ld plog.Logs) error {
+	if r.fail != nil {
+		if err := r.fail(ld); err != nil {
+			return err
+		}
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	rls := ld.ResourceLogs()
+	for i := 0; i < rls.Len(); i++ {
+		sls := rls.At(i).ScopeLogs()
+		for j := 0; j < sls.Len(); j++ {
+			recs := sls.At(j).LogRecords()
+			for k := 0; k < recs.Len(); k++ {
+				lr := recs.At(k)
+				if r.mine(lr) {
+					c := plog.NewLogRecord()
+					lr.CopyTo(c)
+					r.records = append(r.records, c)
+				}
+			}
+		}
+	}
+	return nil
+}
+
+func (r *recorder) Capabilities() consumer.Capabilities { return consumer.Capabilities{} }
+
+func (r *recorder) mine(lr plog.LogRecord) bool {
+	if lr.EventName() == schema.EventAgentEventsDropped {
+		return true
+	}
+	a := lr.Attributes()
+	if v, ok := a.Get(schema.AttrProcessPID); ok && v.Int() == int64(os.Getpid()) {
+		return true
+	}
+	if v, ok := a.Get(schema.AttrProcessExecutableName); ok && v.Str() == r.self {
+		return true
+	}
+	if v, ok := a.Get(schema.AttrProcessAncestorsExecName); ok {
+		for i := 0; i < v.Slice().Len(); i++ {
+			if v.Slice().At(i).Str() == r.self {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// find waits until a record satisfying match arrives.
+func (r *recorder) find(t *testing.T, what string, match func(plog.LogRecord) bool) plog.LogRecord {
+	t.Helper()
+	var found plog.LogRecord
+	ok := assert.Eventually(t, func() bool {
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		for _, lr := range r.records {
+			if match(lr) {
+				found = lr
+				return true
+			}
+		}
+		return false
+	}, 10*time.Second, 10*time.Millisecond, "no record: %s", what)
+	if !ok {
+		t.FailNow()
+	}
+	return found
+}
+
+func (r *recorder) all(match func(plog.LogRecord) bool) []plog.LogRecord {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []plog.LogRecord
+	for _, lr := range r.records {
+		if match(lr) {
+			out = append(out, lr)
+		}
+	}
+	return out
+}
+
+func str(lr plog.LogRecord, k string) string {
+	v, ok := lr.Attributes().Get(k)
+	if !ok {
+		return "<absent>"
+	}
+	return v.AsString()
+}
+
+func num(lr plog.LogRecord, k string) int64 {
+	v, ok := lr.Attributes().Get(k)
+	if !ok || v.Type() != pcommon.ValueTypeInt {
+		return -999999
+	}
+	return v.Int()
+}
+
+func strs(lr plog.LogRecord, k string) []string {
+	v, ok := lr.Attributes().Get(k)
+	if !ok || v.Type() != pcommon.ValueTypeSlice {
+		return nil
+	}
+	out := make([]string, 0, v.Slice().Len())
+	for i := 0; i < v.Slice().Len(); i++ {
+		out = append(out, v.Slice().At(i).Str())
+	}
+	return out
+}
+
+func is(name string, pid int) func(plog.LogRecord) bool {
+	return func(lr plog.LogRecord) bool {
+		return lr.EventName() == name && num(lr, schema.AttrProcessPID) == int64(pid)
+	}
+}
+
+func requireRoot(t *testing.T) {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		t.Skip("the syscall receiver needs root (CAP_BPF, CAP_PERFMON) to load its eBPF programs; run the tests as root")
+	}
+}
+
+func startReceiver(t *testing.T, cfg *Config, next consumer.Logs, set receiver.Settings) receiver.Logs {
+	t.Helper()
+	rcv, err := NewFactory().CreateLogs(context.Background(), set, cfg, next)
+	require.NoError(t, err)
+	require.NoError(t, rcv.Start(context.Background(), componenttest.NewNopHost()))
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		assert.NoError(t, rcv.Shutdown(ctx))
+	})
+	return rcv
+}
+
+func testConfig() *Config {
+	cfg := createDefaultConfig()
+	cfg.FlushInterval = 10 * time.Millisecond
+	cfg.RingBufferSize = 16 << 20
+	return cfg
+}
+
+func selfName(t *testing.T) (string, string) {
+	exe, err := os.Executable()
+	require.NoError(t, err)
+	exe, err = filepath.EvalSymlinks(exe)
+	require.NoError(t, err)
+	return exe, filepath.Base(exe)
+}
+
+func child(action, arg string) *exec.Cmd {
+	cmd := exec.Command(os.Args[0], "-test.run=^$", arg)
+	cmd.Env = append(os.Environ(), childEnv+"="+action)
+	cmd.Stderr = os.Stderr
+	return cmd
+}
+
+func TestKernelEvents(t *testing.T) {
+	requireRoot(t)
+	selfPath, self := selfName(t)
+	rec := &recorder{self: self}
+	startReceiver(t, testConfig(), rec, receivertest.NewNopSettings(metadata.Type))
+
+	t.Run("exec fork exit", func(t *testing.T) {
+		script := "/bin/echo one two; exit 3"
+		cmd := exec.Command("/bin/sh", "-c", script)
+		cmd.Dir = "/usr"
+		require.NoError(t, cmd.Start())
+		sh := cmd.Process.Pid
+		err := cmd.Wait()
+		var ee *exec.ExitError
+		require.ErrorAs(t, err, &ee)
+		require.Equal(t, 3, ee.ExitCode())
+
+		shPath, _ := filepath.EvalSymlinks("/bin/sh")
+		echoPath, _ := filepath.EvalSymlinks("/bin/echo")
+
+		e := rec.find(t, "exec of /bin/sh", is(schema.EventProcessExec, sh))
+		assert.Equal(t, shPath, str(e, schema.AttrProcessExecutablePath))
+		assert.Equal(t, filepath.Base(shPath), str(e, schema.AttrProcessExecutableName))
+		assert.Equal(t, []string{"/bin/sh", "-c", script}, strs(e, schema.AttrProcessCommandArgs))
+		assert.Equal(t, int64(3), num(e, schema.AttrProcessArgsCount))
+		assert.Equal(t, "/bin/sh -c "+script, str(e, schema.AttrProcessCommandLine))
+		assert.Equal(t, "/usr", str(e, schema.AttrProcessWorkingDirectory))
+		assert.Equal(t, int64(os.Getpid()), num(e, schema.AttrProcessParentPID))
+		assert.Equal(t, selfPath, str(e, schema.AttrProcessParentExecutablePath))
+		assert.Equal(t, self, str(e, schema.AttrProcessParentExecutableName))
+		assert.Equal(t, strings.Join(os.Args, " "), str(e, schema.AttrProcessParentCommandLine))
+		anc := strs(e, schema.AttrProcessAncestorsExecName)
+		require.NotEmpty(t, anc)
+		assert.Equal(t, self, anc[0])
+		assert.Equal(t, int64(0), num(e, schema.AttrProcessUserID))
+		assert.Equal(t, "root", str(e, schema.AttrProcessUserName))
+		assert.Equal(t, "<absent>", str(e, schema.AttrErrorType))
+		assert.Equal(t, plog.SeverityNumberInfo, e.SeverityNumber())
+		assert.InDelta(t, time.Now().UnixNano(), e.Timestamp().AsTime().UnixNano(), float64(time.Minute))
+
+		f := rec.find(t, "fork by sh", is(schema.EventProcessFork, sh))
+		echo := int(num(f, schema.AttrProcessChildPID))
+		require.Positive(t, echo)
+		e = rec.find(t, "exec of /bin/echo", is(schema.EventProcessExec, echo))
+		assert.Equal(t, echoPath, str(e, schema.AttrProcessExecutablePath))
+		assert.Equal(t, []string{"/bin/echo", "one", "two"}, strs(e, schema.AttrProcessCommandArgs))
+		assert.Equal(t, "/bin/echo one two", str(e, schema.AttrProcessCommandLine))
+		assert.Equal(t, int64(sh), num(e, schema.AttrProcessParentPID))
+		assert.Equal(t, shPath, str(e, schema.AttrProcessParentExecutablePath))
+		assert.Equal(t, "/bin/sh -c "+script, str(e, schema.AttrProcessParentCommandLine))
+		anc = strs(e, schema.AttrProcessAncestorsExecName)
+		require.GreaterOrEqual(t, len(anc), 2)
+		assert.Equal(t, []string{filepath.Base(shPath), self}, anc[:2])
+		assert.Equal(t, "/usr", str(e, schema.AttrProcessWorkingDirectory))
+
+		x := rec.find(t, "exit of echo", is(schema.EventProcessExit, echo))
+		assert.Equal(t, int64(0), num(x, schema.AttrProcessExitCode))
+		assert.Equal(t, "echo", str(x, schema.AttrProcessExecutableName))
+		x = rec.find(t, "exit of sh", is(schema.EventProcessExit, sh))
+		assert.Equal(t, int64(3), num(x, schema.AttrProcessExitCode))
+	})
+
+	t.Run("failed exec", func(t *testing.T) {
+		cmd := exec.Command("/bin/sh", "-c", "exec ./no-such-binary")
+		cmd.Dir = "/tmp"
+		require.NoError(t, cmd.Start())
+		_ = cmd.Wait()
+		e := rec.find(t, "failed exec", func(lr plog.LogRecord) bool {
+			return is(schema.EventProcessExec, cmd.Process.Pid)(lr) && str(lr, schema.AttrErrorType) != "<absent>"
+		})
+		assert.Equal(t, "ENOENT", str(e, schema.AttrErrorType))
+		assert.Equal(t, "execve", str(e, schema.AttrSyscallName))
+		assert.Equal(t, int64(-2), num(e, schema.AttrSyscallReturn))
+		assert.Equal(t, "/tmp/no-such-binary", str(e, schema.AttrFilePath))
+	})
+
+	t.Run("files", func(t *testing.T) {
+		dir := t.TempDir()
+		require.NoError(t, os.Mkdir(filepath.Join(dir, "sub"), 0o755))
+		cmd := child("files", dir)
+		require.NoError(t, cmd.Run())
+		pid := cmd.Process.Pid
+
+		o := rec.find(t, "openat(dirfd=/etc, hostname)", func(lr plog.LogRecord) bool {
+			return is(schema.EventFileOpen, pid)(lr) && str(lr, schema.AttrFilePath) == "/etc/hostname"
+		})
+		assert.Equal(t, "openat", str(o, schema.AttrSyscallName))
+		assert.Equal(t, []string{"O_RDONLY"}, strs(o, schema.AttrFileFlags))
+		assert.Equal(t, selfPath, str(o, schema.AttrProcessExecutablePath))
+		assert.Equal(t, self, str(o, schema.AttrProcessParentExecutableName))
+		assert.Equal(t, self, strs(o, schema.AttrProcessAncestorsExecName)[0])
+		assert.Positive(t, num(o, schema.AttrSyscallReturn))
+
+		created := filepath.Join(dir, "created")
+		o = rec.find(t, "openat with .. and //", func(lr plog.LogRecord) bool {
+			return is(schema.EventFileOpen, pid)(lr) && str(lr, schema.AttrFilePath) == created
+		})
+		assert.Equal(t, []string{"O_WRONLY", "O_CREAT", "O_TRUNC"}, strs(o, schema.AttrFileFlags))
+		assert.Equal(t, "0640", str(o, schema.AttrFileMode))
+
+		c := rec.find(t, "chmod", is(schema.EventFileChmod, pid))
+		assert.Equal(t, created, str(c, schema.AttrFilePath))
+		assert.Equal(t, "0600", str(c, schema.AttrFileMode))
+
+		s := rec.find(t, "symlink", is(schema.EventFileSymlink, pid))
+		assert.Equal(t, filepath.Join(dir, "link"), str(s, schema.AttrFilePath))
+		assert.Equal(t, "/etc/passwd", str(s, schema.AttrFileSymlinkTargetPath))
+		assert.Equal(t, "symlinkat", str(s, schema.AttrSyscallName))
+		assert.Equal(t, int64(0), num(s, schema.AttrSyscallReturn))
+
+		u := rec.find(t, "unshare", is(schema.EventNamespaceUnshare, pid))
+		assert.Equal(t, []string{"CLONE_NEWUTS"}, strs(u, schema.AttrNamespaceFlags))
+		assert.Equal(t, "unshare", str(u, schema.AttrSyscallName))
+	})
+
+	t.Run("network", func(t *testing.T) {
+		cmd := child("network", "")
+		out, err := cmd.Output()
+		require.NoError(t, err)
+		pid := cmd.Process.Pid
+		f := strings.Fields(string(out))
+		require.Len(t, f, 2)
+		_, clientPort, _ := net.SplitHostPort(f[0])
+		_, serverPort, _ := net.SplitHostPort(f[1])
+		cp, _ := strconv.Atoi(clientPort)
+		sp, _ := strconv.Atoi(serverPort)
+
+		// Go's net package first probes IPv6 with binds to [::1] and [::ffff:127.0.0.1]; the
+		// listener's bind is the one on its port (the kernel's bound address).
+		b := rec.find(t, "bind", func(lr plog.LogRecord) bool {
+			return is(schema.EventNetworkBind, pid)(lr) && num(lr, schema.AttrNetworkLocalPort) == int64(sp)
+		})
+		assert.Equal(t, "127.0.0.1", str(b, schema.AttrNetworkLocalAddress))
+		assert.Equal(t, "tcp", str(b, schema.AttrNetworkTransport))
+		assert.Equal(t, "ipv4", str(b, schema.AttrNetworkType))
+		l := rec.find(t, "listen", is(schema.EventNetworkListen, pid))
+		assert.Equal(t, "127.0.0.1", str(l, schema.AttrNetworkLocalAddress))
+		assert.Equal(t, int64(sp), num(l, schema.AttrNetworkLocalPort))
+
+		c := rec.find(t, "connect", is(schema.EventNetworkConnect, pid))
+		assert.Equal(t, "127.0.0.1", str(c, schema.AttrNetworkPeerAddress))
+		assert.Equal(t, int64(sp), num(c, schema.AttrNetworkPeerPort))
+		assert.Equal(t, "tcp", str(c, schema.AttrNetworkTransport))
+
+		a := rec.find(t, "accept", func(lr plog.LogRecord) bool {
+			return is(schema.EventNetworkAccept, pid)(lr) && num(lr, schema.AttrSyscallReturn) >= 0
+		})
+		assert.Equal(t, "127.0.0.1", str(a, schema.AttrNetworkLocalAddress))
+		assert.Equal(t, int64(sp), num(a, schema.AttrNetworkLocalPort))
+		assert.Equal(t, "127.0.0.1", str(a, schema.AttrNetworkPeerAddress))
+		assert.Equal(t, int64(cp), num(a, schema.AttrNetworkPeerPort))
+		assert.Equal(t, "accept4", str(a, schema.AttrSyscallName))
+	})
+
+	t.Run("setuid", func(t *testing.T) {
+		cmd := child("setuid", "")
+		require.NoError(t, cmd.Run())
+		s := rec.find(t, "setuid", is(schema.EventPrivilegeSetuid, cmd.Process.Pid))
+		assert.Equal(t, int64(65534), num(s, schema.AttrPrivilegeTargetUserID))
+		assert.Equal(t, "setuid", str(s, schema.AttrSyscallName))
+		assert.Equal(t, int64(0), num(s, schema.AttrSyscallReturn))
+		// Credentials after the call.
+		assert.Equal(t, int64(65534), num(s, schema.AttrProcessUserID))
+	})
+
+	t.Run("ptrace", func(t *testing.T) {
+		cmd := child("ptrace", "")
+		out, err := cmd.Output()
+		require.NoError(t, err)
+		target, err := strconv.Atoi(strings.TrimSpace(string(out)))
+		require.NoError(t, err)
+		p := rec.find(t, "ptrace attach", func(lr plog.LogRecord) bool {
+			return is(schema.EventProcessPtrace, cmd.Process.Pid)(lr) && str(lr, schema.AttrPtraceRequest) == "PTRACE_ATTACH"
+		})
+		assert.Equal(t, int64(target), num(p, schema.AttrPtraceTargetPID))
+		assert.Equal(t, int64(0), num(p, schema.AttrSyscallReturn))
+	})
+
+	t.Run("own process invisible", func(t *testing.T) {
+		marker := filepath.Join(t.TempDir(), "marker")
+		require.NoError(t, os.WriteFile(marker, nil, 0o600))
+		// The test process (the collector here) opens it, then a child does.
+		for range 3 {
+			f, err := os.Open(marker)
+			require.NoError(t, err)
+			f.Close()
+		}
+		cmd := child("self", marker)
+		require.NoError(t, cmd.Run())
+		rec.find(t, "child's open of the marker", func(lr plog.LogRecord) bool {
+			return is(schema.EventFileOpen, cmd.Process.Pid)(lr) && str(lr, schema.AttrFilePath) == marker
+		})
+		own := rec.all(func(lr plog.LogRecord) bool { return num(lr, schema.AttrProcessPID) == int64(os.Getpid()) })
+		assert.Empty(t, own, "the collector's own syscalls must not be reported")
+	})
+
+	t.Run("every record has the process context", func(t *testing.T) {
+		for _, lr := range rec.all(func(lr plog.LogRecord) bool { return lr.EventName() != schema.EventAgentEventsDropped }) {
+			for _, k := range []string{schema.AttrProcessPID, schema.AttrThreadID, schema.AttrProcessParentPID,
+				schema.AttrProcessUserID, schema.AttrProcessRealUserID, schema.AttrProcessInteractive, schema.AttrSyscallReturn} {
+				_, ok := lr.Attributes().Get(k)
+				assert.True(t, ok, "%s lacks %s", lr.EventName(), k)
+			}
+			assert.NotEqual(t, "<absent>", str(lr, schema.AttrProcessExecutablePath), "%s of pid %d", lr.EventName(), num(lr, schema.AttrProcessPID))
+		}
+	})
+}
+
+func TestPipelineRefusals(t *testing.T) {
+	requireRoot(t)
+	_, self := selfName(t)
+
+	// Refused for now: retried until accepted, nothing lost.
+	var mu sync.Mutex
+	transient := 3
+	rec := &recorder{self: self, fail: func(plog.Logs) error {
+		mu.Lock()
+		defer mu.Unlock()
+		if transient > 0 {
+			transient--
+			return errors.New("memory limiter: data refused")
+		}
+		return nil
+	}}
+	tt := componenttest.NewTelemetry()
+	t.Cleanup(func() { _ = tt.Shutdown(context.Background()) })
+	set := receivertest.NewNopSettings(metadata.Type)
+	set.TelemetrySettings = tt.NewTelemetrySettings()
+	cfg := testConfig()
+	cfg.Events = []string{schema.EventProcessExec}
+	startReceiver(t, cfg, rec, set)
+	cmd := exec.Command("/bin/true", "transient-refusal")
+	require.NoError(t, cmd.Run())
+	rec.find(t, "exec after refusals", is(schema.EventProcessExec, cmd.Process.Pid))
+	mu.Lock()
+	assert.Equal(t, 0, transient)
+	mu.Unlock()
+
+	m, err := tt.GetMetric("otelcol_receiver_syscall_events_received")
+	require.NoError(t, err)
+	require.NotNil(t, m.Data)
+	m, err = tt.GetMetric("otelcol_receiver_syscall_process_table_size")
+	require.NoError(t, err)
+	require.NotNil(t, m.Data)
+}
+
+func TestPermanentRefusalIsReported(t *testing.T) {
+	requireRoot(t)
+	_, self := selfName(t)
+	var mu sync.Mutex
+	refusedRecords := 0
+	rec := &recorder{self: self}
+	rec.fail = func(ld plog.Logs) error {
+		mu.Lock()
+		defer mu.Unlock()
+		// Refuse the first batches of kernel events permanently; accept drop reports.
+		if refusedRecords < 1 && ld.LogRecordCount() > 0 &&
+			ld.ResourceLogs().At(0).ScopeLogs().At(0).LogRecords().At(0).EventName() != schema.EventAgentEventsDropped {
+			refusedRecords += ld.LogRecordCount()
+			return consumererror.NewPermanent(errors.New("bad data"))
+		}
+		return nil
+	}
+	cfg := testConfig()
+	cfg.Events = []string{schema.EventProcessExec}
+	cfg.DropReportInterval = time.Second
+	startReceiver(t, cfg, rec, receivertest.NewNopSettings(metadata.Type))
+	require.NoError(t, exec.Command("/bin/true").Run())
+	d := rec.find(t, "agent.events_dropped for pipeline_refused", func(lr plog.LogRecord) bool {
+		return lr.EventName() == schema.EventAgentEventsDropped && str(lr, schema.AttrDroppedReason) == reasonPipelineRefused
+	})
+	mu.Lock()
+	defer mu.Unlock()
+	assert.Equal(t, int64(refusedRecords), num(d, schema.AttrDroppedCount))
+	assert.Equal(t, int64(refusedRecords), num(d, schema.AttrDroppedTotal))
+	assert.Equal(t, plog.SeverityNumberWarn, d.SeverityNumber())
+	// Reported once: a second report only when the count grows again.
+	time.Sleep(1500 * time.Millisecond)
+	n := len(rec.all(func(lr plog.LogRecord) bool {
+		return lr.EventName() == schema.EventAgentEventsDropped && str(lr, schema.AttrDroppedReason) == reasonPipelineRefused
+	}))
+	assert.Equal(t, 1, n)
+}
+
+func TestShutdownWithoutStart(t *testing.T) {
+	rcv, err := NewFactory().CreateLogs(context.Background(), receivertest.NewNopSettings(metadata.Type), createDefaultConfig(), consumerNop{})
+	require.NoError(t, err)
+	require.NoError(t, rcv.Shutdown(context.Background()))
+	require.NoError(t, rcv.Shutdown(context.Background()))
+}
+
+func TestStartWithoutPrivileges(t *testing.T) {
+	requireRoot(t)
+	// Run a child without root (uid 65534) that starts the receiver: one clear error. The test
+	// binary sits in a directory only root may enter; copy it out for the child.
+	dir, err := os.MkdirTemp("", "otelsec-unpriv")
+	require.NoError(t, err)
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	require.NoError(t, os.Chmod(dir, 0o755))
+	bin, err := os.ReadFile(os.Args[0])
+	require.NoError(t, err)
+	exe := filepath.Join(dir, "syscallreceiver.test")
+	require.NoError(t, os.WriteFile(exe, bin, 0o755))
+	cmd := exec.Command(exe, "-test.run=^TestStartUnprivilegedChild$", "-test.v")
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "OTELSEC_UNPRIV=1")
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
+	out, err := cmd.CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	assert.Contains(t, string(out), "--- PASS: TestStartUnprivilegedChild")
+	t.Logf("%s", out)
+}
+
+func TestStartUnprivilegedChild(t *testing.T) {
+	if os.Getenv("OTELSEC_UNPRIV") == "" {
+		t.Skip("run by TestStartWithoutPrivileges")
+	}
+	rcv, err := NewFactory().CreateLogs(context.Background(), receivertest.NewNopSettings(metadata.Type), createDefaultConfig(), consumerNop{})
+	require.NoError(t, err)
+	err = rcv.Start(context.Background(), componenttest.NewNopHost())
+	require.Error(t, err)
+	t.Log(err)
+	assert.True(t, strings.HasPrefix(err.Error(), "syscall receiver cannot trace the kernel: "), err.Error())
+	assert.False(t, slices.Contains([]string{"", "EPERM"}, err.Error()))
+	require.NoError(t, rcv.Shutdown(context.Background()))
+}
+
+type consumerNop struct{}
+
+func (consumerNop) ConsumeLogs(context.Context, plog.Logs) error { return nil }
+func (consumerNop) Capabilities() consumer.Capabilities          { return consumer.Capabilities{} }
