@@ -9,11 +9,16 @@ import (
 // ResolvePath returns the absolute, lexically normalized path of p relative to base (the
 // PathBase/Path2Base of the same record). p absolute: base is ignored. p relative with an empty
 // base (the kernel could not resolve the dirfd): the result is p cleaned, still relative.
+// p empty (AT_EMPTY_PATH): the base itself.
 // The result may not exist or may traverse symlinks: it is what the caller named, not what
 // the kernel opened.
 func ResolvePath(p, base Str) string {
 	if len(p.B) == 0 {
-		return ""
+		// AT_EMPTY_PATH: the dirfd itself.
+		if len(base.B) == 0 {
+			return ""
+		}
+		return path.Clean(SanitizeUTF8(base.B))
 	}
 	s := SanitizeUTF8(p.B)
 	if s[0] != '/' && len(base.B) > 0 {
