@@ -121,7 +121,8 @@ func (r *logsReceiver) Start(_ context.Context, _ component.Host) error {
 	// Attach before reading /proc: a process started in between is then reported by the
 	// kernel rather than missed by both.
 	if err := tracer.Start(); err != nil {
-		return fmt.Errorf("syscall receiver cannot trace the kernel: %w", err)
+		// The kernel package's error is one sentence naming what is missing.
+		return err
 	}
 	if missing := tracer.Unavailable(); len(missing) > 0 {
 		r.set.Logger.Warn("Events unavailable on this kernel; they will not be reported",
