@@ -78,9 +78,8 @@ type scratch struct {
 }
 
 // appendAlert renders rec (a record with security_rule.name) as one alert, terminated by a
-// newline, and appends it to dst.
-// Attributes are looked up on the record, then on its resource, as the processor's output
-// templates resolve them.
+// newline, and appends it to dst. res is the record's resource, where output fields the
+// record lacks are looked up, as the processor's output templates do.
 func (r *renderer) appendAlert(dst []byte, sc *scratch, hostname string, res pcommon.Map, rec plog.LogRecord) []byte {
 	ts := recordTime(rec)
 	prio := priorityOf(rec)
