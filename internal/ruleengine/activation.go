@@ -10,17 +10,25 @@ import (
 
 // attrTable numbers every attribute name any rule reads, so the per-record cache is a slice.
 type attrTable struct {
-	slot  map[string]int
-	names []string
+	slot      map[string]int
+	names     []string
+	eventSlot int // slot of event.name
+	bodySlot  int // slot of body, -1 if no rule reads it
 }
 
-func newAttrTable() *attrTable { return &attrTable{slot: map[string]int{}} }
+func newAttrTable() *attrTable { return &attrTable{slot: map[string]int{}, eventSlot: -1, bodySlot: -1} }
 
 func (t *attrTable) add(name string) int {
 	if i, ok := t.slot[name]; ok {
 		return i
 	}
 	t.slot[name] = len(t.names)
+	switch name {
+	case EventNameAttr:
+		t.eventSlot = len(t.names)
+	case BodyIdent:
+		t.bodySlot = len(t.names)
+	}
 	t.names = append(t.names, name)
 	return len(t.names) - 1
 }
@@ -44,15 +52,61 @@ type activation struct {
 	event string
 	gen   uint32
 	cache []cached
+
+	// Fast path state: converted attributes, shared sub-expression results, comprehension
+	// variables. All generation-stamped like cache.
+	fcache []fslot
+	memo   []memoSlot
+	locals []fval
+}
+
+type fslot struct {
+	gen uint32
+	ok  bool
+	v   fval
+}
+
+type memoSlot struct {
+	gen uint32
+	v   tri
+}
+
+// fastAttr resolves an attribute for the fast path, once per record.
+func (a *activation) fastAttr(slot int) (fval, bool) {
+	c := &a.fcache[slot]
+	if c.gen == a.gen {
+		return c.v, c.ok
+	}
+	var v fval
+	ok := false
+	switch slot {
+	case a.table.eventSlot:
+		if a.event != "" {
+			v, ok = fval{k: kStr, s: a.event}, true
+		}
+	case a.table.bodySlot:
+		v, ok = fvalOf(a.body)
+	default:
+		name := a.table.names[slot]
+		pv, found := a.attrs.Get(name)
+		if !found {
+			pv, found = a.res.Get(name)
+		}
+		if found {
+			v, ok = fvalOf(pv)
+		}
+	}
+	c.gen, c.ok, c.v = a.gen, ok, v
+	return v, ok
 }
 
 func (a *activation) reset(res pcommon.Map, lr plog.LogRecord, event string) {
 	a.res, a.attrs, a.body, a.event = res, lr.Attributes(), lr.Body(), event
 	a.gen++
 	if a.gen == 0 { // wrapped: old stamps could collide
-		for i := range a.cache {
-			a.cache[i] = cached{}
-		}
+		clear(a.cache)
+		clear(a.fcache)
+		clear(a.memo)
 		a.gen = 1
 	}
 }

@@ -167,7 +167,13 @@ func (c *compiler) compile(opts Options) (*Engine, error) {
 			}
 		}
 	}
-	e := &Engine{matchAll: opts.MatchAll, lists: c.lists, attrType: c.attrs}
+	e := &Engine{matchAll: opts.MatchAll, lists: c.lists, attrType: c.attrs, celOnly: opts.celOnly}
+	e.attrs = newAttrTable()
+	for _, name := range sortedKeys(c.attrs) {
+		e.attrs.add(name)
+	}
+	e.attrs.add(EventNameAttr)
+	fc := newFastCompiler(e.attrs, c.lists)
 	for _, r := range c.d.ruleOrder {
 		if !r.enabled || (opts.MinPriority != 0 && r.priority > opts.MinPriority) {
 			continue
@@ -205,6 +211,11 @@ func (c *compiler) compile(opts Options) (*Engine, error) {
 			return nil, &Error{File: r.file, Line: r.line, Kind: "rule", Item: r.name, Msg: err.Error()}
 		}
 		rule.prog = prg
+		if fast, err := fc.compile(checked.NativeRep()); err == nil {
+			rule.fast = fast
+		} else {
+			rule.slowReason = err.Error()
+		}
 		rule.req = c.eventReq(checked.NativeRep().Expr())
 		if rule.req.any {
 			c.warnings = append(c.warnings, Warning{File: r.file, Line: r.line, Rule: r.name,
@@ -215,14 +226,11 @@ func (c *compiler) compile(opts Options) (*Engine, error) {
 		}
 		e.rules = append(e.rules, rule)
 	}
-	e.attrs = newAttrTable()
-	for _, name := range sortedKeys(c.attrs) {
-		e.attrs.add(name)
-	}
-	e.attrs.add(EventNameAttr)
+	memoSlots := fc.finish()
 	e.idx = buildIndex(e.rules)
 	e.pool.New = func() any {
-		return &activation{table: e.attrs, cache: make([]cached, len(e.attrs.names))}
+		return &activation{table: e.attrs, cache: make([]cached, len(e.attrs.names)),
+			fcache: make([]fslot, len(e.attrs.names)), memo: make([]memoSlot, memoSlots)}
 	}
 	return e, nil
 }

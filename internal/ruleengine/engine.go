@@ -57,6 +57,8 @@ type Options struct {
 	MinPriority Priority
 	// MatchAll makes Match report every matching rule instead of only the first.
 	MatchAll bool
+
+	celOnly bool // tests: evaluate every rule with cel-go, not the fast path
 }
 
 // Warning is a non-fatal finding about the rules, e.g. a rule that runs on every record.
@@ -114,6 +116,9 @@ type Rule struct {
 	prog   ruleProgram
 	output template
 	req    eventReq
+	// fast is the condition on the fast path; nil when it needs cel-go (slowReason says why).
+	fast       boolNode
+	slowReason string
 }
 
 // Engine holds compiled rules; it is immutable and safe for concurrent use.
@@ -125,6 +130,7 @@ type Engine struct {
 	pool     sync.Pool // *activation
 	lists    map[string][]string
 	attrType map[string]attrType
+	celOnly  bool
 }
 
 // Rules returns the enabled rules in file order.
@@ -141,17 +147,29 @@ func (e *Engine) Match(res pcommon.Map, lr plog.LogRecord, dst []*Rule) []*Rule 
 	}
 	act := e.pool.Get().(*activation)
 	act.reset(res, lr, name)
-	// One frame for all of the record's rules, rather than one per Eval.
-	frame, err := interpreter.NewExecutionFrame(act)
-	if err == nil {
-		for _, r := range rules {
-			if v, _, _ := r.prog.Eval(frame); v == types.True {
-				dst = append(dst, r)
-				if !e.matchAll {
+	var frame *interpreter.ExecutionFrame // made on first use, for all of the record's CEL rules
+	for _, r := range rules {
+		var matched bool
+		if r.fast != nil && !e.celOnly {
+			matched = r.fast.eval(act) == fTrue
+		} else {
+			if frame == nil {
+				var err error
+				if frame, err = interpreter.NewExecutionFrame(act); err != nil {
 					break
 				}
 			}
+			v, _, _ := r.prog.Eval(frame)
+			matched = v == types.True
 		}
+		if matched {
+			dst = append(dst, r)
+			if !e.matchAll {
+				break
+			}
+		}
+	}
+	if frame != nil {
 		frame.Close()
 	}
 	act.res, act.attrs, act.body = pcommon.Map{}, pcommon.Map{}, pcommon.Value{}
