@@ -1,0 +1,387 @@
+//go:build linux
+
+package rulese2e
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"go.opentelemetry.io/collector/component/componenttest"
+	"go.opentelemetry.io/collector/consumer"
+	"go.opentelemetry.io/collector/consumer/consumertest"
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/plog"
+	"go.opentelemetry.io/collector/processor/processortest"
+	"go.opentelemetry.io/collector/receiver/receivertest"
+
+	"github.com/otelsec/otelsec/internal/ruleengine"
+	"github.com/otelsec/otelsec/internal/schema"
+	"github.com/otelsec/otelsec/processor/securityrulesprocessor"
+	"github.com/otelsec/otelsec/receiver/syscallreceiver"
+)
+
+// maxViolations bounds what the test keeps: the machine is shared, and other processes'
+// violations arrive too. Beyond it, violations are counted and dropped.
+const maxViolations = 200000
+
+// violation is what the test needs from one marked record.
+type violation struct {
+	rules    []string // security_rule.matched (every matching rule: the processor runs match: all)
+	severity plog.SeverityNumber
+	attrs    map[string]any
+}
+
+func (v violation) has(rule string) bool {
+	for _, r := range v.rules {
+		if r == rule {
+			return true
+		}
+	}
+	return false
+}
+
+func (v violation) int(name string) int64 {
+	switch x := v.attrs[name].(type) {
+	case int64:
+		return x
+	}
+	return -1
+}
+
+func (v violation) str(name string) string {
+	switch x := v.attrs[name].(type) {
+	case string:
+		return x
+	case nil:
+		return ""
+	default:
+		return fmt.Sprint(x)
+	}
+}
+
+func (v violation) String() string {
+	return fmt.Sprintf("%v pid=%d exe=%s cmdline=%q ancestors=%v", v.rules, v.int(schema.AttrProcessPID),
+		v.str(schema.AttrProcessExecutablePath), v.str(schema.AttrProcessCommandLine),
+		v.attrs[schema.AttrProcessAncestorsExecName])
+}
+
+// collector is the pipeline's end: the processor's violations go through a LogsSink into a
+// bounded list the test searches.
+type collector struct {
+	sink    consumertest.LogsSink
+	mu      sync.Mutex
+	seen    []violation
+	dropped int
+}
+
+func (c *collector) consume(ctx context.Context, ld plog.Logs) error {
+	rls := ld.ResourceLogs()
+	c.mu.Lock()
+	for i := 0; i < rls.Len(); i++ {
+		sls := rls.At(i).ScopeLogs()
+		for j := 0; j < sls.Len(); j++ {
+			lrs := sls.At(j).LogRecords()
+			for k := 0; k < lrs.Len(); k++ {
+				lr := lrs.At(k)
+				name, ok := lr.Attributes().Get(schema.AttrSecurityRuleName)
+				if !ok {
+					continue
+				}
+				if len(c.seen) >= maxViolations {
+					c.dropped++
+					continue
+				}
+				v := violation{severity: lr.SeverityNumber(), attrs: lr.Attributes().AsRaw()}
+				if m, ok := lr.Attributes().Get(schema.AttrSecurityRuleMatched); ok && m.Type() == pcommon.ValueTypeSlice {
+					for x := 0; x < m.Slice().Len(); x++ {
+						v.rules = append(v.rules, m.Slice().At(x).Str())
+					}
+				} else {
+					v.rules = []string{name.Str()}
+				}
+				c.seen = append(c.seen, v)
+			}
+		}
+	}
+	c.mu.Unlock()
+	// The sink only counts: the records themselves were copied above.
+	return c.sink.ConsumeLogs(ctx, plog.NewLogs())
+}
+
+func (c *collector) find(match func(violation) bool) []violation {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var out []violation
+	for _, v := range c.seen {
+		if match(v) {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// harness runs the syscall receiver and the security_rules processor in-process.
+type harness struct {
+	t   *testing.T
+	col *collector
+	// work is a scratch directory outside /tmp (executing from /tmp is itself a detection),
+	// readable by the unprivileged helper.
+	work string
+	// helper is a copy of this test binary in work; TestMain turns it into a helper that
+	// performs one behaviour (OTELSEC_E2E_HELPER=<mode>).
+	helper string
+	token  string
+}
+
+const flushInterval = 20 * time.Millisecond
+
+func newHarness(t *testing.T) *harness {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		t.Skip("the rules end-to-end test needs root: it loads BPF programs and performs privileged behaviours")
+	}
+	h := &harness{t: t, col: &collector{}, token: randToken()}
+	work, err := os.MkdirTemp("/var/lib", "otelsec-rulese2e-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(work) })
+	if err := os.Chmod(work, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	h.work = work
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.helper = h.copyExecutable(self, "e2e-helper")
+
+	ctx := context.Background()
+	rf := syscallreceiver.NewFactory()
+	rcfg := rf.CreateDefaultConfig().(*syscallreceiver.Config)
+	rcfg.FlushInterval = flushInterval
+	pf := securityrulesprocessor.NewFactory()
+	pcfg := pf.CreateDefaultConfig().(*securityrulesprocessor.Config)
+	pcfg.Match = securityrulesprocessor.MatchAll
+	if err := pcfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	end, err := consumer.NewLogs(h.col.consume)
+	if err != nil {
+		t.Fatal(err)
+	}
+	proc, err := pf.CreateLogs(ctx, processortest.NewNopSettings(pf.Type()), pcfg, end)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rcv, err := rf.CreateLogs(ctx, receivertest.NewNopSettings(rf.Type()), rcfg, proc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	host := componenttest.NewNopHost()
+	if err := proc.Start(ctx, host); err != nil {
+		t.Fatal(err)
+	}
+	if err := rcv.Start(ctx, host); err != nil {
+		_ = proc.Shutdown(ctx)
+		t.Fatalf("starting the syscall receiver: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := rcv.Shutdown(ctx); err != nil {
+			t.Errorf("receiver shutdown: %v", err)
+		}
+		if err := proc.Shutdown(ctx); err != nil {
+			t.Errorf("processor shutdown: %v", err)
+		}
+		t.Logf("violations seen from the whole machine: %d (dropped beyond the bound: %d)", len(h.col.seen), h.col.dropped)
+	})
+	h.waitReady()
+	return h
+}
+
+// waitReady repeats a harmless detectable behaviour until its violation comes back: then the
+// programs are attached and the pipeline delivers.
+func (h *harness) waitReady() {
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		// grep finds nothing and exits 1; the exec is what counts.
+		pid := h.runQuiet(exec.Command("grep", "-q", "aws_secret_access_key-ready-"+h.token, "/dev/null"))
+		time.Sleep(100 * time.Millisecond)
+		if len(h.byPID(pid, "Search for cloud credentials")) > 0 {
+			return
+		}
+	}
+	h.t.Fatal("no violation came back from the pipeline within 30s")
+}
+
+func randToken() string {
+	b := make([]byte, 6)
+	if _, err := rand.Read(b); err != nil {
+		panic(err)
+	}
+	return hex.EncodeToString(b)
+}
+
+// copyExecutable copies an executable into the work directory under a new name: the rules
+// see the name, as they would an attacker's renamed tool.
+func (h *harness) copyExecutable(src, name string) string {
+	h.t.Helper()
+	data, err := os.ReadFile(src)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	dst := filepath.Join(h.work, name)
+	if err := os.WriteFile(dst, data, 0o755); err != nil {
+		h.t.Fatal(err)
+	}
+	return dst
+}
+
+// run runs a command to completion (its exit status is not the test's business: refused
+// attempts are behaviours too) and returns its pid. A failure is logged with the output.
+func (h *harness) run(cmd *exec.Cmd) int {
+	h.t.Helper()
+	return h.runCmd(cmd, true)
+}
+
+func (h *harness) runQuiet(cmd *exec.Cmd) int {
+	h.t.Helper()
+	return h.runCmd(cmd, false)
+}
+
+func (h *harness) runCmd(cmd *exec.Cmd, logFailure bool) int {
+	h.t.Helper()
+	var out bytes.Buffer
+	if cmd.Stdout == nil {
+		cmd.Stdout = &out
+	}
+	cmd.Stderr = &out
+	if err := cmd.Start(); err != nil {
+		h.t.Fatalf("%v: %v", cmd.Args, err)
+	}
+	done := make(chan struct{})
+	go func() {
+		select {
+		case <-done:
+		case <-time.After(20 * time.Second):
+			_ = cmd.Process.Kill()
+		}
+	}()
+	err := cmd.Wait()
+	close(done)
+	if err != nil && logFailure {
+		h.t.Logf("%v: %v: %s", cmd.Args, err, strings.TrimSpace(out.String()))
+	}
+	return cmd.Process.Pid
+}
+
+// helperCmd runs this test binary's copy as a helper performing mode.
+func (h *harness) helperCmd(path, mode string, args ...string) *exec.Cmd {
+	cmd := exec.Command(path, args...)
+	cmd.Env = append(os.Environ(), helperEnv+"="+mode)
+	return cmd
+}
+
+// runHelper runs a helper and returns its pid and what it printed on stdout.
+func (h *harness) runHelper(cmd *exec.Cmd) (int, string) {
+	var out bytes.Buffer
+	cmd.Stdout = &out
+	pid := h.run(cmd)
+	return pid, strings.TrimSpace(out.String())
+}
+
+func (h *harness) byPID(pid int, rule string) []violation {
+	return h.col.find(func(v violation) bool {
+		return v.int(schema.AttrProcessPID) == int64(pid) && v.has(rule)
+	})
+}
+
+// expectOnce waits for rule's violation by pid, lets the pipeline settle, and requires that
+// exactly one such violation arrived.
+func (h *harness) expectOnce(pid int, rule string) violation {
+	h.t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) && len(h.byPID(pid, rule)) == 0 {
+		time.Sleep(20 * time.Millisecond)
+	}
+	// Events of one process arrive in order, in batches flushed every flushInterval: a
+	// duplicate would be here well within this.
+	time.Sleep(20 * flushInterval)
+	got := h.byPID(pid, rule)
+	if len(got) != 1 {
+		others := h.col.find(func(v violation) bool { return v.int(schema.AttrProcessPID) == int64(pid) })
+		h.t.Fatalf("rule %q fired %d times for pid %d, want once; violations of that pid: %v", rule, len(got), pid, others)
+	}
+	return got[0]
+}
+
+// check compares attributes of a violation.
+func check(t *testing.T, v violation, want map[string]any) {
+	t.Helper()
+	for k, w := range want {
+		g := v.attrs[k]
+		switch w := w.(type) {
+		case int:
+			if gi, ok := g.(int64); !ok || gi != int64(w) {
+				t.Errorf("%s = %v (%T), want %d", k, g, g, w)
+			}
+		case func(any) bool:
+			if !w(g) {
+				t.Errorf("%s = %v: unexpected", k, g)
+			}
+		default:
+			if fmt.Sprint(g) != fmt.Sprint(w) {
+				t.Errorf("%s = %v, want %v", k, g, w)
+			}
+		}
+	}
+}
+
+func contains(sub string) func(any) bool {
+	return func(v any) bool { s, ok := v.(string); return ok && strings.Contains(s, sub) }
+}
+
+func listHas(item string) func(any) bool {
+	return func(v any) bool {
+		l, ok := v.([]any)
+		if !ok {
+			return false
+		}
+		for _, x := range l {
+			if x == item {
+				return true
+			}
+		}
+		return false
+	}
+}
+
+// atLeastWarning says whether a violation's severity is Warning or more severe.
+func atLeastWarning(v violation) bool {
+	return v.severity >= ruleengine.PriorityWarning.SeverityNumber()
+}
+
+func writeFile(t *testing.T, path, content string, mode os.FileMode) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte(content), mode); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func itoa(i int) string { return strconv.Itoa(i) }
+
