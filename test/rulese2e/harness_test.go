@@ -384,4 +384,3 @@ func writeFile(t *testing.T, path, content string, mode os.FileMode) {
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }
-
