@@ -73,19 +73,24 @@ type memoSlot struct {
 
 // fastAttr resolves an attribute for the fast path, once per record.
 func (a *activation) fastAttr(slot int) (fval, bool) {
+	c := a.attrRef(slot)
+	return c.v, c.ok
+}
+
+// attrRef is fastAttr without copying the value out of the cache.
+func (a *activation) attrRef(slot int) *fslot {
 	c := &a.fcache[slot]
 	if c.gen == a.gen {
-		return c.v, c.ok
+		return c
 	}
-	var v fval
-	ok := false
+	c.gen, c.ok, c.v = a.gen, false, fval{}
 	switch slot {
 	case a.table.eventSlot:
 		if a.event != "" {
-			v, ok = fval{k: kStr, s: a.event}, true
+			c.v, c.ok = fval{k: kStr, s: a.event}, true
 		}
 	case a.table.bodySlot:
-		v, ok = fvalOf(a.body)
+		c.v, c.ok = fvalOf(a.body)
 	default:
 		name := a.table.names[slot]
 		pv, found := a.attrs.Get(name)
@@ -93,11 +98,10 @@ func (a *activation) fastAttr(slot int) (fval, bool) {
 			pv, found = a.res.Get(name)
 		}
 		if found {
-			v, ok = fvalOf(pv)
+			c.v, c.ok = fvalOf(pv)
 		}
 	}
-	c.gen, c.ok, c.v = a.gen, ok, v
-	return v, ok
+	return c
 }
 
 func (a *activation) reset(res pcommon.Map, lr plog.LogRecord, event string) {

@@ -211,11 +211,8 @@ func (c *compiler) compile(opts Options) (*Engine, error) {
 			return nil, &Error{File: r.file, Line: r.line, Kind: "rule", Item: r.name, Msg: err.Error()}
 		}
 		rule.prog = prg
-		if fast, err := fc.compile(checked.NativeRep()); err == nil {
-			rule.fast = fast
-		} else {
-			rule.slowReason = err.Error()
-		}
+		rule.checked = checked
+		_, _ = fc.compile(checked.NativeRep(), true)
 		rule.req = c.eventReq(checked.NativeRep().Expr())
 		if rule.req.any {
 			c.warnings = append(c.warnings, Warning{File: r.file, Line: r.line, Rule: r.name,
@@ -226,7 +223,15 @@ func (c *compiler) compile(opts Options) (*Engine, error) {
 		}
 		e.rules = append(e.rules, rule)
 	}
-	memoSlots := fc.finish()
+	for _, rule := range e.rules {
+		if fast, err := fc.compile(rule.checked.NativeRep(), false); err == nil {
+			rule.fast = fast
+		} else {
+			rule.slowReason = err.Error()
+		}
+		rule.checked = nil
+	}
+	memoSlots := fc.slots
 	e.idx = buildIndex(e.rules)
 	e.pool.New = func() any {
 		return &activation{table: e.attrs, cache: make([]cached, len(e.attrs.names)),

@@ -7,6 +7,7 @@ import (
 	"sort"
 	"sync"
 
+	"github.com/google/cel-go/cel"
 	"github.com/google/cel-go/common/types"
 	"github.com/google/cel-go/interpreter"
 
@@ -119,6 +120,7 @@ type Rule struct {
 	// fast is the condition on the fast path; nil when it needs cel-go (slowReason says why).
 	fast       boolNode
 	slowReason string
+	checked    *cel.Ast // during compilation only
 }
 
 // Engine holds compiled rules; it is immutable and safe for concurrent use.

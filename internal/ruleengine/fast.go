@@ -295,14 +295,10 @@ func (n notNode) eval(a *activation) tri {
 // shared is a sub-expression several rules contain; it is evaluated once per record.
 type shared struct {
 	inner boolNode
-	slot  int // -1: used once, no memo
-	refs  int
+	slot  int
 }
 
 func (n *shared) eval(a *activation) tri {
-	if n.slot < 0 {
-		return n.inner.eval(a)
-	}
 	m := &a.memo[n.slot]
 	if m.gen == a.gen {
 		return m.v
@@ -438,6 +434,58 @@ func (n matchesNode) eval(a *activation) tri {
 }
 
 type pathUnderNode struct{ x, p valNode }
+
+// pathUnderSet is path_under against a constant list: the prefixes, normalized, in a set, so
+// a path costs one lookup per component instead of one comparison per prefix.
+type pathUnderSet struct {
+	x    valNode
+	set  map[string]struct{}
+	root bool // "/" is in the list: every absolute path is under it
+}
+
+func newPathUnderSet(x valNode, cs *constSet) (pathUnderSet, bool) {
+	n := pathUnderSet{x: x, set: map[string]struct{}{}}
+	for _, e := range cs.elems {
+		if e.k != kStr {
+			return n, false
+		}
+		p := strings.TrimRight(e.s, "/")
+		if p == "" {
+			n.root = true
+			continue
+		}
+		n.set[p] = struct{}{}
+	}
+	return n, true
+}
+
+func (n pathUnderSet) eval(a *activation) tri {
+	var p string
+	if at, ok := n.x.(attrVal); ok {
+		c := a.attrRef(at.slot)
+		if !c.ok || c.v.k != kStr {
+			return fErr
+		}
+		p = c.v.s
+	} else {
+		x, ok := n.x.value(a)
+		if !ok || x.k != kStr {
+			return fErr
+		}
+		p = x.s
+	}
+	if n.root && strings.HasPrefix(p, "/") {
+		return fTrue
+	}
+	for j := 1; j <= len(p); j++ {
+		if j == len(p) || p[j] == '/' {
+			if _, ok := n.set[p[:j]]; ok {
+				return fTrue
+			}
+		}
+	}
+	return fFalse
+}
 
 func (n pathUnderNode) eval(a *activation) tri {
 	x, ok := n.x.value(a)
@@ -610,6 +658,132 @@ func (n compNode) eval(a *activation) tri {
 	return fFalse
 }
 
+// ---- specialized shapes (the common ones, without value copies) ----
+
+const (
+	opEq = iota
+	opNeq
+	opStartsWith
+	opEndsWith
+	opContains
+	opIContains
+	opGlob
+)
+
+// attrStrOp is `attr <op> "literal"` for the string operations.
+type attrStrOp struct {
+	slot int
+	s    string
+	op   uint8
+}
+
+func (n attrStrOp) eval(a *activation) tri {
+	c := a.attrRef(n.slot)
+	if !c.ok {
+		return fErr
+	}
+	if c.v.k != kStr {
+		switch n.op {
+		case opEq:
+			return fFalse // CEL: values of different types are not equal
+		case opNeq:
+			return fTrue
+		}
+		return fErr
+	}
+	x := c.v.s
+	switch n.op {
+	case opEq:
+		return triOf(x == n.s)
+	case opNeq:
+		return triOf(x != n.s)
+	case opStartsWith:
+		return triOf(strings.HasPrefix(x, n.s))
+	case opEndsWith:
+		return triOf(strings.HasSuffix(x, n.s))
+	case opContains:
+		return triOf(strings.Contains(x, n.s))
+	case opIContains:
+		return triOf(icontains(x, n.s))
+	}
+	return triOf(globMatch(n.s, x))
+}
+
+// attrInSet is `attr in constant_list`.
+type attrInSet struct {
+	slot int
+	set  *constSet
+}
+
+func (n attrInSet) eval(a *activation) tri {
+	c := a.attrRef(n.slot)
+	if !c.ok {
+		return fErr
+	}
+	if c.v.k == kStr {
+		_, ok := n.set.strs[c.v.s]
+		return triOf(ok)
+	}
+	return triOf(n.set.contains(c.v))
+}
+
+// strInAttrList is `"literal" in list_attribute` ("O_WRONLY" in file.flags).
+type strInAttrList struct {
+	s    string
+	slot int
+}
+
+func (n strInAttrList) eval(a *activation) tri {
+	c := a.attrRef(n.slot)
+	if !c.ok || c.v.k != kList {
+		return fErr
+	}
+	sl := c.v.sl
+	for i := 0; i < sl.Len(); i++ {
+		if e := sl.At(i); e.Type() == pcommon.ValueTypeStr && e.Str() == n.s {
+			return fTrue
+		}
+	}
+	return fFalse
+}
+
+// specialize replaces a generic node by a specialized one when its shape allows.
+func specialize(fn string, vals []valNode) boolNode {
+	if len(vals) != 2 {
+		return nil
+	}
+	attr, isAttr := vals[0].(attrVal)
+	lit, isLit := vals[1].(constVal)
+	if fn == operators.Equals || fn == operators.NotEquals {
+		// == is symmetric: "x" == attr too.
+		if !isAttr || !isLit {
+			attr, isAttr = vals[1].(attrVal)
+			lit, isLit = vals[0].(constVal)
+		}
+	}
+	if fn == operators.In {
+		if l, ok := vals[0].(constVal); ok && l.v.k == kStr {
+			if at, ok := vals[1].(attrVal); ok {
+				return strInAttrList{s: l.v.s, slot: at.slot}
+			}
+		}
+		if isAttr && isLit && lit.v.k == kConstList {
+			return attrInSet{slot: attr.slot, set: lit.v.cl}
+		}
+		return nil
+	}
+	if !isAttr || !isLit || lit.v.k != kStr {
+		return nil
+	}
+	op := map[string]uint8{operators.Equals: opEq, operators.NotEquals: opNeq, "startsWith": opStartsWith,
+		"endsWith": opEndsWith, "contains": opContains, "icontains": opIContains, "glob": opGlob}
+	o, ok := op[fn]
+	if !ok {
+		return nil
+	}
+	return attrStrOp{slot: attr.slot, s: lit.v.s, op: o}
+}
+
 // ---- compiler ----
 
 // fastCompiler turns checked ASTs into nodes, sharing identical sub-expressions across rules.
@@ -618,7 +792,11 @@ type fastCompiler struct {
 	lists  map[string][]string
 	shared map[string]*shared
 	consts map[string]*constSet
-	scope  []string           // comprehension variables, innermost last
+	scope  []string // comprehension variables, innermost last
+
+	counting bool
+	counts   map[string]int // first pass: how often each sub-expression occurs
+	slots    int            // memo slots handed out
 }
 
 type errUnsupported struct{ what string }
@@ -626,11 +804,15 @@ type errUnsupported struct{ what string }
 func (e errUnsupported) Error() string { return "not on the fast path: " + e.what }
 
 func newFastCompiler(table *attrTable, lists map[string][]string) *fastCompiler {
-	return &fastCompiler{table: table, lists: lists, shared: map[string]*shared{}, consts: map[string]*constSet{}}
+	return &fastCompiler{table: table, lists: lists, shared: map[string]*shared{}, consts: map[string]*constSet{},
+		counts: map[string]int{}}
 }
 
-// compile returns the rule's node, or an error when the condition needs cel-go.
-func (fc *fastCompiler) compile(a *ast.AST) (n boolNode, err error) {
+// compile returns the rule's node, or an error when the condition needs cel-go. Compile
+// every rule with count first, then with build: sub-expressions seen more than once in the
+// first pass are memoized per record in the second.
+func (fc *fastCompiler) compile(a *ast.AST, count bool) (n boolNode, err error) {
+	fc.counting = count
 	fc.scope = fc.scope[:0]
 	defer func() {
 		if r := recover(); r != nil {
@@ -641,35 +823,27 @@ func (fc *fastCompiler) compile(a *ast.AST) (n boolNode, err error) {
 	return n, err
 }
 
-// finish assigns memo slots to sub-expressions used more than once; returns the slot count.
-func (fc *fastCompiler) finish() int {
-	slots := 0
-	for _, s := range fc.shared {
-		if s.refs > 1 {
-			s.slot = slots
-			slots++
-		} else {
-			s.slot = -1
-		}
-	}
-	return slots
-}
-
-// boolExpr compiles a condition; key identifies it for sharing ("" when it reads a
-// comprehension variable and so must not be shared).
+// boolExpr compiles a condition; key identifies it for sharing.
 func (fc *fastCompiler) boolExpr(e ast.Expr) (boolNode, string, error) {
 	n, key, err := fc.boolExprRaw(e)
-	if err != nil || key == "" || strings.Contains(key, localMark) {
+	if err != nil || strings.Contains(key, localMark) {
 		return n, key, err
 	}
 	if _, leaf := n.(asBool); leaf {
 		return n, key, nil
 	}
+	if fc.counting {
+		fc.counts[key]++
+		return n, key, nil
+	}
+	if fc.counts[key] < 2 {
+		return n, key, nil
+	}
 	if s, ok := fc.shared[key]; ok {
-		s.refs++
 		return s, key, nil
 	}
-	s := &shared{inner: n, refs: 1, slot: -1}
+	s := &shared{inner: n, slot: fc.slots}
+	fc.slots++
 	fc.shared[key] = s
 	return s, key, nil
 }
@@ -736,6 +910,9 @@ func (fc *fastCompiler) boolExprRaw(e ast.Expr) (boolNode, string, error) {
 		vals[i], keys[i] = v, k
 	}
 	key := joinKey(fn+"/"+strconv.Itoa(len(args)), keys...)
+	if n := specialize(fn, vals); n != nil {
+		return n, key, nil
+	}
 	two := len(vals) == 2
 	switch {
 	case fn == operators.Equals && two:
@@ -767,6 +944,11 @@ func (fc *fastCompiler) boolExprRaw(e ast.Expr) (boolNode, string, error) {
 		}
 		return matchesNode{vals[0], re}, key, nil
 	case fn == "path_under" && two:
+		if c, ok := vals[1].(constVal); ok && c.v.k == kConstList {
+			if n, ok := newPathUnderSet(vals[0], c.v.cl); ok {
+				return n, key, nil
+			}
+		}
 		return pathUnderNode{vals[0], vals[1]}, key, nil
 	case fn == "any_in" && two:
 		return anyInNode{vals[0], vals[1]}, key, nil
