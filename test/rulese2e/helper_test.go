@@ -44,6 +44,19 @@ func runHelper(mode string, args []string) error {
 		}
 		return nil
 
+	case "seteuid0":
+		// Run setuid-root by an unprivileged user: drop the effective uid to the real one,
+		// then take root back (the saved uid is 0). Raw calls act on this thread only.
+		ruid := uintptr(os.Getuid())
+		const keep = ^uintptr(0) // -1: unchanged
+		if _, _, errno := syscall.RawSyscall(syscall.SYS_SETRESUID, keep, ruid, keep); errno != 0 {
+			return fmt.Errorf("setresuid(-1, %d, -1): %v", ruid, errno)
+		}
+		if _, _, errno := syscall.RawSyscall(syscall.SYS_SETRESUID, keep, 0, keep); errno != 0 {
+			return fmt.Errorf("setresuid(-1, 0, -1): %v", errno)
+		}
+		return nil
+
 	case "ptrace-attach":
 		target := exec.Command("sleep", "30")
 		if err := target.Start(); err != nil {

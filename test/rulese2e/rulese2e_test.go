@@ -194,6 +194,18 @@ func behaviours(selfName, tok string) []behaviour {
 					schema.AttrProcessExecutablePath: h.helper, schema.AttrProcessUserID: 65534,
 					schema.AttrPrivilegeTargetUserID: 0, schema.AttrErrorType: "EPERM"})
 			}},
+		{name: "setuid-root program regains root", rule: "Non-root process became root",
+			do: func(t *testing.T, h *harness) (int, map[string]any) {
+				p := h.copyExecutable(h.helper, "suid-helper")
+				if err := os.Chmod(p, os.ModeSetuid|0o755); err != nil {
+					t.Fatal(err)
+				}
+				cmd := h.helperCmd(p, "seteuid0")
+				cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
+				return h.run(cmd), with(map[string]any{
+					schema.AttrProcessExecutablePath: p, schema.AttrProcessUserID: 0,
+					schema.AttrProcessRealUserID: 65534, schema.AttrPrivilegeTargetUserID: 0})
+			}},
 		{name: "capset raises CAP_SYS_ADMIN", rule: "Dangerous capability raised",
 			do: func(t *testing.T, h *harness) (int, map[string]any) {
 				return h.run(h.helperCmd(h.helper, "capset")), with(map[string]any{
@@ -433,7 +445,7 @@ func behaviours(selfName, tok string) []behaviour {
 					t.Skip("no apt-get")
 				}
 				// --simulate changes nothing; the install verb is what the rule reads.
-				return h.run(exec.Command("apt-get", "--simulate", "install", "otelsec-e2e-no-such-package")),
+				return h.runQuiet(exec.Command("apt-get", "--simulate", "install", "otelsec-e2e-no-such-package")),
 					with(map[string]any{schema.AttrProcessExecutableName: "apt-get"})
 			}},
 	}
