@@ -88,6 +88,7 @@ const (
 	OtelsecVarHaveExcl          = "have_excl"
 	OtelsecVarMaxArgBytes       = "max_arg_bytes"
 	OtelsecVarMaxPath           = "max_path"
+	OtelsecVarQueryEvery        = "query_every"
 	OtelsecVarSelfTgid          = "self_tgid"
 	OtelsecVarWakeupBytes       = "wakeup_bytes"
 )
@@ -218,6 +219,7 @@ type OtelsecVariableSpecs struct {
 	HaveExcl    *ebpf.VariableSpec `ebpf:"have_excl"`
 	MaxArgBytes *ebpf.VariableSpec `ebpf:"max_arg_bytes"`
 	MaxPath     *ebpf.VariableSpec `ebpf:"max_path"`
+	QueryEvery  *ebpf.VariableSpec `ebpf:"query_every"`
 	SelfTgid    *ebpf.VariableSpec `ebpf:"self_tgid"`
 	WakeupBytes *ebpf.VariableSpec `ebpf:"wakeup_bytes"`
 }
@@ -269,6 +271,7 @@ type OtelsecVariables struct {
 	HaveExcl    *ebpf.Variable `ebpf:"have_excl"`
 	MaxArgBytes *ebpf.Variable `ebpf:"max_arg_bytes"`
 	MaxPath     *ebpf.Variable `ebpf:"max_path"`
+	QueryEvery  *ebpf.Variable `ebpf:"query_every"`
 	SelfTgid    *ebpf.Variable `ebpf:"self_tgid"`
 	WakeupBytes *ebpf.Variable `ebpf:"wakeup_bytes"`
 }

@@ -224,6 +224,9 @@ func (t *Tracer) load() error {
 		"max_path":      uint32(t.opts.MaxPathBytes),
 		"max_arg_bytes": uint32(t.opts.MaxArgBytes),
 		"wakeup_bytes":  wake,
+		// Checking the fill level every 32 records per CPU is plenty once the wakeup mark is
+		// far above 32 records (~16 KiB); small rings check every record.
+		"query_every": uint32(min(32, max(1, wake/(16<<10)))),
 	}
 	for name, v := range vars {
 		vs, ok := spec.Variables[name]

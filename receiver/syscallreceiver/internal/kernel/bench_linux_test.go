@@ -1,0 +1,191 @@
+//go:build linux
+
+package kernel
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"runtime"
+	"testing"
+	"time"
+
+	"github.com/cilium/ebpf"
+	"github.com/cilium/ebpf/link"
+	"github.com/cilium/ebpf/ringbuf"
+	"golang.org/x/sys/unix"
+
+	"github.com/otelsec/otelsec/bpf"
+	"github.com/otelsec/otelsec/receiver/syscallreceiver/internal/kevent"
+)
+
+// BenchmarkSyscallOverhead measures what the programs add to the syscalls of a traced process,
+// in one run so the figures compare:
+//
+//	none:      nothing attached
+//	baseline:  a minimal program on sys_exit_openat that writes one 256-byte record
+//	           (reserve+submit, BPF_RB_NO_WAKEUP), drained by a ReadInto loop: the floor of
+//	           writing a record at all
+//	openat:    only file.open selected, drained by Tracer.Read (decoding)
+//	all:       every event selected (the default), drained by Tracer.Read
+//
+// for openat+close of a small file (captured) and getppid (never captured). The parent
+// benchmark logs ns added per syscall and the ratios.
+func BenchmarkSyscallOverhead(b *testing.B) {
+	if os.Geteuid() != 0 {
+		b.Skip("needs root to load eBPF programs")
+	}
+	file := filepath.Join(b.TempDir(), "f")
+	if err := os.WriteFile(file, []byte("x"), 0o600); err != nil {
+		b.Fatal(err)
+	}
+	openClose := func(b *testing.B) {
+		for b.Loop() {
+			fd, err := unix.Openat(unix.AT_FDCWD, file, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+			if err != nil {
+				b.Fatal(err)
+			}
+			unix.Close(fd)
+		}
+	}
+	getppid := func(b *testing.B) {
+		for b.Loop() {
+			unix.Getppid()
+		}
+	}
+	// The machines are shared: wall time per op swings with other load, so the figures are
+	// CPU time of the benchmarking thread (the programs run in its syscalls), and separately
+	// the CPU the rest of the process (the reader) spent per op.
+	res := map[string]float64{}
+	run := func(name string, fn func(*testing.B)) {
+		b.Run(name, func(b *testing.B) {
+			runtime.LockOSThread()
+			defer runtime.UnlockOSThread()
+			t0, p0 := cpuNow(unix.CLOCK_THREAD_CPUTIME_ID), cpuNow(unix.CLOCK_PROCESS_CPUTIME_ID)
+			fn(b)
+			t1, p1 := cpuNow(unix.CLOCK_THREAD_CPUTIME_ID), cpuNow(unix.CLOCK_PROCESS_CPUTIME_ID)
+			thread := float64(t1-t0) / float64(b.N)
+			b.ReportMetric(thread, "cpu-ns/op")
+			b.ReportMetric(float64((p1-p0)-(t1-t0))/float64(b.N), "reader-cpu-ns/op")
+			res[name] = thread
+		})
+	}
+	configs := []struct {
+		name  string
+		start func(b *testing.B) func()
+	}{
+		{"none", func(*testing.B) func() { return func() {} }},
+		{"baseline", startBaseline},
+		{"openat", func(b *testing.B) func() { return startTracer(b, Options{Events: []string{"file.open"}}) }},
+		{"all", func(b *testing.B) func() { return startTracer(b, Options{}) }},
+	}
+	for _, c := range configs {
+		stop := c.start(b)
+		run("openat-close/"+c.name, openClose)
+		run("getppid/"+c.name, getppid)
+		stop()
+	}
+	for _, op := range []string{"openat-close", "getppid"} {
+		none := res[op+"/none"]
+		base := res["openat-close/baseline"] - res["openat-close/none"]
+		for _, c := range configs[1:] {
+			v := res[op+"/"+c.name]
+			b.Logf("%-13s %-8s %7.0f cpu-ns/op  %+6.0f ns  x%.2f of none  added/baseline-record-cost %.2f",
+				op, c.name, v, v-none, v/none, (v-none)/base)
+		}
+	}
+}
+
+func cpuNow(clock int32) int64 {
+	var ts unix.Timespec
+	_ = unix.ClockGettime(clock, &ts)
+	return ts.Nano()
+}
+
+func startTracer(b *testing.B, opts Options) func() {
+	tr, err := New(opts)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := tr.Start(); err != nil {
+		b.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		tr.Read(ctx, func(*kevent.Event) {})
+		close(done)
+	}()
+	return func() {
+		cancel()
+		<-done
+		if d, _ := tr.Drops(); d > 0 {
+			b.Logf("%d records dropped", d)
+		}
+		tr.Close()
+	}
+}
+
+// startBaseline loads only bench_baseline on sys_exit_openat and drains its ring.
+func startBaseline(b *testing.B) func() {
+	spec, err := bpf.LoadOtelsec()
+	if err != nil {
+		b.Fatal(err)
+	}
+	for name := range spec.Programs {
+		if name != "bench_baseline" {
+			delete(spec.Programs, name)
+		}
+	}
+	spec.Maps["events"].MaxEntries = DefaultRingBufferSize
+	coll, err := ebpf.NewCollection(spec)
+	if err != nil {
+		b.Fatal(err)
+	}
+	l, err := link.Tracepoint("syscalls", "sys_exit_openat", coll.Programs["bench_baseline"], nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	rd, err := ringbuf.NewReader(coll.Maps["events"])
+	if err != nil {
+		b.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		var rec ringbuf.Record
+		rd.SetDeadline(time.Now().Add(DefaultPollInterval))
+		for {
+			err := rd.ReadInto(&rec)
+			if errors.Is(err, os.ErrDeadlineExceeded) {
+				rd.SetDeadline(time.Now().Add(DefaultPollInterval))
+				continue
+			}
+			if err != nil {
+				return
+			}
+		}
+	}()
+	return func() {
+		l.Close()
+		rd.Close()
+		<-done
+		coll.Close()
+	}
+}
+
+// BenchmarkDecode is the userspace cost per record (decode only).
+func BenchmarkDecode(b *testing.B) {
+	raw := make([]byte, kevent.HeaderSize+40)
+	raw[92] = byte(kevent.KindFileOpen)
+	raw[112], raw[113] = kevent.Magic&0xff, kevent.Magic>>8
+	raw[96] = 30
+	raw[98] = 10
+	var ev kevent.Event
+	for b.Loop() {
+		if err := kevent.Decode(raw, &ev); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
