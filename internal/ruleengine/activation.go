@@ -16,7 +16,9 @@ type attrTable struct {
 	bodySlot  int // slot of body, -1 if no rule reads it
 }
 
-func newAttrTable() *attrTable { return &attrTable{slot: map[string]int{}, eventSlot: -1, bodySlot: -1} }
+func newAttrTable() *attrTable {
+	return &attrTable{slot: map[string]int{}, eventSlot: -1, bodySlot: -1}
+}
 
 func (t *attrTable) add(name string) int {
 	if i, ok := t.slot[name]; ok {

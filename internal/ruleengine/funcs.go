@@ -239,7 +239,6 @@ func globMatch(pat, s string) bool {
 	return cur[end/64]&(1<<(end%64)) != 0
 }
 
-
 type globNFA struct{ pat string }
 
 // add sets state i and every state reachable from it without input (past stars).

@@ -1,10 +1,10 @@
 package ruleengine
 
 import (
-	"fmt"
-	"time"
 	"errors"
+	"fmt"
 	"testing"
+	"time"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
 )
