@@ -49,6 +49,8 @@ func runChild(action, arg string) error {
 			return e
 		}
 		return nil
+	case "load":
+		return childLoad(arg)
 	case "self":
 		f, err := os.Open(arg)
 		if err != nil {

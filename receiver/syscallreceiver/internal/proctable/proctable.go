@@ -35,8 +35,14 @@ type Process struct {
 	Known bool
 
 	exitedAt int64 // ns on the caller's clock; 0 while alive
-	prev     int32
-	next     int32
+
+	// Cached parent and ancestor names (see Context), valid while ctxGen is the table's gen.
+	ctxGen    uint64
+	ctxParent *Process
+	ctxNames  []string
+
+	prev int32
+	next int32
 }
 
 const nilIdx = -1
@@ -54,6 +60,10 @@ type Table struct {
 	tail    int32 // least recently used
 
 	dead []int32 // exited entries, oldest first, removed after the grace period
+
+	// gen changes whenever an executable or a parent link may have changed, which
+	// invalidates the cached ancestry of every process.
+	gen uint64
 
 	evictions atomic.Uint64
 	size      atomic.Int64
@@ -196,6 +206,8 @@ func (t *Table) Fork(parent, child uint32) *Process {
 	c.PID = child
 	c.PPID = parent
 	c.exitedAt = 0
+	// The parent's cached ancestry is not the child's, and its slice must not be shared.
+	c.ctxGen, c.ctxParent, c.ctxNames = 0, nil, nil
 	if !pp.Known {
 		// The parent is unknown to us; the child may still be readable.
 		if info, err := procinfo.Read(t.procRoot, child, t.limits); err == nil {
@@ -223,6 +235,7 @@ func (t *Table) Exec(pid uint32, e ExecInfo) *Process {
 	if p == nil {
 		p = t.insert(pid)
 	}
+	t.gen++
 	p.PPID = e.PPID
 	p.setExe(e.ExePath)
 	p.CmdLine = e.CmdLine
@@ -270,6 +283,37 @@ func (t *Table) Sweep(now int64) {
 	t.dead = append(t.dead[:0], t.dead[k:]...)
 }
 
+// SetParent records p's current parent (the kernel reports it with every event; a process is
+// re-parented when its parent dies).
+func (t *Table) SetParent(p *Process, ppid uint32) {
+	if p.PPID != ppid {
+		p.PPID = ppid
+		t.gen++
+	}
+}
+
+// Context returns p's parent (nil when unknown) and the executable names of its parent,
+// grandparent, ... nearest first, at most depth of them. The result is cached in p until the
+// table changes, so a process's burst of events walks its ancestry once; the slice is valid
+// until the next call that changes the table.
+func (t *Table) Context(p *Process, depth int) (*Process, []string) {
+	if p.ctxGen == t.gen && p.ctxNames != nil {
+		return p.ctxParent, p.ctxNames
+	}
+	p.ctxGen = t.gen
+	p.ctxParent = nil
+	if p.PPID != 0 && p.PPID != p.PID {
+		p.ctxParent = t.Peek(p.PPID)
+	}
+	names := p.ctxNames[:0]
+	if names == nil {
+		names = make([]string, 0, depth)
+	}
+	t.Ancestors(p.PPID, depth, func(a *Process) { names = append(names, a.ExeName) })
+	p.ctxNames = names
+	return p.ctxParent, names
+}
+
 // Ancestors calls fn with the process ppid, then its parent, ... for at most depth steps,
 // stopping at pid 0 or the first process the table does not hold.
 func (t *Table) Ancestors(ppid uint32, depth int, fn func(*Process)) {
@@ -289,6 +333,7 @@ func (t *Table) Ancestors(ppid uint32, depth int, fn func(*Process)) {
 // insert returns the entry for pid, reset, creating it (and evicting the least recently used
 // entry when full) if needed.
 func (t *Table) insert(pid uint32) *Process {
+	t.gen++
 	if i, ok := t.idx[pid]; ok {
 		t.touch(i)
 		p := &t.entries[i]
@@ -319,6 +364,7 @@ func (t *Table) insert(pid uint32) *Process {
 }
 
 func (t *Table) remove(i int32) {
+	t.gen++
 	p := &t.entries[i]
 	t.unlink(i)
 	delete(t.idx, p.PID)

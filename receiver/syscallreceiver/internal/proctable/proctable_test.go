@@ -200,3 +200,41 @@ func BenchmarkGetHit(b *testing.B) {
 		tb.Ancestors(p.PPID, 8, func(a *Process) { _ = a.ExeName })
 	}
 }
+
+func TestContextCache(t *testing.T) {
+	tb := newTable(16)
+	tb.Exec(1, ExecInfo{ExePath: "/sbin/init"})
+	tb.Exec(10, ExecInfo{PPID: 1, ExePath: "/bin/bash"})
+	tb.Exec(20, ExecInfo{PPID: 10, ExePath: "/usr/bin/python3"})
+	p := tb.Get(20)
+	parent, names := tb.Context(p, 8)
+	assert.Equal(t, "bash", parent.ExeName)
+	assert.Equal(t, []string{"bash", "init"}, names)
+	assert.Equal(t, 0.0, testing.AllocsPerRun(100, func() { tb.Context(tb.Get(20), 8) }), "cached")
+
+	// The parent execs: the cache follows.
+	tb.Exec(10, ExecInfo{PPID: 1, ExePath: "/usr/bin/make"})
+	parent, names = tb.Context(tb.Get(20), 8)
+	assert.Equal(t, "make", parent.ExeName)
+	assert.Equal(t, []string{"make", "init"}, names)
+
+	// A forked child gets its own ancestry, and the parent's cache is untouched.
+	tb.Fork(20, 30)
+	_, childNames := tb.Context(tb.Get(30), 8)
+	assert.Equal(t, []string{"python3", "make", "init"}, childNames)
+	_, names = tb.Context(tb.Get(20), 8)
+	assert.Equal(t, []string{"make", "init"}, names)
+
+	// Re-parenting (the parent died).
+	p = tb.Get(20)
+	tb.SetParent(p, 1)
+	parent, names = tb.Context(p, 8)
+	assert.Equal(t, "init", parent.ExeName)
+	assert.Equal(t, []string{"init"}, names)
+
+	// Unknown parent.
+	tb.Exec(40, ExecInfo{PPID: 999, ExePath: "/x"})
+	parent, names = tb.Context(tb.Get(40), 8)
+	assert.Nil(t, parent)
+	assert.Empty(t, names)
+}

@@ -36,7 +36,13 @@ type Builder struct {
 	depth    int
 	trunc    []string // names of attributes cut in the record being built
 	scratch  []byte
-	lastTime uint64 // latest event BootNs, the process table's clock
+	pathBuf  []byte
+	modes    [0o10000]string // file.mode strings, made once each
+	lastTime uint64          // latest event BootNs, the process table's clock
+
+	lastUID   uint32
+	lastUser  string
+	lastUIDOK bool
 }
 
 // New returns a Builder.
@@ -64,8 +70,7 @@ func (b *Builder) Build(ev *kevent.Event, lr plog.LogRecord, observed pcommon.Ti
 		proc = b.exec(ev)
 	} else {
 		proc = b.table.Lookup(ev.PID, ev.PPID)
-		// The kernel knows the current parent (a process is re-parented when its parent dies).
-		proc.PPID = ev.PPID
+		b.table.SetParent(proc, ev.PPID)
 	}
 
 	lr.SetEventName(ev.Kind.EventName())
@@ -98,9 +103,13 @@ func (b *Builder) Build(ev *kevent.Event, lr plog.LogRecord, observed pcommon.Ti
 
 func (b *Builder) exec(ev *kevent.Event) *proctable.Process {
 	cmd, _ := b.joinArgs(ev.Argv.B)
+	var exe string
+	if !ev.Path.Empty() {
+		exe, b.pathBuf = resolvePath(b.pathBuf, ev.Path.B, ev.PathBase.B)
+	}
 	return b.table.Exec(ev.PID, proctable.ExecInfo{
 		PPID:             ev.PPID,
-		ExePath:          kevent.ResolvePath(ev.Path, ev.PathBase),
+		ExePath:          exe,
 		CmdLine:          cmd,
 		CmdLineTruncated: ev.Argv.Truncated,
 		Cwd:              ev.Cwd.String(),
@@ -155,17 +164,16 @@ func (b *Builder) process(ev *kevent.Event, p *proctable.Process, attrs pcommon.
 	}
 	attrs.PutInt(schema.AttrProcessUserID, int64(ev.EUID))
 	attrs.PutInt(schema.AttrProcessRealUserID, int64(ev.UID))
-	if b.users != nil {
-		if name, ok := b.users.Name(ev.EUID); ok {
-			attrs.PutStr(schema.AttrProcessUserName, name)
-		}
+	if name := b.userName(ev.EUID); name != "" {
+		attrs.PutStr(schema.AttrProcessUserName, name)
 	}
 	attrs.PutBool(schema.AttrProcessInteractive, ev.TTY)
 	if p.ContainerID != "" {
 		attrs.PutStr(schema.AttrContainerID, p.ContainerID)
 	}
 
-	if parent := b.table.Peek(ev.PPID); parent != nil && ev.PPID != 0 {
+	parent, ancestors := b.table.Context(p, b.depth)
+	if parent != nil {
 		if parent.ExePath != "" {
 			attrs.PutStr(schema.AttrProcessParentExecutableName, parent.ExeName)
 			attrs.PutStr(schema.AttrProcessParentExecutablePath, parent.ExePath)
@@ -176,12 +184,39 @@ func (b *Builder) process(ev *kevent.Event, p *proctable.Process, attrs pcommon.
 				b.trunc = append(b.trunc, schema.AttrProcessParentCommandLine)
 			}
 		}
-		anc := attrs.PutEmptySlice(schema.AttrProcessAncestorsExecName)
-		anc.EnsureCapacity(b.depth)
-		b.table.Ancestors(ev.PPID, b.depth, func(a *proctable.Process) {
-			anc.AppendEmpty().SetStr(a.ExeName)
-		})
 	}
+	if len(ancestors) > 0 {
+		anc := attrs.PutEmptySlice(schema.AttrProcessAncestorsExecName)
+		anc.EnsureCapacity(len(ancestors))
+		for _, n := range ancestors {
+			anc.AppendEmpty().SetStr(n)
+		}
+	}
+}
+
+// mode formats permission bits once per distinct value.
+func (b *Builder) mode(m uint32) string {
+	m &= 0o7777
+	if b.modes[m] == "" {
+		b.modes[m] = kevent.Mode(m)
+	}
+	return b.modes[m]
+}
+
+// userName resolves uid, remembering the last answer: consecutive events mostly come from
+// the same user.
+func (b *Builder) userName(uid uint32) string {
+	if b.users == nil {
+		return ""
+	}
+	if uid == b.lastUID && b.lastUIDOK {
+		return b.lastUser
+	}
+	name, ok := b.users.Name(uid)
+	if ok {
+		b.lastUID, b.lastUser, b.lastUIDOK = uid, name, true
+	}
+	return name
 }
 
 // event puts what the call did.
@@ -204,16 +239,17 @@ func (b *Builder) event(ev *kevent.Event, attrs pcommon.Map) {
 	case kevent.KindFileOpen:
 		b.path(attrs, schema.AttrFilePath, ev.Path, ev.PathBase)
 		flags := attrs.PutEmptySlice(schema.AttrFileFlags)
+		flags.EnsureCapacity(4)
 		flags.AppendEmpty().SetStr(kevent.OpenAccMode(ev.Flags))
 		kevent.FlagNames(ev.Flags, kevent.OpenFlags, func(n string) { flags.AppendEmpty().SetStr(n) })
 		const oCreat, oTmpfile = 0o100, 0o20200000
 		if ev.Flags&oCreat != 0 || ev.Flags&oTmpfile == oTmpfile {
-			attrs.PutStr(schema.AttrFileMode, kevent.Mode(ev.Mode))
+			attrs.PutStr(schema.AttrFileMode, b.mode(ev.Mode))
 		}
 	case kevent.KindFileUnlink, kevent.KindFileMkdir:
 		b.path(attrs, schema.AttrFilePath, ev.Path, ev.PathBase)
 		if ev.Kind == kevent.KindFileMkdir {
-			attrs.PutStr(schema.AttrFileMode, kevent.Mode(ev.Mode))
+			attrs.PutStr(schema.AttrFileMode, b.mode(ev.Mode))
 		}
 	case kevent.KindFileRename:
 		b.path(attrs, schema.AttrFilePath, ev.Path, ev.PathBase)
@@ -226,7 +262,7 @@ func (b *Builder) event(ev *kevent.Event, attrs pcommon.Map) {
 		b.str(attrs, schema.AttrFileSymlinkTargetPath, ev.SymlinkTarget)
 	case kevent.KindFileChmod:
 		b.path(attrs, schema.AttrFilePath, ev.Path, ev.PathBase)
-		attrs.PutStr(schema.AttrFileMode, kevent.Mode(ev.Mode))
+		attrs.PutStr(schema.AttrFileMode, b.mode(ev.Mode))
 	case kevent.KindFileChown:
 		b.path(attrs, schema.AttrFilePath, ev.Path, ev.PathBase)
 		attrs.PutStr(schema.AttrFileOwnerID, idString(ev.OwnerUID))
@@ -311,7 +347,9 @@ func (b *Builder) path(attrs pcommon.Map, key string, p, base kevent.Str) {
 	if p.Empty() {
 		return
 	}
-	attrs.PutStr(key, kevent.ResolvePath(p, base))
+	var v string
+	v, b.pathBuf = resolvePath(b.pathBuf, p.B, base.B)
+	attrs.PutStr(key, v)
 	if p.Truncated || base.Truncated {
 		b.trunc = append(b.trunc, key)
 	}

@@ -1,0 +1,80 @@
+package record // import "github.com/otelsec/otelsec/receiver/syscallreceiver/internal/record"
+
+import (
+	"unicode/utf8"
+
+	"github.com/otelsec/otelsec/receiver/syscallreceiver/internal/kevent"
+)
+
+// resolvePath returns p joined to base when p is relative (base: the dirfd's or cwd's absolute
+// path the kernel gave), lexically normalized like path.Clean: "//" and "." removed, ".."
+// applied, ".." above the root dropped. With an empty base a relative path stays relative.
+// Invalid UTF-8 becomes U+FFFD. It builds the result in buf and allocates only the returned
+// string.
+func resolvePath(buf []byte, p, base []byte) (string, []byte) {
+	buf = buf[:0]
+	if len(p) > 0 && p[0] != '/' && len(base) > 0 {
+		buf = append(buf, base...)
+		buf = append(buf, '/')
+	}
+	buf = append(buf, p...)
+	buf = cleanPath(buf)
+	if !utf8.Valid(buf) {
+		return kevent.SanitizeUTF8(buf), buf
+	}
+	return string(buf), buf
+}
+
+// cleanPath is path.Clean working in place: the write index never passes the read index.
+func cleanPath(b []byte) []byte {
+	if len(b) == 0 {
+		return append(b, '.')
+	}
+	rooted := b[0] == '/'
+	n := len(b)
+	// r reads, w writes; dotdot is where ".." can no longer backtrack.
+	r, w, dotdot := 0, 0, 0
+	if rooted {
+		r, w, dotdot = 1, 1, 1
+	}
+	for r < n {
+		switch {
+		case b[r] == '/':
+			r++
+		case b[r] == '.' && (r+1 == n || b[r+1] == '/'):
+			r++
+		case b[r] == '.' && b[r+1] == '.' && (r+2 == n || b[r+2] == '/'):
+			r += 2
+			switch {
+			case w > dotdot:
+				w--
+				for w > dotdot && b[w] != '/' {
+					w--
+				}
+			case !rooted:
+				if w > 0 {
+					b[w] = '/'
+					w++
+				}
+				b[w] = '.'
+				b[w+1] = '.'
+				w += 2
+				dotdot = w
+			}
+		default:
+			if rooted && w != 1 || !rooted && w != 0 {
+				b[w] = '/'
+				w++
+			}
+			for ; r < n && b[r] != '/'; r++ {
+				b[w] = b[r]
+				w++
+			}
+		}
+	}
+	if w == 0 {
+		b[0] = '.'
+		w = 1
+	}
+	return b[:w]
+}
