@@ -204,21 +204,19 @@ func TestGlob(t *testing.T) {
 	assert.False(t, icontains("abc", "abcd"))
 }
 
-func TestPathUnderSet(t *testing.T) {
-	set, ok := newPathUnderSet(nil, newConstSet([]fval{{k: kStr, s: "/etc/"}, {k: kStr, s: "/usr/bin"}}))
-	require.True(t, ok)
+func TestPathUnderList(t *testing.T) {
+	e := compile(t, Options{}, `
+- list: dirs
+  items: [/etc/, /usr/bin]
+- rule: under
+  desc: d
+  condition: event.name == "file.open" && path_under(file.path, dirs)
+  output: o
+  priority: info
+`)
 	for path, want := range map[string]bool{"/etc": true, "/etc/x": true, "/etcx": false, "/usr/bin/ls": true,
 		"/usr": false, "/usr/binx/y": false, "relative/etc": false, "": false, "/": false} {
-		got := false
-		p := path
-		for j := 1; j <= len(p); j++ {
-			if j == len(p) || p[j] == '/' {
-				if _, ok := set.set[p[:j]]; ok {
-					got = true
-				}
-			}
-		}
-		assert.Equal(t, want, got, path)
-		assert.Equal(t, want, pathUnder(path, "/etc") || pathUnder(path, "/usr/bin"), path)
+		got := match(e, rec(schema.EventFileOpen, schema.AttrFilePath, path))
+		assert.Equal(t, want, len(got) == 1, path)
 	}
 }
