@@ -120,9 +120,12 @@ func runHelper(mode string, args []string) error {
 	case "capset":
 		return dropAndRaiseSysAdmin()
 
-	case "exec-shell":
-		// Named like a server by the test: a shell below it is the detection.
-		cmd := exec.Command("/bin/sh", "-c", "exit 0")
+	case "exec-shell", "exec":
+		// Named like a server by the test: what it starts is the detection.
+		if mode == "exec-shell" {
+			args = []string{"/bin/sh", "-c", "exit 0"}
+		}
+		cmd := exec.Command(args[0], args[1:]...)
 		if err := cmd.Run(); err != nil {
 			return err
 		}

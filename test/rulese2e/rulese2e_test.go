@@ -65,6 +65,24 @@ func TestRulesEndToEnd(t *testing.T) {
 
 func touch(path string) *exec.Cmd { return exec.Command("touch", path) }
 
+// touchKeepingTimes opens an existing file for writing without changing its contents (touch
+// never truncates) and restores its times afterwards. It skips when the file does not exist.
+func touchKeepingTimes(t *testing.T, path string) *exec.Cmd {
+	t.Helper()
+	st, err := os.Stat(path)
+	if err != nil {
+		t.Skipf("no %s here", path)
+	}
+	sys := st.Sys().(*syscall.Stat_t)
+	atime := time.Unix(sys.Atim.Sec, sys.Atim.Nsec)
+	t.Cleanup(func() {
+		if err := os.Chtimes(path, atime, st.ModTime()); err != nil {
+			t.Errorf("restoring the times of %s: %v", path, err)
+		}
+	})
+	return exec.Command("touch", path)
+}
+
 func behaviours(selfName, tok string) []behaviour {
 	parentIsTest := map[string]any{schema.AttrProcessParentExecutableName: selfName}
 	with := func(m map[string]any) map[string]any {
@@ -78,7 +96,7 @@ func behaviours(selfName, tok string) []behaviour {
 		return out
 	}
 	return []behaviour{
-		{name: "read /etc/shadow", rule: "Sensitive file read by an untrusted program",
+		{name: "read shadow", rule: "Sensitive file read by an untrusted program",
 			do: func(t *testing.T, h *harness) (int, map[string]any) {
 				cmd := exec.Command("cat", "/etc/shadow")
 				cmd.Stdout = io.Discard
@@ -86,7 +104,7 @@ func behaviours(selfName, tok string) []behaviour {
 					schema.AttrProcessExecutableName: "cat", schema.AttrFilePath: "/etc/shadow",
 					schema.AttrProcessCommandLine: "cat /etc/shadow", schema.AttrProcessUserID: 0})
 			}},
-		{name: "write below /etc", rule: "Write below /etc",
+		{name: "write below etc", rule: "Write below /etc",
 			do: func(t *testing.T, h *harness) (int, map[string]any) {
 				p := "/etc/otelsec-e2e-" + tok
 				t.Cleanup(func() { os.Remove(p) })
@@ -112,13 +130,13 @@ func behaviours(selfName, tok string) []behaviour {
 				t.Cleanup(func() { os.Remove(p) })
 				return h.run(touch(p)), with(map[string]any{schema.AttrFilePath: p})
 			}},
-		{name: "write below /usr/bin", rule: "Write below a system binary directory",
+		{name: "write below usr-bin", rule: "Write below a system binary directory",
 			do: func(t *testing.T, h *harness) (int, map[string]any) {
 				p := "/usr/bin/otelsec-e2e-" + tok
 				t.Cleanup(func() { os.Remove(p) })
 				return h.run(touch(p)), with(map[string]any{schema.AttrFilePath: p})
 			}},
-		{name: "write below /root", rule: "Write below root's home directory",
+		{name: "write below root home", rule: "Write below root's home directory",
 			do: func(t *testing.T, h *harness) (int, map[string]any) {
 				p := "/root/otelsec-e2e-" + tok
 				t.Cleanup(func() { os.Remove(p) })
@@ -144,6 +162,51 @@ func behaviours(selfName, tok string) []behaviour {
 				return h.run(cmd), map[string]any{schema.AttrFilePath: dir + "/authorized_keys",
 					schema.AttrFileFlags: listHas("O_APPEND")}
 			}},
+		{name: "ld.so.preload created", rule: "Dynamic linker preload configured",
+			notRules: []string{"Write below /etc"},
+			do: func(t *testing.T, h *harness) (int, map[string]any) {
+				const p = "/etc/ld.so.preload"
+				if _, err := os.Lstat(p); err == nil {
+					t.Skip("this host has an /etc/ld.so.preload; not touching it")
+				}
+				// An empty preload file changes nothing for the processes that read it meanwhile.
+				t.Cleanup(func() { os.Remove(p) })
+				return h.run(touch(p)), with(map[string]any{schema.AttrFilePath: p})
+			}},
+		{name: "passwd opened for writing", rule: "Account database modified directly",
+			notRules: []string{"Write below /etc"},
+			do: func(t *testing.T, h *harness) (int, map[string]any) {
+				return h.run(touchKeepingTimes(t, "/etc/passwd")), with(map[string]any{
+					schema.AttrFilePath: "/etc/passwd", schema.AttrFileFlags: listHas("O_WRONLY")})
+			}},
+		{name: "sudoers opened for writing", rule: "Sudoers modified",
+			notRules: []string{"Write below /etc"},
+			do: func(t *testing.T, h *harness) (int, map[string]any) {
+				return h.run(touchKeepingTimes(t, "/etc/sudoers")), with(map[string]any{schema.AttrFilePath: "/etc/sudoers"})
+			}},
+		{name: "core utility opened for writing", rule: "System authentication or core utility binary tampered",
+			notRules: []string{"Write below a system binary directory"},
+			do: func(t *testing.T, h *harness) (int, map[string]any) {
+				return h.run(touchKeepingTimes(t, "/usr/bin/whoami")), with(map[string]any{schema.AttrFilePath: "/usr/bin/whoami"})
+			}},
+		{name: "write below boot", rule: "Write below /boot",
+			do: func(t *testing.T, h *harness) (int, map[string]any) {
+				if st, err := os.Stat("/boot"); err != nil || !st.IsDir() {
+					t.Skip("no /boot here")
+				}
+				p := "/boot/otelsec-e2e-" + tok
+				t.Cleanup(func() { os.Remove(p) })
+				return h.run(touch(p)), with(map[string]any{schema.AttrFilePath: p})
+			}},
+		{name: "account tool run", rule: "Local account created or changed",
+			do: func(t *testing.T, h *harness) (int, map[string]any) {
+				if _, err := exec.LookPath("useradd"); err != nil {
+					t.Skip("no useradd")
+				}
+				// --help creates nothing; the rule reports the tool being run.
+				return h.runQuiet(exec.Command("useradd", "--help")), with(map[string]any{
+					schema.AttrProcessExecutableName: "useradd"})
+			}},
 		{name: "setuid bit on a copy", rule: "Setuid or setgid bit set",
 			do: func(t *testing.T, h *harness) (int, map[string]any) {
 				p := h.copyExecutable("/usr/bin/true", "suid-true")
@@ -151,7 +214,7 @@ func behaviours(selfName, tok string) []behaviour {
 					schema.AttrProcessExecutableName: "chmod", schema.AttrFilePath: p,
 					schema.AttrFileMode: octal(0o4755)})
 			}},
-		{name: "mode of /etc/shadow", rule: "Sensitive file ownership or mode changed",
+		{name: "mode of shadow", rule: "Sensitive file ownership or mode changed",
 			do: func(t *testing.T, h *harness) (int, map[string]any) {
 				st, err := os.Stat("/etc/shadow")
 				if err != nil {
@@ -161,13 +224,13 @@ func behaviours(selfName, tok string) []behaviour {
 				return h.run(exec.Command("chmod", fmt.Sprintf("%o", perm), "/etc/shadow")), with(map[string]any{
 					schema.AttrFilePath: "/etc/shadow", schema.AttrFileMode: octal(perm)})
 			}},
-		{name: "symlink to /etc/shadow", rule: "Symlink to or over a sensitive file",
+		{name: "symlink to shadow", rule: "Symlink to or over a sensitive file",
 			do: func(t *testing.T, h *harness) (int, map[string]any) {
 				p := filepath.Join(h.work, "shadow-link")
 				return h.run(exec.Command("ln", "-s", "/etc/shadow", p)), with(map[string]any{
 					schema.AttrFilePath: p, schema.AttrFileSymlinkTargetPath: "/etc/shadow"})
 			}},
-		{name: "hard link to /etc/shadow", rule: "Hard link to or over a sensitive file",
+		{name: "hard link to shadow", rule: "Hard link to or over a sensitive file",
 			do: func(t *testing.T, h *harness) (int, map[string]any) {
 				p := filepath.Join(h.work, "shadow-hard")
 				t.Cleanup(func() { os.Remove(p) })
@@ -227,7 +290,7 @@ func behaviours(selfName, tok string) []behaviour {
 				return h.run(h.helperCmd(h.helper, "traceme")), with(map[string]any{
 					schema.AttrProcessExecutablePath: h.helper, schema.AttrPtraceRequest: "PTRACE_TRACEME"})
 			}},
-		{name: "exec from /tmp", rule: "Program executed from a temporary directory",
+		{name: "exec from tmp", rule: "Program executed from a temporary directory",
 			do: func(t *testing.T, h *harness) (int, map[string]any) {
 				dir, err := os.MkdirTemp("/tmp", "otelsec-e2e-")
 				if err != nil {
@@ -243,7 +306,7 @@ func behaviours(selfName, tok string) []behaviour {
 				return h.run(exec.Command(p)), with(map[string]any{
 					schema.AttrProcessExecutablePath: p, schema.AttrProcessExecutableName: "dropper"})
 			}},
-		{name: "exec from /dev/shm", rule: "Program executed from shared memory",
+		{name: "exec from dev-shm", rule: "Program executed from shared memory",
 			do: func(t *testing.T, h *harness) (int, map[string]any) {
 				dir, err := os.MkdirTemp("/dev/shm", "otelsec-e2e-")
 				if err != nil {
@@ -298,7 +361,7 @@ func behaviours(selfName, tok string) []behaviour {
 				cmd.Stdout = io.Discard
 				return h.run(cmd), with(map[string]any{schema.AttrFilePath: p})
 			}},
-		{name: "reverse shell over /dev/tcp", rule: "Reverse shell redirects standard streams to a socket",
+		{name: "reverse shell over dev-tcp", rule: "Reverse shell redirects standard streams to a socket",
 			do: func(t *testing.T, h *harness) (int, map[string]any) {
 				l, err := net.Listen("tcp", "127.0.0.1:0")
 				if err != nil {
@@ -404,6 +467,21 @@ func behaviours(selfName, tok string) []behaviour {
 					t.Fatalf("helper printed %q", out)
 				}
 				return pid, map[string]any{schema.AttrProcessParentExecutableName: "report-generator"}
+			}},
+		{name: "ssh client below a server", rule: "SSH client run by a server",
+			do: func(t *testing.T, h *harness) (int, map[string]any) {
+				ssh, err := exec.LookPath("ssh")
+				if err != nil {
+					t.Skip("no ssh client")
+				}
+				nginx := h.copyExecutable(h.helper, "nginx")
+				_, out := h.runHelper(h.helperCmd(nginx, "exec", ssh, "-V"))
+				var pid int
+				if _, err := fmt.Sscan(out, &pid); err != nil {
+					t.Fatalf("helper printed %q", out)
+				}
+				return pid, map[string]any{schema.AttrProcessExecutableName: "ssh",
+					schema.AttrProcessParentExecutableName: "nginx"}
 			}},
 		{name: "ssh client run by a test binary", rule: "SSH client run by an unexpected parent",
 			do: func(t *testing.T, h *harness) (int, map[string]any) {
