@@ -82,7 +82,7 @@ const (
 	defaultProcessTableSize   = 32768
 	defaultDropReportInterval = 10 * time.Second
 	defaultMaxBatchSize       = 1024
-	defaultFlushInterval      = 100 * time.Millisecond
+	defaultFlushInterval      = 10 * time.Millisecond
 
 	maxProcessTableSize = 1 << 22
 	maxMaxBatchSize     = 1 << 16
