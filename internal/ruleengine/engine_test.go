@@ -220,3 +220,64 @@ func TestPathUnderList(t *testing.T) {
 		assert.Equal(t, want, len(got) == 1, path)
 	}
 }
+
+func TestOverrides(t *testing.T) {
+	e := compile(t, Options{MatchAll: true}, base+`
+- rule: Write below /etc
+  desc: d
+  condition: event.name == "file.open" && path_under(file.path, "/etc")
+  output: o
+  priority: error
+`, `
+- list: shell_binaries
+  items: [fish]
+  override: {items: append}
+- list: server_binaries
+  items: [node]
+  override: {items: replace}
+- macro: spawned_process
+  condition: '!present("error.type")'
+  override: {condition: append}
+- rule: Shell spawned by a server
+  condition: '!present("container.id")'
+  output: "Shell below a server on the host (cmd=%process.command_line)"
+  priority: ERROR
+  tags: [extra]
+  exceptions:
+    - name: known_parents
+      values: [[supervisord, fish]]
+    - name: by_user
+      fields: process.user.name
+      values: [backup]
+  override:
+    condition: append
+    output: replace
+    priority: replace
+    exceptions: append
+    tags: append
+- rule: Write below /etc
+  enabled: false
+`)
+	var shell *Rule
+	for _, r := range e.Rules() {
+		require.NotEqual(t, "Write below /etc", r.Name, "disabled rule is compiled")
+		if r.Name == "Shell spawned by a server" {
+			shell = r
+		}
+	}
+	require.NotNil(t, shell)
+	assert.Equal(t, PriorityError, shell.Priority)
+	assert.Equal(t, []string{"process", "mitre_execution", "T1059.004", "extra"}, shell.Tags)
+	assert.Equal(t, "Shell below a server on the host (cmd=%process.command_line)", shell.Output)
+	exec := func(kv ...any) []string {
+		return match(e, rec(schema.EventProcessExec, append([]any{schema.AttrProcessAncestorsExecName, []string{"node"}}, kv...)...))
+	}
+	assert.Equal(t, []string{shell.Name}, exec(schema.AttrProcessExecutableName, "fish"))
+	assert.Empty(t, exec(schema.AttrProcessExecutableName, "fish", schema.AttrErrorType, "ENOENT"), "appended macro condition")
+	assert.Empty(t, exec(schema.AttrProcessExecutableName, "fish", schema.AttrContainerID, "abc"), "appended rule condition")
+	assert.Empty(t, exec(schema.AttrProcessExecutableName, "fish", schema.AttrProcessParentExecutableName, "supervisord"), "appended exception values")
+	assert.Empty(t, exec(schema.AttrProcessExecutableName, "bash", schema.AttrProcessUserName, "backup"), "added exception")
+	assert.Empty(t, exec(schema.AttrProcessExecutableName, "sh", schema.AttrProcessParentExecutableName, "tmux"),
+		"the original exception tuple still applies")
+	assert.Equal(t, []string{shell.Name}, exec(schema.AttrProcessExecutableName, "sh", schema.AttrProcessParentExecutableName, "cron"))
+}
