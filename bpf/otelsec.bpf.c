@@ -676,6 +676,8 @@ static __always_inline int exec_failed(struct sys_exit_args *ctx, int dirfd, con
 		s->h.slen[SLOT_X] = used;
 		s->pos = start + used;
 	}
+	if (argc == 32)
+		s->h.trunc |= 1 << SLOT_X; /* there may be more */
 	s->h.a[0] = argc;
 	return submit(s);
 }

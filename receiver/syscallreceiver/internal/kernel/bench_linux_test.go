@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"os"
+	"math"
 	"path/filepath"
 	"runtime"
 	"testing"
@@ -40,35 +41,44 @@ func BenchmarkSyscallOverhead(b *testing.B) {
 	if err := os.WriteFile(file, []byte("x"), 0o600); err != nil {
 		b.Fatal(err)
 	}
-	openClose := func(b *testing.B) {
-		for b.Loop() {
-			fd, err := unix.Openat(unix.AT_FDCWD, file, unix.O_RDONLY|unix.O_CLOEXEC, 0)
-			if err != nil {
-				b.Fatal(err)
-			}
-			unix.Close(fd)
+	openClose := func() {
+		fd, err := unix.Openat(unix.AT_FDCWD, file, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+		if err != nil {
+			b.Fatal(err)
 		}
+		unix.Close(fd)
 	}
-	getppid := func(b *testing.B) {
-		for b.Loop() {
-			unix.Getppid()
-		}
-	}
-	// The machines are shared: wall time per op swings with other load, so the figures are
-	// CPU time of the benchmarking thread (the programs run in its syscalls), and separately
-	// the CPU the rest of the process (the reader) spent per op.
+	getppid := func() { unix.Getppid() }
+
+	// The machines are shared: wall time per op swings with other load. The figures are CPU
+	// time of the benchmarking thread (the programs run in its syscalls), taken per chunk of
+	// 1000 ops; the fastest chunk is the least disturbed one and is what the ratios use.
+	// reader-cpu-ns/op is the CPU the rest of the process (the ring reader) spent per op.
 	res := map[string]float64{}
-	run := func(name string, fn func(*testing.B)) {
+	run := func(name string, op func()) {
 		b.Run(name, func(b *testing.B) {
 			runtime.LockOSThread()
 			defer runtime.UnlockOSThread()
+			const chunk = 1000
+			best := math.Inf(1)
 			t0, p0 := cpuNow(unix.CLOCK_THREAD_CPUTIME_ID), cpuNow(unix.CLOCK_PROCESS_CPUTIME_ID)
-			fn(b)
+			c0, i := t0, 0
+			for b.Loop() {
+				op()
+				if i++; i == chunk {
+					c1 := cpuNow(unix.CLOCK_THREAD_CPUTIME_ID)
+					best = min(best, float64(c1-c0)/chunk)
+					c0, i = c1, 0
+				}
+			}
 			t1, p1 := cpuNow(unix.CLOCK_THREAD_CPUTIME_ID), cpuNow(unix.CLOCK_PROCESS_CPUTIME_ID)
-			thread := float64(t1-t0) / float64(b.N)
-			b.ReportMetric(thread, "cpu-ns/op")
+			if math.IsInf(best, 1) {
+				best = float64(t1-t0) / float64(b.N)
+			}
+			b.ReportMetric(float64(t1-t0)/float64(b.N), "cpu-ns/op")
+			b.ReportMetric(best, "best-cpu-ns/op")
 			b.ReportMetric(float64((p1-p0)-(t1-t0))/float64(b.N), "reader-cpu-ns/op")
-			res[name] = thread
+			res[name] = best
 		})
 	}
 	configs := []struct {
@@ -91,7 +101,7 @@ func BenchmarkSyscallOverhead(b *testing.B) {
 		base := res["openat-close/baseline"] - res["openat-close/none"]
 		for _, c := range configs[1:] {
 			v := res[op+"/"+c.name]
-			b.Logf("%-13s %-8s %7.0f cpu-ns/op  %+6.0f ns  x%.2f of none  added/baseline-record-cost %.2f",
+			b.Logf("%-13s %-8s %7.0f best-cpu-ns/op  %+6.0f ns  x%.2f of none  added/baseline-added %.2f",
 				op, c.name, v, v-none, v/none, (v-none)/base)
 		}
 	}

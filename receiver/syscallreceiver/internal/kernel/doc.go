@@ -56,9 +56,40 @@
 //
 // # Filtering in the kernel
 //
-// The collector's own thread group (Options.SelfPID) is dropped by every program. Processes
-// whose executable (as the kernel resolves it) starts with one of
-// Options.ExcludeExecutablePrefixes are marked at exec in a hash map (an LPM trie holds the
-// prefixes), the mark is inherited at fork and removed at exit; marked processes produce
-// nothing. Processes running at Start are marked from /proc/<pid>/exe.
+// The collector's own thread group (Options.SelfPID) is dropped by every program (its
+// children are traced). Processes whose executable, as the kernel resolves it, starts with one
+// of Options.ExcludeExecutablePrefixes are marked at exec in a hash map (an LPM trie holds the
+// prefixes); the mark is inherited at fork and removed at exit, and marked processes produce
+// nothing at the cost of one hash lookup per captured syscall. An exec re-decides: an excluded
+// process that executes something outside the prefixes is traced again (an exclusion must not
+// become a blind spot for what an excluded tool spawns). Processes already running at Start
+// are marked from /proc/<pid>/exe. The exec/fork/exit hooks are attached for this bookkeeping
+// even when their events are not selected (they then write nothing).
+//
+// # Bounds and truncation
+//
+// Strings are copied up to Options.MaxPathBytes (paths, names) and MaxArgBytes (argv), at most
+// 4096 bytes each, and a record's strings start within its first 8 KiB of string space. A
+// string cut at a bound has its Truncated flag set; paths longer than 4096 bytes or deeper
+// than 40 components are cut on the root side and flagged. MaxArgs is applied by Read.
+//
+// # Ring buffer and wakeups
+//
+// Records are written with BPF_RB_NO_WAKEUP (a wakeup per record costs microseconds); each CPU
+// checks the ring's fill level every few records and forces a wakeup past
+// Options.WakeupFraction of the ring, and Read polls every Options.PollInterval, so latency
+// stays within a few milliseconds. A failed write is counted per CPU (Drops sums them).
+//
+// # Costs (see BenchmarkSyscallOverhead)
+//
+// A captured syscall pays for one program: the header (ids, creds, boot-time clock), one copy
+// of each user string (~100-150 ns each here: reading user memory from BPF has a fixed cost),
+// kernel path walks only for relative paths and fd-based calls, and one ring write. Syscalls
+// no program is attached to pay only the kernel's syscall-tracepoint dispatch.
+//
+// # Architectures
+//
+// The committed objects are built for amd64 (bpf/gen.go); arguments are read from x86_64
+// pt_regs and Event.Syscall is an x86_64 number. arm64 needs a second bpf2go target with an
+// arm64 vmlinux.h and PT_REGS_PARM*_SYSCALL, and its syscall table in kevent.
 package kernel

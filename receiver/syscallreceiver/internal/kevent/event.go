@@ -143,8 +143,9 @@ type Event struct {
 	Path2, Path2Base Str
 
 	// process.exec. Argv holds the arguments separated by NUL bytes (see Args), bounded in
-	// bytes by the kernel; Argv.Truncated when cut. ArgCount is argc as the kernel counted it:
-	// it can exceed the number of arguments Argv holds.
+	// bytes by the kernel; Argv.Truncated when cut. ArgCount is argc as the kernel counted it
+	// (successful exec): it can exceed the number of arguments Argv holds. For a failed exec
+	// the arguments are read from the caller's array, at most 32 (ArgCount counts those read).
 	Argv     Str
 	ArgCount uint32
 	Cwd      Str // process.exec (success): working directory, absolute
