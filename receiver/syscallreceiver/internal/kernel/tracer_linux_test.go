@@ -517,3 +517,45 @@ func TestOptionsValidate(t *testing.T) {
 		t.Errorf("defaults: %+v", tr.opts)
 	}
 }
+
+// Strings cut at a bound are flagged, never passed off as whole.
+func TestBounds(t *testing.T) {
+	_, c := start(t, Options{Events: []string{"file.open", "process.exec"}, MaxPathBytes: 16, MaxArgBytes: 12, MaxArgs: 2})
+	long := filepath.Join(t.TempDir(), "a-rather-long-file-name")
+	os.WriteFile(long, nil, 0o600)
+	if err := exec.Command("/bin/cat", long).Run(); err != nil {
+		t.Fatal(err)
+	}
+	ev := c.wait(t, "cut open", and(kindIs(kevent.KindFileOpen), func(ev *kevent.Event) bool {
+		return strings.HasPrefix(long, str(ev.Path)) && ev.PID != uint32(self) && len(ev.Path.B) > 0
+	}))
+	if len(ev.Path.B) != 16 || !ev.Path.Truncated {
+		t.Errorf("path %q truncated=%v, want 16 bytes flagged", ev.Path.B, ev.Path.Truncated)
+	}
+	ex := c.wait(t, "cut exec", and(kindIs(kevent.KindProcessExec), func(ev *kevent.Event) bool { return ev.Ret == 0 && ev.ArgCount == 2 }))
+	if !ex.Argv.Truncated || len(ex.Argv.B) != 12 || str(ex.Path) != "/usr/bin/cat" || ex.Path.Truncated {
+		t.Errorf("argv %q (truncated %v), exe %q (truncated %v)", ex.Argv.B, ex.Argv.Truncated, ex.Path.B, ex.Path.Truncated)
+	}
+}
+
+// A base deeper than the walk's depth is cut on the root side and flagged.
+func TestDeepBase(t *testing.T) {
+	c := shared(t)
+	deep := t.TempDir()
+	for range 45 {
+		deep = filepath.Join(deep, "d")
+	}
+	if err := os.MkdirAll(deep, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	dfd, err := unix.Open(deep, unix.O_DIRECTORY|unix.O_RDONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Close(dfd)
+	unix.Openat(dfd, "deep-otelsec", unix.O_RDONLY, 0)
+	ev := c.wait(t, "deep open", and(pidIs(self), kindIs(kevent.KindFileOpen), pathIs("deep-otelsec")))
+	if !ev.PathBase.Truncated || !strings.HasSuffix(deep, str(ev.PathBase)) || ev.ErrorName() != "ENOENT" {
+		t.Errorf("base %q truncated=%v err %s", ev.PathBase.B, ev.PathBase.Truncated, ev.ErrorName())
+	}
+}
