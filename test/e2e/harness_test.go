@@ -318,7 +318,7 @@ func (b *backend) records(t testing.TB) []received {
 }
 
 // waitFor polls the backend until pred holds for the records received so far.
-func (b *backend) waitFor(t testing.TB, timeout time.Duration, what string, pred func([]received) bool) []received {
+func (b *backend) waitFor(t testing.TB, timeout time.Duration, what func() string, pred func([]received) bool) []received {
 	t.Helper()
 	deadline := time.Now().Add(timeout)
 	for {
@@ -327,7 +327,7 @@ func (b *backend) waitFor(t testing.TB, timeout time.Duration, what string, pred
 			return recs
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("backend: %s not seen within %v (%d records received)", what, timeout, len(recs))
+			t.Fatalf("backend: %s after %v (%d records received)", what(), timeout, len(recs))
 		}
 		time.Sleep(50 * time.Millisecond)
 	}

@@ -42,13 +42,15 @@ func cause(t testing.TB, vs []violation, n int) []sent {
 // with its severity and the process attributes a responder needs.
 func expectEach(t *testing.T, be *backend, want []sent, timeout time.Duration) {
 	t.Helper()
-	recs := be.waitFor(t, timeout, fmt.Sprintf("%d violations", len(want)), func(recs []received) bool {
+	var missing []string
+	recs := be.waitFor(t, timeout, func() string { return "missing " + strings.Join(missing, ", ") }, func(recs []received) bool {
+		missing = missing[:0]
 		for _, w := range want {
 			if len(alertsFor(recs, w.v.rule, w.pid)) == 0 {
-				return false
+				missing = append(missing, fmt.Sprintf("%q by pid %d", w.v.rule, w.pid))
 			}
 		}
-		return true
+		return len(missing) == 0
 	})
 	time.Sleep(500 * time.Millisecond) // a duplicate would arrive with the same or the next batch
 	recs = be.records(t)
