@@ -668,6 +668,7 @@ const (
 	opContains
 	opIContains
 	opGlob
+	opPathUnder // s holds the prefix without trailing slashes ("" is the root)
 )
 
 // attrStrOp is `attr <op> "literal"` for the string operations.
@@ -705,6 +706,11 @@ func (n attrStrOp) eval(a *activation) tri {
 		return triOf(strings.Contains(x, n.s))
 	case opIContains:
 		return triOf(icontains(x, n.s))
+	case opPathUnder:
+		if n.s == "" {
+			return triOf(strings.HasPrefix(x, "/"))
+		}
+		return triOf(strings.HasPrefix(x, n.s) && (len(x) == len(n.s) || x[len(n.s)] == '/'))
 	}
 	return triOf(globMatch(n.s, x))
 }
@@ -776,10 +782,14 @@ func specialize(fn string, vals []valNode) boolNode {
 		return nil
 	}
 	op := map[string]uint8{operators.Equals: opEq, operators.NotEquals: opNeq, "startsWith": opStartsWith,
-		"endsWith": opEndsWith, "contains": opContains, "icontains": opIContains, "glob": opGlob}
+		"endsWith": opEndsWith, "contains": opContains, "icontains": opIContains, "glob": opGlob,
+		"path_under": opPathUnder}
 	o, ok := op[fn]
 	if !ok {
 		return nil
+	}
+	if o == opPathUnder {
+		return attrStrOp{slot: attr.slot, s: strings.TrimRight(lit.v.s, "/"), op: o}
 	}
 	return attrStrOp{slot: attr.slot, s: lit.v.s, op: o}
 }
