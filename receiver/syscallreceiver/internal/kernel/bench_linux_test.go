@@ -37,6 +37,9 @@ func BenchmarkSyscallOverhead(b *testing.B) {
 	if os.Geteuid() != 0 {
 		b.Skip("needs root to load eBPF programs")
 	}
+	if n := foreignTracepointPrograms(); n > 0 {
+		b.Logf("WARNING: %d tracepoint programs of other processes are loaded: 'none' is not a clean baseline", n)
+	}
 	file := filepath.Join(b.TempDir(), "f")
 	if err := os.WriteFile(file, []byte("x"), 0o600); err != nil {
 		b.Fatal(err)
@@ -104,6 +107,28 @@ func BenchmarkSyscallOverhead(b *testing.B) {
 			b.Logf("%-13s %-8s %7.0f best-cpu-ns/op  %+6.0f ns  x%.2f of none  added/baseline-added %.2f",
 				op, c.name, v, v-none, v/none, (v-none)/base)
 		}
+	}
+}
+
+// foreignTracepointPrograms counts loaded tracepoint/tracing programs (before this benchmark
+// loads any): they run on the benchmark's syscalls too.
+func foreignTracepointPrograms() int {
+	n := 0
+	var id ebpf.ProgramID
+	for {
+		next, err := ebpf.ProgramGetNextID(id)
+		if err != nil {
+			return n
+		}
+		id = next
+		p, err := ebpf.NewProgramFromID(id)
+		if err != nil {
+			continue
+		}
+		if t := p.Type(); t == ebpf.TracePoint || t == ebpf.Tracing || t == ebpf.RawTracepoint {
+			n++
+		}
+		p.Close()
 	}
 }
 
