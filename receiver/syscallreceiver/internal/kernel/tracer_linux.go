@@ -176,12 +176,24 @@ func (t *Tracer) Close() error {
 
 func (t *Tracer) closeLocked() error {
 	var errs []error
-	// Links first: nothing writes into the ring once they are gone.
+	// Links first: nothing writes into the ring once they are gone. Each detach waits for an
+	// RCU grace period (~30 ms); closing them concurrently lets those overlap.
+	var (
+		wg    sync.WaitGroup
+		errMu sync.Mutex
+	)
 	for _, l := range t.links {
-		if err := l.Close(); err != nil {
-			errs = append(errs, err)
-		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := l.Close(); err != nil {
+				errMu.Lock()
+				errs = append(errs, err)
+				errMu.Unlock()
+			}
+		}()
 	}
+	wg.Wait()
 	t.links = nil
 	if t.reader != nil {
 		if err := t.reader.Close(); err != nil {
