@@ -83,6 +83,8 @@ type collector struct {
 	mu      sync.Mutex
 	seen    []violation
 	dropped int
+	self    int
+	raw     []violation // events of the test's direct children, kept to explain failures
 }
 
 func (c *collector) consume(ctx context.Context, ld plog.Logs) error {
@@ -96,6 +98,10 @@ func (c *collector) consume(ctx context.Context, ld plog.Logs) error {
 				lr := lrs.At(k)
 				name, ok := lr.Attributes().Get(schema.AttrSecurityRuleName)
 				if !ok {
+					// Raw events of this test's children, to explain a failure.
+					if pp, ok := lr.Attributes().Get(schema.AttrProcessParentPID); ok && pp.Int() == int64(c.self) && len(c.raw) < maxViolations {
+						c.raw = append(c.raw, violation{attrs: lr.Attributes().AsRaw(), rules: []string{"(raw " + lr.EventName() + ")"}})
+					}
 					continue
 				}
 				if len(c.seen) >= maxViolations {
@@ -151,7 +157,7 @@ func newHarness(t *testing.T) *harness {
 	if os.Geteuid() != 0 {
 		t.Skip("the rules end-to-end test needs root: it loads BPF programs and performs privileged behaviours")
 	}
-	h := &harness{t: t, col: &collector{}, token: randToken()}
+	h := &harness{t: t, col: &collector{self: os.Getpid()}, token: randToken()}
 	work, err := os.MkdirTemp("/var/lib", "otelsec-rulese2e-")
 	if err != nil {
 		t.Fatal(err)
@@ -174,6 +180,9 @@ func newHarness(t *testing.T) *harness {
 	pf := securityrulesprocessor.NewFactory()
 	pcfg := pf.CreateDefaultConfig().(*securityrulesprocessor.Config)
 	pcfg.Match = securityrulesprocessor.MatchAll
+	// Every record passes so that a failure can show what the receiver reported; the
+	// collector keeps violations and the raw events of this test's children only.
+	pcfg.Emit = securityrulesprocessor.EmitAll
 	if err := pcfg.Validate(); err != nil {
 		t.Fatal(err)
 	}
@@ -321,7 +330,17 @@ func (h *harness) expectOnce(pid int, rule string) violation {
 	got := h.byPID(pid, rule)
 	if len(got) != 1 {
 		others := h.col.find(func(v violation) bool { return v.int(schema.AttrProcessPID) == int64(pid) })
-		h.t.Fatalf("rule %q fired %d times for pid %d, want once; violations of that pid: %v", rule, len(got), pid, others)
+		h.t.Errorf("rule %q fired %d times for pid %d, want once; violations of that pid: %v", rule, len(got), pid, others)
+		h.col.mu.Lock()
+		for _, r := range h.col.raw {
+			if r.int(schema.AttrProcessPID) == int64(pid) {
+				h.t.Logf("raw event of pid %d: %s exe=%q path=%q syscall=%s error=%s", pid, r.rules[0],
+					r.str(schema.AttrProcessExecutablePath), r.str(schema.AttrFilePath),
+					r.str(schema.AttrSyscallName), r.str(schema.AttrErrorType))
+			}
+		}
+		h.col.mu.Unlock()
+		h.t.FailNow()
 	}
 	return got[0]
 }

@@ -19,7 +19,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/otelsec/otelsec/internal/ruleengine"
 	"github.com/otelsec/otelsec/internal/schema"
+	"github.com/otelsec/otelsec/rules"
 )
 
 // behaviour is one attack technique performed for real. do returns the pid the violation must
@@ -57,10 +59,34 @@ func TestRulesEndToEnd(t *testing.T) {
 			}
 		})
 	}
+	t.Run("every rule exercised", func(t *testing.T) {
+		covered := map[string]bool{}
+		for _, b := range behaviours(selfName, tok) {
+			covered[b.rule] = true
+		}
+		e, _, err := ruleengine.Compile(rules.Default(), ruleengine.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range e.Rules() {
+			if reason, ok := notExercised[r.Name]; ok {
+				t.Logf("not performed for real: %q: %s", r.Name, reason)
+				continue
+			}
+			if !covered[r.Name] {
+				t.Errorf("default rule %q has no behaviour here and no reason in notExercised", r.Name)
+			}
+		}
+	})
 	t.Run("benign", func(t *testing.T) {
 		h.t = t
 		benignWorkload(t, h)
 	})
+}
+
+// notExercised are the default rules this test does not perform, and why.
+var notExercised = map[string]string{
+	"Recursive deletion of the root or a system directory": "destructive by nature; rules/testdata/fixtures.yaml covers it",
 }
 
 func touch(path string) *exec.Cmd { return exec.Command("touch", path) }
