@@ -66,6 +66,35 @@ func (c *counter) ConsumeLogs(_ context.Context, ld plog.Logs) error {
 }
 func (c *counter) Capabilities() consumer.Capabilities { return consumer.Capabilities{} }
 
+// generate runs procs load children sharing rate and count; it returns the rate they achieved
+// together.
+func generate(b *testing.B, procs, rate, count int) float64 {
+	b.Helper()
+	type result struct {
+		rate float64
+		err  error
+	}
+	res := make(chan result, procs)
+	for range procs {
+		go func() {
+			cmd := exec.Command(os.Args[0], "-test.run=^$", fmt.Sprintf("%d,%d", rate/procs, count/procs))
+			cmd.Env = append(os.Environ(), childEnv+"=load")
+			out, err := cmd.Output()
+			r, _ := strconv.ParseFloat(strings.TrimSpace(string(out)), 64)
+			res <- result{r, err}
+		}()
+	}
+	total := 0.0
+	for range procs {
+		r := <-res
+		if r.err != nil {
+			b.Fatal(r.err)
+		}
+		total += r.rate
+	}
+	return total
+}
+
 func cpuTime() time.Duration {
 	var ru unix.Rusage
 	_ = unix.Getrusage(unix.RUSAGE_SELF, &ru)
@@ -109,6 +138,10 @@ func BenchmarkReceiverThroughput(b *testing.B) {
 			rates = append(rates, r)
 		}
 	}
+	procs := 2
+	if s := os.Getenv("OTELSEC_BENCH_PROCS"); s != "" {
+		procs, _ = strconv.Atoi(s)
+	}
 	cnt := &counter{}
 	cfg := createDefaultConfig()
 	cfg.Events = []string{schema.EventNetworkListen}
@@ -139,14 +172,7 @@ func BenchmarkReceiverThroughput(b *testing.B) {
 				cpu0 := cpuTime()
 				drops0, _ := lr.tracer.Drops()
 				n0 := cnt.n.Load()
-				cmd := exec.Command(os.Args[0], "-test.run=^$", fmt.Sprintf("%d,%d", rate, count))
-				cmd.Env = append(os.Environ(), childEnv+"=load")
-				out, err := cmd.Output()
-				if err != nil {
-					b.Fatal(err)
-				}
-				a, _ := strconv.ParseFloat(strings.TrimSpace(string(out)), 64)
-				achieved += a
+				achieved += generate(b, procs, rate, count)
 				// Wait until the receiver has drained the ring.
 				last := int64(-1)
 				for cnt.n.Load() != last {

@@ -636,3 +636,95 @@ type consumerNop struct{}
 
 func (consumerNop) ConsumeLogs(context.Context, plog.Logs) error { return nil }
 func (consumerNop) Capabilities() consumer.Capabilities          { return consumer.Capabilities{} }
+
+func TestRingBufferDropsReported(t *testing.T) {
+	requireRoot(t)
+	_, self := selfName(t)
+	// A pipeline that stalls for a while on its first batch, a small ring and a burst: the
+	// kernel must drop, and the drops must come back as records with the kernel's exact count.
+	var once sync.Once
+	rec := &recorder{self: self, fail: func(plog.Logs) error {
+		once.Do(func() { time.Sleep(time.Second) })
+		return nil
+	}}
+	cfg := testConfig()
+	cfg.Events = []string{schema.EventNetworkListen}
+	cfg.RingBufferSize = 64 << 10
+	cfg.DropReportInterval = time.Second
+	cfg.MaxBatchSize = 64
+	rcv := startReceiver(t, cfg, rec, receivertest.NewNopSettings(metadata.Type))
+	cmd := child("load", "0,200000")
+	cmd.Stdout = nil
+	require.NoError(t, cmd.Run())
+
+	lr := rcv.(*logsReceiver)
+	var kernelDrops uint64
+	require.Eventually(t, func() bool {
+		kernelDrops, _ = lr.tracer.Drops()
+		reports := rec.all(func(lr plog.LogRecord) bool {
+			return lr.EventName() == schema.EventAgentEventsDropped && str(lr, schema.AttrDroppedReason) == reasonRingBufferFull
+		})
+		if len(reports) == 0 {
+			return false
+		}
+		var sum int64
+		for _, r := range reports {
+			sum += num(r, schema.AttrDroppedCount)
+		}
+		last := reports[len(reports)-1]
+		return kernelDrops > 0 && sum == num(last, schema.AttrDroppedTotal) && uint64(sum) == kernelDrops
+	}, 15*time.Second, 100*time.Millisecond, "drop reports must add up to the kernel's count")
+	t.Logf("kernel dropped %d of 200000", kernelDrops)
+	received := len(rec.all(is(schema.EventNetworkListen, cmd.Process.Pid)))
+	assert.Positive(t, received)
+	// Every event is either delivered or counted; the kernel's count also holds the few listen
+	// calls of other processes on the machine lost while the ring was full.
+	assert.GreaterOrEqual(t, uint64(received)+kernelDrops, uint64(200000), "every event is either delivered or counted")
+	assert.LessOrEqual(t, uint64(received)+kernelDrops, uint64(200000+1000))
+}
+
+func TestExcludedExecutables(t *testing.T) {
+	requireRoot(t)
+	_, self := selfName(t)
+	rec := &recorder{self: self}
+	cfg := testConfig()
+	cfg.Events = []string{"process"}
+	echo, _ := filepath.EvalSymlinks("/bin/echo")
+	cfg.Exclude.ExecutablePathPrefixes = []string{echo}
+	startReceiver(t, cfg, rec, receivertest.NewNopSettings(metadata.Type))
+	excluded := exec.Command("/bin/echo", "excluded")
+	require.NoError(t, excluded.Run())
+	kept := exec.Command("/bin/true", "kept")
+	require.NoError(t, kept.Run())
+	rec.find(t, "exit of true", is(schema.EventProcessExit, kept.Process.Pid))
+	assert.Empty(t, rec.all(func(lr plog.LogRecord) bool {
+		return num(lr, schema.AttrProcessPID) == int64(excluded.Process.Pid) && lr.EventName() == schema.EventProcessExit
+	}), "an excluded executable produces no events")
+	// Only the selected events are reported.
+	assert.Empty(t, rec.all(func(lr plog.LogRecord) bool {
+		return !strings.HasPrefix(lr.EventName(), "process.") && lr.EventName() != schema.EventAgentEventsDropped
+	}))
+}
+
+func TestShutdownHonoursContextWhilePipelineRefuses(t *testing.T) {
+	requireRoot(t)
+	_, self := selfName(t)
+	rec := &recorder{self: self, fail: func(plog.Logs) error { return errors.New("refused, try later") }}
+	cfg := testConfig()
+	cfg.Events = []string{schema.EventProcessExec}
+	rcv, err := NewFactory().CreateLogs(context.Background(), receivertest.NewNopSettings(metadata.Type), cfg, rec)
+	require.NoError(t, err)
+	require.NoError(t, rcv.Start(context.Background(), componenttest.NewNopHost()))
+	require.NoError(t, exec.Command("/bin/true").Run())
+	lr := rcv.(*logsReceiver)
+	require.Eventually(t, func() bool { return lr.received.Load() > 0 }, 5*time.Second, 10*time.Millisecond)
+	time.Sleep(50 * time.Millisecond) // let the batch reach the retrying sender
+
+	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	err = rcv.Shutdown(ctx)
+	assert.Less(t, time.Since(start), 3*time.Second)
+	require.ErrorIs(t, err, context.DeadlineExceeded)
+	assert.Positive(t, lr.refused.Load(), "what could not be delivered is counted")
+}
