@@ -27,6 +27,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/collector/receiver"
 	"go.opentelemetry.io/collector/receiver/receivertest"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	"golang.org/x/sys/unix"
 
 	"github.com/otelsec/otelsec/internal/schema"
@@ -652,7 +653,11 @@ func TestRingBufferDropsReported(t *testing.T) {
 	cfg.RingBufferSize = 64 << 10
 	cfg.DropReportInterval = time.Second
 	cfg.MaxBatchSize = 64
-	rcv := startReceiver(t, cfg, rec, receivertest.NewNopSettings(metadata.Type))
+	tt := componenttest.NewTelemetry()
+	t.Cleanup(func() { _ = tt.Shutdown(context.Background()) })
+	set := receivertest.NewNopSettings(metadata.Type)
+	set.TelemetrySettings = tt.NewTelemetrySettings()
+	rcv := startReceiver(t, cfg, rec, set)
 	cmd := child("load", "0,200000")
 	cmd.Stdout = nil
 	require.NoError(t, cmd.Run())
@@ -675,6 +680,20 @@ func TestRingBufferDropsReported(t *testing.T) {
 		return kernelDrops > 0 && sum == num(last, schema.AttrDroppedTotal) && uint64(sum) == kernelDrops
 	}, 15*time.Second, 100*time.Millisecond, "drop reports must add up to the kernel's count")
 	t.Logf("kernel dropped %d of 200000", kernelDrops)
+
+	// The same count is a metric, by reason.
+	m, err := tt.GetMetric("otelcol_receiver_syscall_events_dropped")
+	require.NoError(t, err)
+	sum, ok := m.Data.(metricdata.Sum[int64])
+	require.True(t, ok)
+	byReason := map[string]int64{}
+	for _, dp := range sum.DataPoints {
+		r, _ := dp.Attributes.Value("reason")
+		byReason[r.AsString()] = dp.Value
+	}
+	assert.GreaterOrEqual(t, byReason[reasonRingBufferFull], int64(kernelDrops))
+	assert.Equal(t, int64(0), byReason[reasonDecodeError])
+	assert.Equal(t, int64(0), byReason[reasonPipelineRefused])
 	received := len(rec.all(is(schema.EventNetworkListen, cmd.Process.Pid)))
 	assert.Positive(t, received)
 	// Every event is either delivered or counted; the kernel's count also holds the few listen
