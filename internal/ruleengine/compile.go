@@ -530,8 +530,11 @@ func (c *compiler) warnUnknownAttr(name, file string, line int, item, kind strin
 		return
 	}
 	msg := fmt.Sprintf("attribute %q is not in the otelsec event contract (a typo?); it is read as dyn and is absent from otelsec records", name)
-	if kind != "rule" {
-		msg = kind + " " + item + ": " + msg
+	switch kind {
+	case "output":
+		msg = "output: " + msg
+	case "macro":
+		msg = "macro " + item + ": " + msg
 	}
 	for _, w := range c.warnings {
 		if w.File == file && w.Line == line && w.Msg == msg {

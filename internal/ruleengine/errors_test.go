@@ -2,6 +2,8 @@ package ruleengine
 
 import (
 	"errors"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -116,4 +118,83 @@ func TestLoaderErrors(t *testing.T) {
 			assert.Equal(t, tc.want, err.Error())
 		})
 	}
+}
+
+func TestErrorPositionsInBlockScalars(t *testing.T) {
+	tests := []struct {
+		name, file, want string
+	}{
+		{"folded", `
+- rule: r
+  desc: d
+  condition: >-
+    event.name == "file.open" &&
+      file.path.startsWith(1)
+  output: o
+  priority: info
+`, `a.yaml:6:27: rule "r": invalid condition: found no matching overload for 'startsWith' applied to 'string.(int)' (condition column 23)`},
+		{"plain multi-line", `
+- macro: m
+  condition: event.name == "file.open" &&
+    nosuch_list
+`, `a.yaml:4:5: macro "m": unknown identifier "nosuch_list": not a list, a macro or an attribute (attributes have dotted names) (condition column 30)`},
+		{"double quoted", `
+- macro: m
+  condition: "event.name == 1"
+`, `a.yaml:3:26: macro "m": invalid condition: found no matching overload for '_==_' applied to '(string, int)' (condition column 12)`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, _, err := Compile([]Source{{Name: "a.yaml", Data: []byte(tc.file)}}, Options{})
+			require.Error(t, err)
+			assert.Equal(t, tc.want, err.Error())
+		})
+	}
+}
+
+func TestWarnings(t *testing.T) {
+	_, warns, err := Compile([]Source{{Name: "a.yaml", Data: []byte(`
+- rule: everywhere
+  desc: d
+  condition: process.executable.name == "nc"
+  output: "%process.executabel.name"
+  priority: info
+- rule: typo
+  desc: d
+  condition: event.name == "file.open" && process.executabel.name == "nc"
+  output: o
+  priority: info
+- rule: other sources
+  desc: d
+  condition: event.name == "x" && log.file.name == "auth.log"
+  output: o
+  priority: info
+`)}}, Options{})
+	require.NoError(t, err)
+	var got []string
+	for _, w := range warns {
+		got = append(got, w.String())
+	}
+	assert.ElementsMatch(t, []string{
+		`a.yaml:2: rule "everywhere": condition does not restrict event.name: it is evaluated on every record`,
+		`a.yaml:5: rule "everywhere": output: attribute "process.executabel.name" is not in the otelsec event contract (a typo?); it is read as dyn and is absent from otelsec records`,
+		`a.yaml:9: rule "typo": attribute "process.executabel.name" is not in the otelsec event contract (a typo?); it is read as dyn and is absent from otelsec records`,
+	}, got)
+}
+
+func TestLoadFiles(t *testing.T) {
+	dir := t.TempDir()
+	for _, n := range []string{"b.yaml", "a.yaml"} {
+		require.NoError(t, os.WriteFile(filepath.Join(dir, n), []byte(okRule), 0o600))
+	}
+	srcs, err := LoadFiles([]string{filepath.Join(dir, "*.yaml"), filepath.Join(dir, "a.yaml")})
+	require.NoError(t, err)
+	require.Len(t, srcs, 2, "a file matched twice is loaded once")
+	assert.Equal(t, filepath.Join(dir, "a.yaml"), srcs[0].Name)
+	assert.Equal(t, filepath.Join(dir, "b.yaml"), srcs[1].Name)
+	_, err = LoadFiles([]string{filepath.Join(dir, "*.yml")})
+	assert.EqualError(t, err, `rules glob "`+filepath.Join(dir, "*.yml")+`" matches no file`)
+	// Two files defining the same rule: the duplicate names both places.
+	_, _, err = Compile(srcs, Options{})
+	assert.ErrorContains(t, err, "b.yaml:2: rule \"r1\": duplicate rule (first defined at "+filepath.Join(dir, "a.yaml")+":2)")
 }

@@ -21,75 +21,93 @@ type text struct {
 	rawSrc []string // the file's lines, to map offsets inside multi-line scalars
 }
 
-// pos maps a 1-based line and 0-based column inside s onto the file.
+// pos maps a 1-based line and 0-based column inside s (as CEL reports them) onto the file.
+// It walks the scalar's source lines, following YAML's folding rules for each style: literal
+// blocks keep every line, folded blocks and plain or quoted scalars join lines with a space
+// (except around blank or, in folded blocks, more-indented lines). Column 0 means unknown.
 func (t text) pos(line, col int) (int, int) {
-	switch {
-	case t.style&(yaml.LiteralStyle|yaml.FoldedStyle) != 0:
-		// Block scalars start on the next line; each content line keeps its indentation.
-		l := t.line + line
-		if t.style&yaml.FoldedStyle != 0 {
-			return t.foldedPos(line, col)
-		}
-		if l-1 < len(t.rawSrc) && t.line < len(t.rawSrc) {
-			// The block's indentation is its first content line's.
-			first := t.rawSrc[t.line]
-			indent := len(first) - len(strings.TrimLeft(first, " \t"))
-			return l, indent + col + 1
-		}
-		return l, 0
-	case t.style&(yaml.DoubleQuotedStyle|yaml.SingleQuotedStyle) != 0:
-		if line == 1 {
-			return t.line, t.col + 1 + col
-		}
-		return t.line + line - 1, 0
-	default:
-		if line == 1 && !strings.Contains(t.s, "\n") {
-			return t.foldedPlainPos(col)
-		}
-		return t.line + line - 1, 0
+	block := t.style&(yaml.LiteralStyle|yaml.FoldedStyle) != 0
+	quoted := t.style&(yaml.DoubleQuotedStyle|yaml.SingleQuotedStyle) != 0
+	first := t.line - 1 // index of the first content line in rawSrc
+	if block {
+		first = t.line // the line after the `|` or `>` indicator
 	}
-}
-
-// foldedPlainPos maps a column of a plain scalar that YAML may have folded from several
-// source lines (joined by single spaces).
-func (t text) foldedPlainPos(col int) (int, int) {
-	l, c := t.line, t.col
-	remaining := col
-	for i := t.line - 1; i < len(t.rawSrc); i++ {
-		raw := t.rawSrc[i]
-		start := c - 1
-		if i != t.line-1 {
-			start = len(raw) - len(strings.TrimLeft(raw, " \t"))
+	if first < 0 || first >= len(t.rawSrc) {
+		return t.line, 0
+	}
+	blockIndent := 0
+	if block {
+		for i := first; i < len(t.rawSrc); i++ {
+			if strings.TrimSpace(t.rawSrc[i]) != "" {
+				blockIndent = len(t.rawSrc[i]) - len(strings.TrimLeft(t.rawSrc[i], " "))
+				break
+			}
 		}
-		if start > len(raw) {
+	}
+	target := line - 1
+	vi, off := 0, 0
+	blanks := 0
+	prevMore := false
+	started := false
+	for i := first; i < len(t.rawSrc); i++ {
+		raw := strings.TrimRight(t.rawSrc[i], " \t\r")
+		var content string
+		start := 0
+		switch {
+		case !block && i == first:
+			start = t.col - 1
+			if quoted {
+				start++
+			}
+			if start > len(raw) {
+				return t.line, 0
+			}
+			content = raw[start:]
+		case block:
+			if len(raw) < blockIndent {
+				if strings.TrimSpace(raw) == "" {
+					blanks++
+					continue
+				}
+				return t.line, 0 // dedented: the scalar ended
+			}
+			start = blockIndent
+			content = raw[start:]
+		default:
+			trimmed := strings.TrimLeft(raw, " \t")
+			start = len(raw) - len(trimmed)
+			content = trimmed
+		}
+		if content == "" {
+			blanks++
+			continue
+		}
+		more := t.style&yaml.FoldedStyle != 0 && (content[0] == ' ' || content[0] == '\t')
+		if started {
+			switch {
+			case t.style&yaml.LiteralStyle != 0:
+				vi += 1 + blanks
+				off = 0
+			case blanks > 0:
+				vi += blanks
+				off = 0
+			case more || prevMore:
+				vi++
+				off = 0
+			default:
+				off++ // the folded line break became a space
+			}
+		}
+		started, blanks, prevMore = true, 0, more
+		if vi > target {
 			break
 		}
-		seg := strings.TrimRight(raw[start:], " \t")
-		if remaining <= len(seg) || i == len(t.rawSrc)-1 {
-			return i + 1, start + remaining + 1
+		if vi == target && col >= off && col <= off+len(content) {
+			return i + 1, start + (col - off) + 1
 		}
-		remaining -= len(seg) + 1
-		l = i + 2
+		off += len(content)
 	}
-	return l, 0
-}
-
-// foldedPos maps a position in a folded block scalar (lines joined by spaces).
-func (t text) foldedPos(line, col int) (int, int) {
-	if line != 1 {
-		return t.line + line, 0
-	}
-	remaining := col
-	for i := t.line; i < len(t.rawSrc); i++ {
-		raw := t.rawSrc[i]
-		indent := len(raw) - len(strings.TrimLeft(raw, " \t"))
-		seg := strings.TrimSpace(raw)
-		if remaining <= len(seg) {
-			return i + 1, indent + remaining + 1
-		}
-		remaining -= len(seg) + 1
-	}
-	return t.line + 1, 0
+	return t.line, 0
 }
 
 // item is one parsed YAML item before resolution.
