@@ -534,7 +534,8 @@ func (c *compiler) warnUnknownAttr(name, file string, line int, item, kind strin
 	case "output":
 		msg = "output: " + msg
 	case "macro":
-		msg = "macro " + item + ": " + msg
+		msg = fmt.Sprintf("macro %q: %s", item, msg)
+		item = ""
 	}
 	for _, w := range c.warnings {
 		if w.File == file && w.Line == line && w.Msg == msg {

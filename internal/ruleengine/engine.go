@@ -63,6 +63,7 @@ type Options struct {
 }
 
 // Warning is a non-fatal finding about the rules, e.g. a rule that runs on every record.
+// Rule is empty for findings about a macro (Msg names it).
 type Warning struct {
 	File string
 	Line int
@@ -71,6 +72,9 @@ type Warning struct {
 }
 
 func (w Warning) String() string {
+	if w.Rule == "" {
+		return fmt.Sprintf("%s:%d: %s", w.File, w.Line, w.Msg)
+	}
 	return fmt.Sprintf("%s:%d: rule %q: %s", w.File, w.Line, w.Rule, w.Msg)
 }
 

@@ -164,6 +164,8 @@ func TestWarnings(t *testing.T) {
   condition: event.name == "file.open" && process.executabel.name == "nc"
   output: o
   priority: info
+- macro: m
+  condition: file.sizee > 3
 - rule: other sources
   desc: d
   condition: event.name == "x" && log.file.name == "auth.log"
@@ -179,6 +181,7 @@ func TestWarnings(t *testing.T) {
 		`a.yaml:2: rule "everywhere": condition does not restrict event.name: it is evaluated on every record`,
 		`a.yaml:5: rule "everywhere": output: attribute "process.executabel.name" is not in the otelsec event contract (a typo?); it is read as dyn and is absent from otelsec records`,
 		`a.yaml:9: rule "typo": attribute "process.executabel.name" is not in the otelsec event contract (a typo?); it is read as dyn and is absent from otelsec records`,
+		`a.yaml:13: macro "m": attribute "file.sizee" is not in the otelsec event contract (a typo?); it is read as dyn and is absent from otelsec records`,
 	}, got)
 }
 
