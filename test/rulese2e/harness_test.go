@@ -214,6 +214,7 @@ func newHarness(t *testing.T) *harness {
 			t.Errorf("processor shutdown: %v", err)
 		}
 		t.Logf("violations seen from the whole machine: %d (dropped beyond the bound: %d)", len(h.col.seen), h.col.dropped)
+		h.logMachineNoise(t)
 	})
 	h.waitReady()
 	return h
@@ -398,5 +399,30 @@ func writeFile(t *testing.T, path, content string, mode os.FileMode) {
 	}
 	if err := os.WriteFile(path, []byte(content), mode); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// logMachineNoise summarizes what fired for processes this test did not start: on a shared
+// build machine that is a sample of the default rules' noise on real work.
+func (h *harness) logMachineNoise(t *testing.T) {
+	self, _ := os.Executable()
+	ours := filepath.Base(self)
+	count := map[string]int{}
+	example := map[string]violation{}
+	for _, v := range h.col.find(func(v violation) bool { return true }) {
+		if v.str(schema.AttrProcessExecutableName) == ours ||
+			listHas(ours)(v.attrs[schema.AttrProcessAncestorsExecName]) ||
+			strings.HasPrefix(v.str(schema.AttrProcessExecutablePath), h.work) {
+			continue
+		}
+		key := fmt.Sprintf("%s [%s]", v.rules[0], v.str("security_rule.name"))
+		if atLeastWarning(v) {
+			key = "WARNING+ " + key
+		}
+		count[key]++
+		example[key] = v
+	}
+	for k, n := range count {
+		t.Logf("other processes: %4d x %s, e.g. %v", n, k, example[k])
 	}
 }
