@@ -1,10 +1,12 @@
 package ruleengine
 
 import (
+	"fmt"
 	"math/rand"
 	"slices"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
@@ -108,5 +110,72 @@ func TestFastPathAgreesWithCEL(t *testing.T) {
 		if hits[r.Name] == 0 || hits[r.Name] == 20000 {
 			t.Errorf("rule %q matched %d of 20000 records", r.Name, hits[r.Name])
 		}
+	}
+}
+
+// Constructs the fast path does not implement run on cel-go, with the same semantics.
+func TestCELFallback(t *testing.T) {
+	e := compile(t, Options{MatchAll: true}, `
+- rule: ternary
+  desc: d
+  condition: >-
+    event.name == "file.open" && (process.user.id == 0 ? file.path.startsWith("/etc") : !(file.path == "/x"))
+  output: o
+  priority: info
+- rule: filter
+  desc: d
+  condition: event.name == "file.open" && size(process.ancestors.executable.name.filter(a, a == "sshd")) > 0
+  output: o
+  priority: info
+- rule: fast
+  desc: d
+  condition: event.name == "file.open" && !(file.path == "/x")
+  output: o
+  priority: info
+`)
+	for _, r := range e.Rules() {
+		if r.Name == "fast" {
+			require.NotNil(t, r.fast)
+		} else {
+			require.Nil(t, r.fast, r.Name)
+		}
+	}
+	assert.Equal(t, []string{"ternary", "fast"}, match(e, rec(schema.EventFileOpen, schema.AttrProcessUserID, 5)))
+	assert.Equal(t, []string{"ternary", "fast"}, match(e, rec(schema.EventFileOpen, schema.AttrProcessUserID, 0, schema.AttrFilePath, "/etc/x")))
+	assert.Equal(t, []string{"filter", "fast"}, match(e, rec(schema.EventFileOpen, schema.AttrProcessAncestorsExecName, []string{"bash", "sshd"})))
+	// A failing ternary condition fails the whole expression: no match.
+	assert.Equal(t, []string{"fast"}, match(e, rec(schema.EventFileOpen)))
+}
+
+// Match is safe for concurrent use: every goroutine gets its own evaluation state.
+func TestConcurrentMatch(t *testing.T) {
+	srcs, err := LoadFiles([]string{"testdata/semantics.yaml"})
+	require.NoError(t, err)
+	e, _, err := Compile(srcs, Options{MatchAll: true})
+	require.NoError(t, err)
+	rng := rand.New(rand.NewSource(3))
+	recs := make([]plog.LogRecord, 500)
+	want := make([][]string, len(recs))
+	res := pcommon.NewMap()
+	for i := range recs {
+		recs[i] = randomRecord(rng)
+		want[i] = names(e.Match(res, recs[i], nil))
+	}
+	done := make(chan error, 4)
+	for g := 0; g < 4; g++ {
+		go func() {
+			for k := 0; k < 5; k++ {
+				for i := range recs {
+					if got := names(e.Match(res, recs[i], nil)); !slices.Equal(got, want[i]) {
+						done <- fmt.Errorf("record %d: %v, want %v", i, got, want[i])
+						return
+					}
+				}
+			}
+			done <- nil
+		}()
+	}
+	for g := 0; g < 4; g++ {
+		require.NoError(t, <-done)
 	}
 }
