@@ -24,6 +24,7 @@ volatile const __u32 max_path = STR_MAX;
 volatile const __u32 max_arg_bytes = STR_MAX;
 volatile const __u64 wakeup_bytes = 1 << 20; /* force a wakeup past this much unread data */
 volatile const __u32 query_every = 1;        /* records per CPU between two checks of it */
+volatile const __u32 track_creds = 0;        /* keep the creds map (privilege events selected) */
 
 /* ---- maps ---- */
 struct {
@@ -84,7 +85,11 @@ struct {
 	__type(value, __u8);
 } excl_prefixes SEC(".maps");
 
-/* Credentials before a set*id/capset call, by tid (sys_enter -> sys_exit). */
+/* The last known credentials of each thread group, for the "before" side of set*id and capset
+ * records without a sys_enter program (any sys_enter program makes every syscall of the
+ * system pay the enter-side tracepoint dispatch). Written at exec and fork, after each set*id
+ * and capset, seeded from /proc at load; removed at exit. Changes by other means (prctl, user
+ * namespaces) are not seen, so "before" means "as of the last exec, fork or credential call". */
 struct pre_creds {
 	__u32 uid, euid, gid, egid;
 	__u64 cap_eff, cap_prm;
@@ -92,10 +97,10 @@ struct pre_creds {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 4096);
+	__uint(max_entries, 65536);
 	__type(key, __u32);
 	__type(value, struct pre_creds);
-} precreds SEC(".maps");
+} creds SEC(".maps");
 
 /* ---- constants ---- */
 #define AT_FDCWD -100
@@ -115,6 +120,21 @@ struct sys_exit_args {
 };
 
 /* ---- helpers ---- */
+
+static __always_inline void remember_creds(__u32 tgid)
+{
+	struct task_struct *t = bpf_get_current_task_btf();
+	const struct cred *c = t->cred;
+	struct pre_creds pc = {
+		.uid = c->uid.val,
+		.euid = c->euid.val,
+		.gid = c->gid.val,
+		.egid = c->egid.val,
+		.cap_eff = c->cap_effective.val,
+		.cap_prm = c->cap_permitted.val,
+	};
+	bpf_map_update_elem(&creds, &tgid, &pc, BPF_ANY);
+}
 
 static __always_inline struct scratch *get_scratch(void)
 {
@@ -582,6 +602,8 @@ int BPF_PROG(on_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm 
 		}
 		bpf_map_delete_elem(&excluded, &tgid);
 	}
+	if (track_creds)
+		remember_creds(tgid); /* setuid binaries and file capabilities change them here */
 	if (!(emit_mask & (1ULL << K_PROCESS_EXEC)))
 		return 0;
 
@@ -708,6 +730,8 @@ int BPF_PROG(on_fork, struct task_struct *parent, struct task_struct *child)
 		bpf_map_update_elem(&excluded, &ctgid, &one, BPF_ANY);
 		return 0;
 	}
+	if (track_creds)
+		remember_creds(ctgid); /* the child starts with the parent's (current's) creds */
 	if (ptgid == self_tgid || !(emit_mask & (1ULL << K_PROCESS_FORK)))
 		return 0;
 	struct scratch *s = get_scratch();
@@ -724,6 +748,8 @@ int BPF_PROG(on_exit, struct task_struct *p)
 	if (BPF_CORE_READ(p, signal, live.counter) != 0)
 		return 0; /* not the last thread */
 	__u32 tgid = p->tgid;
+	if (track_creds)
+		bpf_map_delete_elem(&creds, &tgid);
 	if (have_excl && bpf_map_lookup_elem(&excluded, &tgid)) {
 		bpf_map_delete_elem(&excluded, &tgid);
 		return 0;
@@ -1231,28 +1257,6 @@ int exit_sendmsg(struct sys_exit_args *ctx)
 
 /* ================= privilege ================= */
 
-/* Attached to sys_enter of every set*id and capset: keeps the credentials before the call. */
-SEC("tracepoint/syscalls/sys_enter_setuid")
-int enter_creds(void *ctx)
-{
-	__u64 id = bpf_get_current_pid_tgid();
-	if (filtered(id >> 32))
-		return 0;
-	struct task_struct *t = bpf_get_current_task_btf();
-	const struct cred *c = t->cred;
-	struct pre_creds pc = {
-		.uid = c->uid.val,
-		.euid = c->euid.val,
-		.gid = c->gid.val,
-		.egid = c->egid.val,
-	};
-	pc.cap_eff = c->cap_effective.val;
-	pc.cap_prm = c->cap_permitted.val;
-	__u32 tid = (__u32)id;
-	bpf_map_update_elem(&precreds, &tid, &pc, BPF_ANY);
-	return 0;
-}
-
 static __always_inline int do_setid(struct sys_exit_args *ctx, __u16 kind, int nargs)
 {
 	struct scratch *s = begin(ctx, kind);
@@ -1263,16 +1267,17 @@ static __always_inline int do_setid(struct sys_exit_args *ctx, __u16 kind, int n
 	s->h.a[1] = nargs > 1 ? (__u32)ARG1(r) : 0xffffffff;
 	s->h.a[2] = nargs > 2 ? (__u32)ARG2(r) : 0xffffffff;
 	s->h.a[5] = nargs;
-	__u32 tid = s->h.tid;
-	struct pre_creds *pc = bpf_map_lookup_elem(&precreds, &tid);
+	__u32 tgid = s->h.pid;
+	struct pre_creds *pc = bpf_map_lookup_elem(&creds, &tgid);
 	if (pc) {
 		s->h.a[3] = kind == K_PRIVILEGE_SETUID ? pc->uid : pc->gid;
 		s->h.a[4] = kind == K_PRIVILEGE_SETUID ? pc->euid : pc->egid;
-		bpf_map_delete_elem(&precreds, &tid);
 	} else {
 		s->h.a[3] = 0xffffffff;
 		s->h.a[4] = 0xffffffff;
+		s->h.hflags |= HFLAG_OLD_UNKNOWN;
 	}
+	remember_creds(tgid);
 	return submit(s);
 }
 
@@ -1304,13 +1309,15 @@ int exit_capset(struct sys_exit_args *ctx)
 	s->h.a[0] = d[0] | (__u64)d[3] << 32;
 	s->h.a[1] = d[1] | (__u64)d[4] << 32;
 	s->h.a[2] = d[2] | (__u64)d[5] << 32;
-	__u32 tid = s->h.tid;
-	struct pre_creds *pc = bpf_map_lookup_elem(&precreds, &tid);
+	__u32 tgid = s->h.pid;
+	struct pre_creds *pc = bpf_map_lookup_elem(&creds, &tgid);
 	if (pc) {
 		s->h.a[3] = pc->cap_eff;
 		s->h.a[4] = pc->cap_prm;
-		bpf_map_delete_elem(&precreds, &tid);
+	} else {
+		s->h.hflags |= HFLAG_OLD_UNKNOWN;
 	}
+	remember_creds(tgid);
 	return submit(s);
 }
 

@@ -16,14 +16,13 @@ import (
 //
 // Used for safe lookups in a Collection or CollectionSpec.
 const (
+	OtelsecMapCreds             = "creds"
 	OtelsecMapDrops             = "drops"
 	OtelsecMapEvents            = "events"
 	OtelsecMapExclPrefixes      = "excl_prefixes"
 	OtelsecMapExcluded          = "excluded"
-	OtelsecMapPrecreds          = "precreds"
 	OtelsecMapScratchMap        = "scratch_map"
 	OtelsecProgBenchBaseline    = "bench_baseline"
-	OtelsecProgEnterCreds       = "enter_creds"
 	OtelsecProgExitAccept       = "exit_accept"
 	OtelsecProgExitAccept4      = "exit_accept4"
 	OtelsecProgExitBind         = "exit_bind"
@@ -90,6 +89,7 @@ const (
 	OtelsecVarMaxPath           = "max_path"
 	OtelsecVarQueryEvery        = "query_every"
 	OtelsecVarSelfTgid          = "self_tgid"
+	OtelsecVarTrackCreds        = "track_creds"
 	OtelsecVarWakeupBytes       = "wakeup_bytes"
 )
 
@@ -136,7 +136,6 @@ type OtelsecSpecs struct {
 // It can be passed ebpf.CollectionSpec.Assign.
 type OtelsecProgramSpecs struct {
 	BenchBaseline    *ebpf.ProgramSpec `ebpf:"bench_baseline"`
-	EnterCreds       *ebpf.ProgramSpec `ebpf:"enter_creds"`
 	ExitAccept       *ebpf.ProgramSpec `ebpf:"exit_accept"`
 	ExitAccept4      *ebpf.ProgramSpec `ebpf:"exit_accept4"`
 	ExitBind         *ebpf.ProgramSpec `ebpf:"exit_bind"`
@@ -203,11 +202,11 @@ type OtelsecProgramSpecs struct {
 //
 // It can be passed ebpf.CollectionSpec.Assign.
 type OtelsecMapSpecs struct {
+	Creds        *ebpf.MapSpec `ebpf:"creds"`
 	Drops        *ebpf.MapSpec `ebpf:"drops"`
 	Events       *ebpf.MapSpec `ebpf:"events"`
 	ExclPrefixes *ebpf.MapSpec `ebpf:"excl_prefixes"`
 	Excluded     *ebpf.MapSpec `ebpf:"excluded"`
-	Precreds     *ebpf.MapSpec `ebpf:"precreds"`
 	ScratchMap   *ebpf.MapSpec `ebpf:"scratch_map"`
 }
 
@@ -221,6 +220,7 @@ type OtelsecVariableSpecs struct {
 	MaxPath     *ebpf.VariableSpec `ebpf:"max_path"`
 	QueryEvery  *ebpf.VariableSpec `ebpf:"query_every"`
 	SelfTgid    *ebpf.VariableSpec `ebpf:"self_tgid"`
+	TrackCreds  *ebpf.VariableSpec `ebpf:"track_creds"`
 	WakeupBytes *ebpf.VariableSpec `ebpf:"wakeup_bytes"`
 }
 
@@ -244,21 +244,21 @@ func (o *OtelsecObjects) Close() error {
 //
 // It can be passed to LoadOtelsecObjects or ebpf.CollectionSpec.LoadAndAssign.
 type OtelsecMaps struct {
+	Creds        *ebpf.Map `ebpf:"creds"`
 	Drops        *ebpf.Map `ebpf:"drops"`
 	Events       *ebpf.Map `ebpf:"events"`
 	ExclPrefixes *ebpf.Map `ebpf:"excl_prefixes"`
 	Excluded     *ebpf.Map `ebpf:"excluded"`
-	Precreds     *ebpf.Map `ebpf:"precreds"`
 	ScratchMap   *ebpf.Map `ebpf:"scratch_map"`
 }
 
 func (m *OtelsecMaps) Close() error {
 	return _OtelsecClose(
+		m.Creds,
 		m.Drops,
 		m.Events,
 		m.ExclPrefixes,
 		m.Excluded,
-		m.Precreds,
 		m.ScratchMap,
 	)
 }
@@ -273,6 +273,7 @@ type OtelsecVariables struct {
 	MaxPath     *ebpf.Variable `ebpf:"max_path"`
 	QueryEvery  *ebpf.Variable `ebpf:"query_every"`
 	SelfTgid    *ebpf.Variable `ebpf:"self_tgid"`
+	TrackCreds  *ebpf.Variable `ebpf:"track_creds"`
 	WakeupBytes *ebpf.Variable `ebpf:"wakeup_bytes"`
 }
 
@@ -281,7 +282,6 @@ type OtelsecVariables struct {
 // It can be passed to LoadOtelsecObjects or ebpf.CollectionSpec.LoadAndAssign.
 type OtelsecPrograms struct {
 	BenchBaseline    *ebpf.Program `ebpf:"bench_baseline"`
-	EnterCreds       *ebpf.Program `ebpf:"enter_creds"`
 	ExitAccept       *ebpf.Program `ebpf:"exit_accept"`
 	ExitAccept4      *ebpf.Program `ebpf:"exit_accept4"`
 	ExitBind         *ebpf.Program `ebpf:"exit_bind"`
@@ -347,7 +347,6 @@ type OtelsecPrograms struct {
 func (p *OtelsecPrograms) Close() error {
 	return _OtelsecClose(
 		p.BenchBaseline,
-		p.EnterCreds,
 		p.ExitAccept,
 		p.ExitAccept4,
 		p.ExitBind,

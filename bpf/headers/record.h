@@ -31,6 +31,8 @@
 #define SLOT_Y 5
 
 #define HFLAG_TTY 1
+/* privilege.*: the credentials before the call are not known (see the creds map) */
+#define HFLAG_OLD_UNKNOWN 2
 
 #define NO_SYSCALL 0xffff
 

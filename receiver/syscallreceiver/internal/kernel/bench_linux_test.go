@@ -5,11 +5,10 @@ package kernel
 import (
 	"context"
 	"errors"
-	"os"
 	"math"
+	"os"
 	"path/filepath"
 	"runtime"
-	"slices"
 	"testing"
 	"time"
 
@@ -31,8 +30,6 @@ import (
 //	           writing a record at all
 //	openat:    only file.open selected, drained by Tracer.Read (decoding)
 //	all:       every event selected (the default), drained by Tracer.Read
-//	noenter:   every event but privilege.* (whose sys_enter programs make every syscall pay
-//	           the enter-side dispatch too)
 //
 // for openat+close of a small file (captured) and getppid (never captured). The parent
 // benchmark logs ns added per syscall and the ratios.
@@ -95,9 +92,6 @@ func BenchmarkSyscallOverhead(b *testing.B) {
 		{"baseline", startBaseline},
 		{"openat", func(b *testing.B) func() { return startTracer(b, Options{Events: []string{"file.open"}}) }},
 		{"all", func(b *testing.B) func() { return startTracer(b, Options{}) }},
-		// Without the privilege events, no sys_enter program is attached: uncaptured syscalls
-		// then skip the kernel's enter-side tracepoint dispatch as well.
-		{"noenter", func(b *testing.B) func() { return startTracer(b, Options{Events: exitOnlyEvents()}) }},
 	}
 	for _, c := range configs {
 		stop := c.start(b)
@@ -136,16 +130,6 @@ func foreignTracepointPrograms() int {
 		}
 		p.Close()
 	}
-}
-
-func exitOnlyEvents() []string {
-	var ev []string
-	for k := kevent.KindProcessExec; k.EventName() != ""; k++ {
-		if !slices.ContainsFunc(hooks[k], func(h hook) bool { return h.prog == "enter_creds" }) {
-			ev = append(ev, k.EventName())
-		}
-	}
-	return ev
 }
 
 func cpuNow(clock int32) int64 {

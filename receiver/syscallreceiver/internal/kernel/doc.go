@@ -16,7 +16,8 @@
 //
 // Every syscall event is written once, at the syscall's exit, by a program on the per-syscall
 // tracepoint syscalls:sys_exit_<name>; its arguments are read from the task's saved user
-// registers (bpf_task_pt_regs), so no sys_enter program and no per-thread map is needed.
+// registers (bpf_task_pt_regs), so no sys_enter program and no per-thread map is needed (and
+// with no sys_enter program attached, the kernel skips its enter-side dispatch entirely).
 // Only the tracepoints of the selected events are attached: other syscalls pay nothing.
 //
 //	process.exec            tp_btf/sched_process_exec (success: bprm->file, mm argv, fs->pwd,
@@ -41,9 +42,12 @@
 //	network.bind            sys_exit_bind
 //	network.listen          sys_exit_listen
 //	network.send            sys_exit_sendto, sendmsg (only with a destination address)
-//	privilege.setuid        sys_enter+sys_exit of setuid, setreuid, setresuid, setfsuid
-//	privilege.setgid        sys_enter+sys_exit of setgid, setregid, setresgid, setfsgid
-//	privilege.capset        sys_enter+sys_exit of capset (enter keeps the sets before the call)
+//	privilege.setuid        sys_exit_setuid, setreuid, setresuid, setfsuid
+//	privilege.setgid        sys_exit_setgid, setregid, setresgid, setfsgid
+//	privilege.capset        sys_exit_capset
+//	                        (the credentials "before" come from a per-process map kept at
+//	                        exec, fork and each of these calls, seeded from /proc at Start: a
+//	                        sys_enter program would make every syscall pay the enter dispatch)
 //	namespace.setns         sys_exit_setns
 //	namespace.unshare       sys_exit_unshare, clone, clone3 (clone only with CLONE_NEW* flags)
 //	kernel.module_load      sys_exit_init_module, finit_module

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -38,6 +39,11 @@ const helperEnv = "OTELSEC_KERNEL_TEST_HELPER"
 
 func runHelper(action string) int {
 	switch {
+	case action == "setuid":
+		if err := syscall.Setresuid(65534, 65534, 65534); err != nil {
+			return 1
+		}
+		return 0
 	case strings.HasPrefix(action, "open:"):
 		f, err := os.Open(strings.TrimPrefix(action, "open:"))
 		if err == nil {

@@ -35,15 +35,6 @@ func sysExit(names ...string) []hook {
 	return h
 }
 
-// withEnterCreds adds the sys_enter program that keeps the credentials before the call.
-func withEnterCreds(names ...string) []hook {
-	h := sysExit(names...)
-	for _, n := range names {
-		h = append(h, hook{prog: "enter_creds", tp: "sys_enter_" + n})
-	}
-	return h
-}
-
 // hooks lists, per event, every attachment that produces it. Keep doc.go's table in sync.
 var hooks = map[kevent.Kind][]hook{
 	kevent.KindProcessExec:   append([]hook{{prog: "on_exec"}}, sysExit("execve", "execveat")...),
@@ -70,9 +61,9 @@ var hooks = map[kevent.Kind][]hook{
 	kevent.KindNetworkListen:  sysExit("listen"),
 	kevent.KindNetworkSend:    sysExit("sendto", "sendmsg"),
 
-	kevent.KindPrivilegeSetuid: withEnterCreds("setuid", "setreuid", "setresuid", "setfsuid"),
-	kevent.KindPrivilegeSetgid: withEnterCreds("setgid", "setregid", "setresgid", "setfsgid"),
-	kevent.KindPrivilegeCapset: withEnterCreds("capset"),
+	kevent.KindPrivilegeSetuid: sysExit("setuid", "setreuid", "setresuid", "setfsuid"),
+	kevent.KindPrivilegeSetgid: sysExit("setgid", "setregid", "setresgid", "setfsgid"),
+	kevent.KindPrivilegeCapset: sysExit("capset"),
 
 	kevent.KindNamespaceSetns:   sysExit("setns"),
 	kevent.KindNamespaceUnshare: sysExit("unshare", "clone", "clone3"),
@@ -82,7 +73,8 @@ var hooks = map[kevent.Kind][]hook{
 	kevent.KindKernelBPF:          sysExit("bpf"),
 }
 
-// schedProgs run for exclusion bookkeeping even when their events are not selected.
+// schedProgs run for exclusion and credential bookkeeping even when their events are not
+// selected.
 var schedProgs = []string{"on_exec", "on_fork", "on_exit"}
 
 // Features is what Probe found.
@@ -185,7 +177,10 @@ func (t *Tracer) load() error {
 		plan = append(plan, hooks[k]...)
 	}
 	haveExcl := len(t.opts.ExcludeExecutablePrefixes) > 0
-	if haveExcl {
+	trackCreds := slices.ContainsFunc(selected, func(k kevent.Kind) bool {
+		return k == kevent.KindPrivilegeSetuid || k == kevent.KindPrivilegeSetgid || k == kevent.KindPrivilegeCapset
+	})
+	if haveExcl || trackCreds {
 		for _, p := range schedProgs {
 			if !slices.ContainsFunc(plan, func(h hook) bool { return h.prog == p }) {
 				plan = append(plan, hook{prog: p})
@@ -227,6 +222,7 @@ func (t *Tracer) load() error {
 		// Checking the fill level every 32 records per CPU is plenty once the wakeup mark is
 		// far above 32 records (~16 KiB); small rings check every record.
 		"query_every": uint32(min(32, max(1, wake/(16<<10)))),
+		"track_creds": boolU32(trackCreds),
 	}
 	for name, v := range vars {
 		vs, ok := spec.Variables[name]
@@ -263,6 +259,10 @@ func (t *Tracer) load() error {
 		}
 	}
 
+	if trackCreds {
+		seedCreds(coll.Maps["creds"])
+	}
+
 	rd, err := ringbuf.NewReader(coll.Maps["events"])
 	if err != nil {
 		return fmt.Errorf("opening the ring buffer reader: %w", err)
@@ -288,7 +288,7 @@ func (t *Tracer) load() error {
 	for _, k := range selected {
 		ok := false
 		for _, h := range hooks[k] {
-			if h.prog != "enter_creds" && attached[h.prog] {
+			if attached[h.prog] {
 				ok = true
 			}
 		}
@@ -391,4 +391,77 @@ func dropTPBTF(spec *ebpf.CollectionSpec, attach *[]hook) bool {
 
 func mountTracefs(dir string) error {
 	return unix.Mount("tracefs", dir, "tracefs", 0, "")
+}
+
+// credsValue mirrors struct pre_creds.
+type credsValue struct {
+	UID, EUID, GID, EGID uint32
+	CapEff, CapPrm       uint64
+}
+
+// seedCreds records the credentials of the running processes, so that the first set*id or
+// capset of a process that was not exec'd under the tracer has a "before".
+func seedCreds(m *ebpf.Map) {
+	ents, err := os.ReadDir("/proc")
+	if err != nil {
+		return
+	}
+	for _, e := range ents {
+		pid, err := strconv.ParseUint(e.Name(), 10, 32)
+		if err != nil {
+			continue
+		}
+		b, err := os.ReadFile("/proc/" + e.Name() + "/status")
+		if err != nil {
+			continue
+		}
+		if v, ok := parseStatusCreds(b); ok {
+			_ = m.Update(uint32(pid), &v, ebpf.UpdateNoExist)
+		}
+	}
+}
+
+// parseStatusCreds reads the Uid, Gid, CapEff and CapPrm lines of /proc/<pid>/status.
+func parseStatusCreds(b []byte) (credsValue, bool) {
+	var v credsValue
+	seen := 0
+	for _, line := range strings.Split(string(b), "\n") {
+		key, val, ok := strings.Cut(line, ":")
+		if !ok {
+			continue
+		}
+		f := strings.Fields(val)
+		switch key {
+		case "Uid", "Gid":
+			if len(f) < 2 {
+				return v, false
+			}
+			r, err1 := strconv.ParseUint(f[0], 10, 32)
+			e, err2 := strconv.ParseUint(f[1], 10, 32)
+			if err1 != nil || err2 != nil {
+				return v, false
+			}
+			if key == "Uid" {
+				v.UID, v.EUID = uint32(r), uint32(e)
+			} else {
+				v.GID, v.EGID = uint32(r), uint32(e)
+			}
+			seen++
+		case "CapEff", "CapPrm":
+			if len(f) < 1 {
+				return v, false
+			}
+			c, err := strconv.ParseUint(f[0], 16, 64)
+			if err != nil {
+				return v, false
+			}
+			if key == "CapEff" {
+				v.CapEff = c
+			} else {
+				v.CapPrm = c
+			}
+			seen++
+		}
+	}
+	return v, seen == 4
 }

@@ -356,6 +356,22 @@ func TestPrivilegeAndPtrace(t *testing.T) {
 	if id, ok := ev.TargetID(); !ok || id != 0 || ev.NArgs != 3 || ev.IDs[0] != 0xffffffff || ev.OldEID != 0 {
 		t.Errorf("setresuid ids %v nargs %d old %d/%d", ev.IDs, ev.NArgs, ev.OldID, ev.OldEID)
 	}
+	if !ev.OldCredsKnown {
+		t.Error("the test process's creds were not seeded from /proc")
+	}
+	// A child exec'd under the tracer drops to nobody: the record has root as "before".
+	cmd := exec.Command(os.Args[0])
+	cmd.Env = append(os.Environ(), helperEnv+"=setuid")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("setuid helper: %v %s", err, out)
+	}
+	ev = c.wait(t, "setresuid to nobody", and(pidIs(cmd.Process.Pid), kindIs(kevent.KindPrivilegeSetuid), func(ev *kevent.Event) bool {
+		return ev.OldEID == 0
+	}))
+	if !ev.OldCredsKnown || ev.OldID != 0 || ev.EUID != 65534 || ev.UID != 65534 || ev.IDs != [3]uint32{65534, 65534, 65534} {
+		t.Errorf("setresuid: known %v old %d/%d now %d/%d ids %v", ev.OldCredsKnown, ev.OldID, ev.OldEID, ev.UID, ev.EUID, ev.IDs)
+	}
+
 	if err := syscall.Setgid(0); err != nil {
 		t.Fatal(err)
 	}
@@ -371,7 +387,7 @@ func TestPrivilegeAndPtrace(t *testing.T) {
 	}
 	want := uint64(data[0].Effective) | uint64(data[1].Effective)<<32
 	ev = c.wait(t, "capset", and(pidIs(self), kindIs(kevent.KindPrivilegeCapset)))
-	if ev.CapEffective != want || ev.CapOldEffective != want || ev.CapAdded() != 0 {
+	if ev.CapEffective != want || ev.CapOldEffective != want || ev.CapAdded() != 0 || !ev.OldCredsKnown {
 		t.Errorf("capset eff %#x old %#x want %#x", ev.CapEffective, ev.CapOldEffective, want)
 	}
 
@@ -557,5 +573,17 @@ func TestDeepBase(t *testing.T) {
 	ev := c.wait(t, "deep open", and(pidIs(self), kindIs(kevent.KindFileOpen), pathIs("deep-otelsec")))
 	if !ev.PathBase.Truncated || !strings.HasSuffix(deep, str(ev.PathBase)) || ev.ErrorName() != "ENOENT" {
 		t.Errorf("base %q truncated=%v err %s", ev.PathBase.B, ev.PathBase.Truncated, ev.ErrorName())
+	}
+}
+
+func TestParseStatusCreds(t *testing.T) {
+	v, ok := parseStatusCreds([]byte("Name:\tx\nUid:\t1000\t0\t0\t0\nGid:\t5\t6\t6\t6\nCapPrm:\t000001ffffffffff\nCapEff:\t0000000000200000\n"))
+	if !ok || v != (credsValue{UID: 1000, EUID: 0, GID: 5, EGID: 6, CapEff: 1 << 21, CapPrm: 0x1ffffffffff}) {
+		t.Errorf("%+v %v", v, ok)
+	}
+	for _, bad := range []string{"", "Uid:\tx\t0\nGid:\t1\t1\nCapEff:\t0\nCapPrm:\t0\n", "Uid:\t1\t1\nGid:\t1\t1\nCapEff:\tzz\nCapPrm:\t0\n", "Uid:\t1\n"} {
+		if _, ok := parseStatusCreds([]byte(bad)); ok {
+			t.Errorf("accepted %q", bad)
+		}
 	}
 }

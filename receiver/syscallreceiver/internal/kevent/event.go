@@ -203,8 +203,8 @@ type Event struct {
 	Local Sockaddr
 
 	// privilege.setuid/setgid: the raw arguments (setuid(a): IDs[0]; setreuid(r,e): IDs[0..1];
-	// setresuid(r,e,s): IDs[0..2]; 0xffffffff = unchanged), and the caller's real/effective ids
-	// before the call (the header's UID/EUID/GID/EGID are those after it). See TargetID.
+	// setresuid(r,e,s): IDs[0..2]; 0xffffffff = unchanged), and the process's real/effective
+	// ids before the call (the header's UID/EUID/GID/EGID are those after it). See TargetID.
 	IDs           [3]uint32
 	NArgs         uint8
 	OldID, OldEID uint32
@@ -212,6 +212,10 @@ type Event struct {
 	// CapAdded() = new effective bits that were not effective before.
 	CapEffective, CapPermitted, CapInheritable uint64
 	CapOldEffective, CapOldPermitted           uint64
+	// OldCredsKnown (privilege.*): OldID/OldEID/CapOld* hold the process's credentials as of its
+	// last exec, fork or credential call seen by the kernel program (or at load, from /proc).
+	// false: unknown (OldID/OldEID are 0xffffffff, CapOld* 0): do not derive "added" then.
+	OldCredsKnown bool
 
 	// kernel.bpf: the bpf(2) command; for BPF_PROG_LOAD the program type, for BPF_MAP_CREATE
 	// the map type, for BPF_PROG_ATTACH/BPF_LINK_CREATE the attach type.
@@ -249,8 +253,14 @@ func (e *Event) ExitCode() (code int, signal int) {
 	return int(e.ExitStatus>>8) & 0xff, 0
 }
 
-// CapAdded returns the capabilities that become effective by a capset and were not before.
-func (e *Event) CapAdded() uint64 { return e.CapEffective &^ e.CapOldEffective }
+// CapAdded returns the capabilities that become effective by a capset and were not before
+// (0 when the before is unknown).
+func (e *Event) CapAdded() uint64 {
+	if !e.OldCredsKnown {
+		return 0
+	}
+	return e.CapEffective &^ e.CapOldEffective
+}
 
 // TargetID returns the effective id a setuid/setgid-family call asks for: setuid/setfsuid's
 // argument, setreuid's euid (or ruid when euid is -1), setresuid's euid (or ruid, then suid).
