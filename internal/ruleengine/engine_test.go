@@ -281,3 +281,25 @@ func TestOverrides(t *testing.T) {
 		"the original exception tuple still applies")
 	assert.Equal(t, []string{shell.Name}, exec(schema.AttrProcessExecutableName, "sh", schema.AttrProcessParentExecutableName, "cron"))
 }
+
+func TestYAMLAnchors(t *testing.T) {
+	e := compile(t, Options{}, `
+- list: shells
+  items: &shells [bash, sh]
+- rule: r
+  desc: &d shared description
+  condition: event.name == "process.exec" && process.executable.name in shells
+  output: o
+  priority: info
+  tags: *shells
+- rule: r2
+  desc: *d
+  condition: 'false'
+  output: o
+  priority: info
+`)
+	assert.Equal(t, "shared description", e.Rules()[1].Description)
+	assert.Equal(t, []string{"bash", "sh"}, e.Rules()[0].Tags)
+	_, _, err := Compile([]Source{{Name: "a.yaml", Data: []byte("- &a [*a]\n")}}, Options{})
+	assert.Error(t, err)
+}

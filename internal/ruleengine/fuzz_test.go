@@ -19,6 +19,7 @@ func FuzzCompile(f *testing.F) {
 	f.Add([]byte("- rule: r\n  desc: d\n  condition: |\n    event.name == \"file.open\" &&\n      glob(file.path, \"/etc/**\")\n  output: \"%file.path %{host.name} %%\"\n  priority: debug\n  exceptions:\n    - name: e\n      fields: [process.user.id, file.path]\n      comps: [=, pmatch]\n      values: [[0, [/etc]]]\n"), []byte(""))
 	f.Add([]byte("- rule: r\n  desc: d\n  condition: present(\"a.b\") && !(body.x == 1)\n  output: o\n  priority: info\n"), []byte("- rule: r\n  condition: 'true'\n  override: {condition: append}\n"))
 	f.Add([]byte("[1, 2"), []byte("- ruleset: x\n- ruleset: y\n"))
+	f.Add([]byte("- list: &a l\n  items: [*a, *a]\n- macro: m\n  condition: *a\n"), []byte("- &x [*x]\n"))
 	f.Fuzz(func(t *testing.T, a, b []byte) {
 		// A hang (e.g. exponential matching) is a bug too: fail loudly with the input.
 		tm := time.AfterFunc(10*time.Second, func() { panic(fmt.Sprintf("HANG %q %q", a, b)) })

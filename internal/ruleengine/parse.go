@@ -168,6 +168,7 @@ func parseSource(src Source) ([]*item, error) {
 	if doc.Kind == 0 || len(doc.Content) == 0 {
 		return nil, nil // empty file
 	}
+	resolveAliases(&doc, map[*yaml.Node]bool{})
 	root := doc.Content[0]
 	if root.Kind == yaml.ScalarNode && root.Tag == "!!null" {
 		return nil, nil
@@ -290,6 +291,23 @@ func (it *item) parseOverride() error {
 		}
 	}
 	return nil
+}
+
+// resolveAliases replaces alias nodes (*name) by the node they refer to, so anchors can share
+// values between items. Pointers are shared, not copied, so an alias bomb costs nothing; a
+// node is walked once.
+func resolveAliases(n *yaml.Node, seen map[*yaml.Node]bool) {
+	if seen[n] {
+		return
+	}
+	seen[n] = true
+	for i, c := range n.Content {
+		for c.Kind == yaml.AliasNode && c.Alias != nil && c.Alias != c {
+			c = c.Alias
+		}
+		n.Content[i] = c
+		resolveAliases(c, seen)
+	}
 }
 
 func boolValue(n *yaml.Node) (bool, error) {
