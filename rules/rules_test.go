@@ -528,10 +528,17 @@ func TestLocalFileExtendsDefaults(t *testing.T) {
     - name: tracers
       values: [gdb]
   override: {exceptions: append}
+- rule: Package installed or removed
+  enabled: false
 `)}
 	e, _, err := ruleengine.Compile(append(Default(), local), ruleengine.Options{MatchAll: true})
 	if err != nil {
 		t.Fatal(err)
+	}
+	for _, r := range e.Rules() {
+		if r.Name == "Package installed or removed" {
+			t.Error("a local file could not switch a default rule off")
+		}
 	}
 	res := pcommon.NewMap()
 	shell := plog.NewLogRecord()
@@ -551,5 +558,18 @@ func TestLocalFileExtendsDefaults(t *testing.T) {
 	attach.Attributes().PutStr("process.executable.name", "x")
 	if got := e.Match(res, attach, nil); !containsRule(got, "Ptrace attach to another process") {
 		t.Error("the local exception exempted more than gdb")
+	}
+}
+
+// README.md's table lists every rule: the documentation cannot drift from the ruleset.
+func TestReadmeListsEveryRule(t *testing.T) {
+	readme, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range compileDefault(t).Rules() {
+		if !strings.Contains(string(readme), "| "+r.Name+" | "+r.Priority.String()+" |") {
+			t.Errorf("README.md has no row for %q with priority %s", r.Name, r.Priority)
+		}
 	}
 }
