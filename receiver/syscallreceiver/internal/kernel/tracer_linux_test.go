@@ -356,7 +356,7 @@ func TestPrivilegeAndPtrace(t *testing.T) {
 	if id, ok := ev.TargetID(); !ok || id != 0 || ev.NArgs != 3 || ev.IDs[0] != 0xffffffff || ev.OldEID != 0 {
 		t.Errorf("setresuid ids %v nargs %d old %d/%d", ev.IDs, ev.NArgs, ev.OldID, ev.OldEID)
 	}
-	if !ev.OldCredsKnown {
+	if ev.OldCredsUnknown {
 		t.Error("the test process's creds were not seeded from /proc")
 	}
 	// A child exec'd under the tracer drops to nobody: the record has root as "before".
@@ -368,8 +368,8 @@ func TestPrivilegeAndPtrace(t *testing.T) {
 	ev = c.wait(t, "setresuid to nobody", and(pidIs(cmd.Process.Pid), kindIs(kevent.KindPrivilegeSetuid), func(ev *kevent.Event) bool {
 		return ev.OldEID == 0
 	}))
-	if !ev.OldCredsKnown || ev.OldID != 0 || ev.EUID != 65534 || ev.UID != 65534 || ev.IDs != [3]uint32{65534, 65534, 65534} {
-		t.Errorf("setresuid: known %v old %d/%d now %d/%d ids %v", ev.OldCredsKnown, ev.OldID, ev.OldEID, ev.UID, ev.EUID, ev.IDs)
+	if ev.OldCredsUnknown || ev.OldID != 0 || ev.EUID != 65534 || ev.UID != 65534 || ev.IDs != [3]uint32{65534, 65534, 65534} {
+		t.Errorf("setresuid: unknown %v old %d/%d now %d/%d ids %v", ev.OldCredsUnknown, ev.OldID, ev.OldEID, ev.UID, ev.EUID, ev.IDs)
 	}
 
 	if err := syscall.Setgid(0); err != nil {
@@ -387,7 +387,7 @@ func TestPrivilegeAndPtrace(t *testing.T) {
 	}
 	want := uint64(data[0].Effective) | uint64(data[1].Effective)<<32
 	ev = c.wait(t, "capset", and(pidIs(self), kindIs(kevent.KindPrivilegeCapset)))
-	if ev.CapEffective != want || ev.CapOldEffective != want || ev.CapAdded() != 0 || !ev.OldCredsKnown {
+	if ev.CapEffective != want || ev.CapOldEffective != want || ev.CapAdded() != 0 || ev.OldCredsUnknown {
 		t.Errorf("capset eff %#x old %#x want %#x", ev.CapEffective, ev.CapOldEffective, want)
 	}
 

@@ -192,11 +192,11 @@ func Decode(raw []byte, ev *Event) error {
 		ev.OldID = uint32(a[3])
 		ev.OldEID = uint32(a[4])
 		ev.NArgs = uint8(a[5])
-		ev.OldCredsKnown = le.Uint16(raw[offHFlags:])&hflagOldUnknown == 0
+		ev.OldCredsUnknown = le.Uint16(raw[offHFlags:])&hflagOldUnknown != 0
 	case KindPrivilegeCapset:
 		ev.CapEffective, ev.CapPermitted, ev.CapInheritable = a[0], a[1], a[2]
 		ev.CapOldEffective, ev.CapOldPermitted = a[3], a[4]
-		ev.OldCredsKnown = le.Uint16(raw[offHFlags:])&hflagOldUnknown == 0
+		ev.OldCredsUnknown = le.Uint16(raw[offHFlags:])&hflagOldUnknown != 0
 	case KindNamespaceSetns:
 		ev.FD = int32(a[0])
 		ev.Flags = a[1]

@@ -212,10 +212,10 @@ type Event struct {
 	// CapAdded() = new effective bits that were not effective before.
 	CapEffective, CapPermitted, CapInheritable uint64
 	CapOldEffective, CapOldPermitted           uint64
-	// OldCredsKnown (privilege.*): OldID/OldEID/CapOld* hold the process's credentials as of its
-	// last exec, fork or credential call seen by the kernel program (or at load, from /proc).
-	// false: unknown (OldID/OldEID are 0xffffffff, CapOld* 0): do not derive "added" then.
-	OldCredsKnown bool
+	// OldID/OldEID/CapOld* are the process's credentials as of its last exec, fork or
+	// credential call seen by the kernel program (or at load, from /proc). OldCredsUnknown
+	// (privilege.*): there was none (OldID/OldEID are 0xffffffff, CapOld* 0; CapAdded is 0).
+	OldCredsUnknown bool
 
 	// kernel.bpf: the bpf(2) command; for BPF_PROG_LOAD the program type, for BPF_MAP_CREATE
 	// the map type, for BPF_PROG_ATTACH/BPF_LINK_CREATE the attach type.
@@ -256,7 +256,7 @@ func (e *Event) ExitCode() (code int, signal int) {
 // CapAdded returns the capabilities that become effective by a capset and were not before
 // (0 when the before is unknown).
 func (e *Event) CapAdded() uint64 {
-	if !e.OldCredsKnown {
+	if e.OldCredsUnknown {
 		return 0
 	}
 	return e.CapEffective &^ e.CapOldEffective
