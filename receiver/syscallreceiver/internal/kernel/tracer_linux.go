@@ -100,6 +100,7 @@ func (t *Tracer) Read(ctx context.Context, fn func(ev *kevent.Event)) error {
 	)
 	poll := t.opts.PollInterval
 	maxArgs := t.opts.MaxArgs
+	offset, offsetAt := t.bootOffset, time.Now()
 	rd.SetDeadline(time.Now().Add(poll))
 	for {
 		err := rd.ReadInto(&rec)
@@ -108,7 +109,13 @@ func (t *Tracer) Read(ctx context.Context, fn func(ev *kevent.Event)) error {
 				if ctx.Err() != nil {
 					return nil
 				}
-				rd.SetDeadline(time.Now().Add(poll))
+				now := time.Now()
+				// The wall clock is stepped and slewed (NTP), CLOCK_BOOTTIME is not: refresh
+				// the offset now and then so timestamps follow the wall clock.
+				if now.Sub(offsetAt) > time.Second {
+					offset, offsetAt = bootOffset(), now
+				}
+				rd.SetDeadline(now.Add(poll))
 				continue
 			}
 			if errors.Is(err, ringbuf.ErrClosed) || errors.Is(err, os.ErrClosed) {
@@ -120,7 +127,7 @@ func (t *Tracer) Read(ctx context.Context, fn func(ev *kevent.Event)) error {
 			t.decodeErrors.Add(1)
 			continue
 		}
-		ev.UnixNano = int64(ev.BootNs) + t.bootOffset
+		ev.UnixNano = int64(ev.BootNs) + offset
 		if ev.Kind == kevent.KindProcessExec {
 			capArgs(&ev.Argv, maxArgs)
 		}

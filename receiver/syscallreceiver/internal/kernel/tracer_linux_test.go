@@ -12,6 +12,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/cilium/ebpf"
 	"golang.org/x/sys/unix"
@@ -57,6 +58,9 @@ func TestOpenatRelativeToDirfd(t *testing.T) {
 	}
 	if ev.Flags&unix.O_CREAT == 0 || ev.Flags&unix.O_TRUNC == 0 || ev.Flags&3 != unix.O_WRONLY || ev.Mode != 0o640 {
 		t.Errorf("flags %#o mode %#o", ev.Flags, ev.Mode)
+	}
+	if d := time.Since(time.Unix(0, ev.UnixNano)); d < 0 || d > 30*time.Second {
+		t.Errorf("timestamp %v is %v away from now", time.Unix(0, ev.UnixNano), d)
 	}
 	if ev.TID == 0 || ev.PPID != uint32(os.Getppid()) || ev.UID != 0 || ev.EUID != 0 || ev.Path.Truncated || ev.PathBase.Truncated {
 		t.Errorf("header: %+v", ev)
