@@ -78,6 +78,18 @@ func runHelper(mode string, args []string) error {
 		fmt.Println(target.Process.Pid)
 		return nil
 
+	case "proc-mem-write":
+		target := exec.Command("sleep", "30")
+		if err := target.Start(); err != nil {
+			return err
+		}
+		defer func() { _ = target.Process.Kill(); _ = target.Wait() }()
+		f, err := os.OpenFile(fmt.Sprintf("/proc/%d/mem", target.Process.Pid), os.O_RDWR, 0)
+		if err != nil {
+			return err
+		}
+		return f.Close()
+
 	case "traceme":
 		// After PTRACE_TRACEME any signal would stop this process for a tracer that never
 		// looks: leave at once.

@@ -87,6 +87,7 @@ func TestRulesEndToEnd(t *testing.T) {
 // notExercised are the default rules this test does not perform, and why.
 var notExercised = map[string]string{
 	"Recursive deletion of the root or a system directory": "destructive by nature; rules/testdata/fixtures.yaml covers it",
+	"Filesystem mounted inside a container":                "needs a container runtime; rules/testdata/fixtures.yaml covers it",
 }
 
 func touch(path string) *exec.Cmd { return exec.Command("touch", path) }
@@ -471,6 +472,33 @@ func behaviours(selfName, tok string) []behaviour {
 				return h.run(h.helperCmd(h.helper, "bpf-load")), with(map[string]any{
 					schema.AttrProcessExecutablePath: h.helper, schema.AttrBPFCommand: "BPF_PROG_LOAD",
 					schema.AttrBPFProgramType: "BPF_PROG_TYPE_SOCKET_FILTER"})
+			}},
+		{name: "process memory opened for writing", rule: "Process memory written through /proc",
+			do: func(t *testing.T, h *harness) (int, map[string]any) {
+				return h.run(h.helperCmd(h.helper, "proc-mem-write")), with(map[string]any{
+					schema.AttrProcessExecutablePath: h.helper, schema.AttrFilePath: contains("/mem"),
+					schema.AttrFileFlags: listHas("O_RDWR")})
+			}},
+		// The next rules read an exec's name and arguments; running the real tools would flush
+		// this machine's firewall or stop its services, so a copy of the helper by that name
+		// is executed with those arguments and exits.
+		{name: "iptables -F", rule: "Firewall rules flushed or disabled",
+			do: func(t *testing.T, h *harness) (int, map[string]any) {
+				p := h.copyExecutable(h.helper, "iptables")
+				return h.run(h.helperCmd(p, "idle", "-F")), with(map[string]any{
+					schema.AttrProcessCommandArgs: listHas("-F")})
+			}},
+		{name: "systemctl stop auditd", rule: "Security service stopped",
+			do: func(t *testing.T, h *harness) (int, map[string]any) {
+				p := h.copyExecutable(h.helper, "systemctl")
+				return h.run(h.helperCmd(p, "idle", "stop", "auditd")), with(map[string]any{
+					schema.AttrProcessCommandArgs: listHas("auditd")})
+			}},
+		{name: "auditctl -e 0", rule: "Kernel auditing disabled",
+			do: func(t *testing.T, h *harness) (int, map[string]any) {
+				p := h.copyExecutable(h.helper, "auditctl")
+				return h.run(h.helperCmd(p, "idle", "-e", "0")), with(map[string]any{
+					schema.AttrProcessExecutableName: "auditctl"})
 			}},
 		{name: "shell below a server", rule: "Shell spawned by a server",
 			notRules: []string{"Shell spawned by an unexpected parent"},
