@@ -3,6 +3,7 @@ package ruleengine
 import (
 	"math/bits"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/google/cel-go/cel"
 	"github.com/google/cel-go/common/functions"
@@ -205,6 +206,17 @@ func lower(c byte) byte {
 // is O(len(pattern) * len(s)) whatever the pattern (no exponential backtracking on hostile
 // patterns), without allocating for patterns up to 256 bytes.
 func globMatch(pat, s string) bool {
+	// Most patterns start (and end) with literal text: reject on that before simulating.
+	if i := strings.IndexAny(pat, "*?[\\"); i < 0 {
+		return pat == s
+	} else if !strings.HasPrefix(s, pat[:i]) {
+		return false
+	}
+	if !strings.ContainsRune(pat, '\\') {
+		if suffix := pat[strings.LastIndexAny(pat, "*?]")+1:]; !strings.HasSuffix(s, suffix) {
+			return false
+		}
+	}
 	var curBuf, nextBuf [4]uint64
 	cur, next := curBuf[:], nextBuf[:]
 	if n := (len(pat) + 64) / 64; n > len(cur) {
@@ -212,9 +224,11 @@ func globMatch(pat, s string) bool {
 	}
 	g := globNFA{pat: pat}
 	g.add(cur, 0)
-	for i := 0; i < len(s); i++ {
+	for i := 0; i < len(s); {
+		c, size := utf8.DecodeRuneInString(s[i:])
+		cs := s[i : i+size]
+		i += size
 		clear(next)
-		c := s[i]
 		any := false
 		for w, word := range cur {
 			for word != 0 {
@@ -224,7 +238,7 @@ func globMatch(pat, s string) bool {
 				if st >= len(pat) {
 					continue
 				}
-				if to, ok := g.step(st, c); ok {
+				if to, ok := g.step(st, c, cs); ok {
 					g.add(next, to)
 					any = true
 				}
@@ -262,8 +276,10 @@ func (g globNFA) add(set []uint64, i int) {
 	}
 }
 
-// step returns the state after consuming c in state i.
-func (g globNFA) step(i int, c byte) (int, bool) {
+// step returns the state after consuming the character c in state i. Characters are runes:
+// ? and classes match one UTF-8 character, as in path.Match; literals compare bytes (cs is the
+// character's encoding), so invalid UTF-8 only matches itself.
+func (g globNFA) step(i int, c rune, cs string) (int, bool) {
 	p := g.pat
 	switch p[i] {
 	case '*':
@@ -286,26 +302,30 @@ func (g globNFA) step(i int, c byte) (int, bool) {
 			return i + 1, c == '[' // unterminated: a literal '['
 		}
 		class := p[i+1 : i+1+end]
-		neg := len(class) > 0 && (class[0] == '!' || class[0] == '^')
+		neg := class != "" && (class[0] == '!' || class[0] == '^')
 		if neg {
 			class = class[1:]
 		}
 		in := false
-		for j := 0; j < len(class); j++ {
-			if j+2 < len(class) && class[j+1] == '-' {
-				if class[j] <= c && c <= class[j+2] {
-					in = true
-				}
-				j += 2
-			} else if class[j] == c {
+		for class != "" {
+			lo, n := utf8.DecodeRuneInString(class)
+			class = class[n:]
+			hi := lo
+			if len(class) > 1 && class[0] == '-' {
+				hi, n = utf8.DecodeRuneInString(class[1:])
+				class = class[1+n:]
+			}
+			if lo <= c && c <= hi {
 				in = true
 			}
 		}
 		return i + 2 + end, in != neg && c != '/'
 	case '\\':
 		if i+1 < len(p) {
-			return i + 2, p[i+1] == c
+			_, n := utf8.DecodeRuneInString(p[i+1:])
+			return i + 1 + n, p[i+1:i+1+n] == cs
 		}
 	}
-	return i + 1, p[i] == c
+	_, n := utf8.DecodeRuneInString(p[i:])
+	return i + n, p[i:i+n] == cs
 }

@@ -3,8 +3,11 @@ package ruleengine
 import (
 	"errors"
 	"fmt"
+	"path"
+	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
 )
@@ -38,6 +41,31 @@ func FuzzCompile(f *testing.F) {
 			for _, r := range e.Match(res, lr, nil) {
 				_ = r.Render(res, lr)
 			}
+		}
+	})
+}
+
+// FuzzGlob checks glob against the standard library's path.Match wherever their syntaxes
+// agree (no "**", no "!" negation, well-formed patterns), and that it never hangs or panics.
+func FuzzGlob(f *testing.F) {
+	for _, c := range [][2]string{{"/etc/*", "/etc/passwd"}, {"/etc/ssh/ssh_host_*_key", "/etc/ssh/ssh_host_rsa_key"},
+		{"/tmp/[a-c]?", "/tmp/bx"}, {`\*x`, "*x"}, {"**/x", "/a/b/x"}, {"[^a]", "b"}, {"a*b*c", "aXbYc"}} {
+		f.Add(c[0], c[1])
+	}
+	f.Fuzz(func(t *testing.T, pat, s string) {
+		got := globMatch(pat, s)
+		// path.Match compares literals byte by byte even inside a multi-byte character; glob
+		// matches whole characters. Compare on valid UTF-8 only.
+		if strings.Contains(pat, "**") || strings.Contains(pat, "!") || strings.Contains(pat, "[]") ||
+			!utf8.ValidString(pat) || !utf8.ValidString(s) {
+			return
+		}
+		want, err := path.Match(pat, s)
+		if err != nil {
+			return
+		}
+		if got != want {
+			t.Fatalf("glob(%q, %q) = %v, path.Match says %v", s, pat, got, want)
 		}
 	})
 }
