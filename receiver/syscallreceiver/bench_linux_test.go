@@ -173,13 +173,22 @@ func BenchmarkReceiverThroughput(b *testing.B) {
 				drops0, _ := lr.tracer.Drops()
 				n0 := cnt.n.Load()
 				achieved += generate(b, procs, rate, count)
-				// Wait until the receiver has drained the ring.
-				last := int64(-1)
-				for cnt.n.Load() != last {
-					last = cnt.n.Load()
-					time.Sleep(300 * time.Millisecond)
+				// Wait until every event is delivered or dropped, or nothing moved for 2 s.
+				var drops1 uint64
+				for last, still := int64(-1), 0; still < 20; {
+					drops1, _ = lr.tracer.Drops()
+					n := cnt.n.Load()
+					if n-n0+int64(drops1-drops0) >= int64(count) {
+						break
+					}
+					if n == last {
+						still++
+					} else {
+						still = 0
+					}
+					last = n
+					time.Sleep(100 * time.Millisecond)
 				}
-				drops1, _ := lr.tracer.Drops()
 				cpu += (cpuTime() - cpu0).Seconds()
 				sent += float64(count)
 				received += float64(cnt.n.Load() - n0)

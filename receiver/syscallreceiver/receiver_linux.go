@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -40,9 +41,13 @@ const (
 )
 
 const (
-	// pendingBatches bounds the batches waiting for the pipeline. While they wait, the reader
-	// stops, the kernel ring fills and the kernel counts what it cannot store.
-	pendingBatches = 4
+	// pendingBatches bounds the built batches waiting for the pipeline, jobBatches the batches
+	// of prepared events (being filled, waiting for or in the hands of a builder). When all are
+	// in use the reader stops, the kernel ring fills and the kernel counts what it cannot store.
+	pendingBatches = 2
+	jobBatches     = 4
+	// maxBuilders bounds the goroutines that turn prepared events into log records.
+	maxBuilders = 4
 	// Retrying a batch the pipeline refused (not permanently) backs off up to maxBackoff.
 	minBackoff = 10 * time.Millisecond
 	maxBackoff = time.Second
@@ -53,6 +58,13 @@ const (
 	passwdReread  = 5 * time.Second
 	transport     = "ebpf"
 )
+
+// jobBatch is a batch of prepared events: the reader fills it, a builder turns it into log
+// records and gives it back.
+type jobBatch struct {
+	jobs []record.Job
+	n    int
+}
 
 type logsReceiver struct {
 	set    receiver.Settings
@@ -69,8 +81,14 @@ type logsReceiver struct {
 	// the flusher takes a batch that waited long enough and sweeps exited processes.
 	mu         sync.Mutex
 	builder    *record.Builder
-	batch      *record.Batch
+	cur        *jobBatch
 	batchStart time.Time
+
+	host     record.Host
+	free     chan *jobBatch // empty job batches; only the reader takes from it
+	work     chan *jobBatch // full job batches for the builders
+	builders sync.WaitGroup
+	nbuild   int
 
 	out         chan plog.Logs
 	readCancel  context.CancelFunc
@@ -144,8 +162,13 @@ func (r *logsReceiver) Start(_ context.Context, _ component.Host) error {
 		Table: r.table,
 		Users: procinfo.NewUsers("/etc/passwd", userCacheSize, passwdReread),
 	})
-	host := record.LocalHost(r.cfg.ServiceName, r.set.BuildInfo.Version)
-	r.batch = record.NewBatch(host, metadata.ScopeName, r.set.BuildInfo.Version, r.cfg.MaxBatchSize)
+	r.host = record.LocalHost(r.cfg.ServiceName, r.set.BuildInfo.Version)
+	r.free = make(chan *jobBatch, jobBatches)
+	r.work = make(chan *jobBatch, jobBatches)
+	for range jobBatches {
+		r.free <- &jobBatch{jobs: make([]record.Job, r.cfg.MaxBatchSize)}
+	}
+	r.nbuild = min(max(runtime.GOMAXPROCS(0), 1), maxBuilders)
 
 	if err := r.registerTelemetry(); err != nil {
 		_ = tracer.Close()
@@ -159,6 +182,10 @@ func (r *logsReceiver) Start(_ context.Context, _ component.Host) error {
 
 	r.sender.Add(1)
 	go r.send()
+	r.builders.Add(r.nbuild)
+	for range r.nbuild {
+		go r.build()
+	}
 	r.readers.Add(3)
 	go r.read(readCtx)
 	go r.flushLoop(readCtx)
@@ -215,19 +242,39 @@ func (r *logsReceiver) onEvent(ev *kevent.Event) {
 	r.received.Add(1)
 	now := time.Now()
 	r.mu.Lock()
-	if r.batch.Len() == 0 {
-		r.batchStart = now
+	if r.cur == nil {
+		r.mu.Unlock()
+		// Blocks while every batch is in flight: the pipeline is behind, and the kernel
+		// counts what it then drops.
+		jb := <-r.free
+		r.mu.Lock()
+		r.cur, r.batchStart = jb, now
 	}
-	r.builder.Build(ev, r.batch.Append(), pcommon.NewTimestampFromTime(now))
-	var full plog.Logs
-	send := r.batch.Len() >= r.cfg.MaxBatchSize
-	if send {
-		full = r.batch.Take()
+	jb := r.cur
+	r.builder.Prepare(ev, &jb.jobs[jb.n], pcommon.NewTimestampFromTime(now))
+	jb.n++
+	full := jb.n == len(jb.jobs)
+	if full {
+		r.cur = nil
 	}
 	r.mu.Unlock()
-	if send {
-		// Blocks while the pipeline is behind: the kernel then counts what it drops.
-		r.out <- full
+	if full {
+		r.work <- jb
+	}
+}
+
+// build turns batches of prepared events into log records for the pipeline.
+func (r *logsReceiver) build() {
+	defer r.builders.Done()
+	var f record.Filler
+	batch := record.NewBatch(r.host, metadata.ScopeName, r.set.BuildInfo.Version, r.cfg.MaxBatchSize)
+	for jb := range r.work {
+		for i := range jb.jobs[:jb.n] {
+			f.Fill(&jb.jobs[i], batch.Append())
+		}
+		jb.n = 0
+		r.free <- jb
+		r.out <- batch.Take()
 	}
 }
 
@@ -242,15 +289,15 @@ func (r *logsReceiver) flushLoop(ctx context.Context) {
 			return
 		case now := <-tick.C:
 			r.mu.Lock()
-			var l plog.Logs
-			send := r.batch.Len() > 0 && now.Sub(r.batchStart) >= r.cfg.FlushInterval
+			jb := r.cur
+			send := jb != nil && jb.n > 0 && now.Sub(r.batchStart) >= r.cfg.FlushInterval
 			if send {
-				l = r.batch.Take()
+				r.cur = nil
 			}
 			r.table.Sweep(r.builder.Now())
 			r.mu.Unlock()
 			if send {
-				r.out <- l
+				r.work <- jb
 			}
 		}
 	}
@@ -299,7 +346,7 @@ func (r *logsReceiver) dropReport() (plog.Logs, bool) {
 			continue
 		}
 		if !any {
-			logs, recs = r.batch.Empty()
+			logs, recs = record.NewBatch(r.host, metadata.ScopeName, r.set.BuildInfo.Version, 0).Empty()
 			any = true
 		}
 		record.Dropped(recs.AppendEmpty(), t.reason, t.n-last, t.n, now)
@@ -351,51 +398,45 @@ func (r *logsReceiver) Shutdown(ctx context.Context) error {
 	}
 	r.shutdownHit = true
 
+	// wait waits for wg; past the deadline it stops retrying the pipeline, which unblocks
+	// every stage behind it (what is then not delivered is counted as refused).
+	var errs []error
+	wait := func(wg *sync.WaitGroup) {
+		done := make(chan struct{})
+		go func() { wg.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-ctx.Done():
+			r.sendCancel()
+			<-done
+		}
+	}
 	// Stop reading; the reader returns within the kernel reader's poll interval.
 	r.readCancel()
-	done := make(chan struct{})
-	go func() { r.readers.Wait(); close(done) }()
-	var errs []error
-	select {
-	case <-done:
-	case <-ctx.Done():
-		// The reader may be blocked handing a batch to a stuck pipeline: unblock it.
-		r.sendCancel()
-		<-done
-	}
-	// A last drop report, so losses just before shutdown are not invisible.
-	final, hasFinal := r.dropReport()
-	errs = append(errs, r.tracer.Close())
-
+	wait(&r.readers)
+	// The events read so far become records.
 	r.mu.Lock()
-	var last plog.Logs
-	hasLast := r.batch.Len() > 0
-	if hasLast {
-		last = r.batch.Take()
+	if jb := r.cur; jb != nil && jb.n > 0 {
+		r.cur = nil
+		r.work <- jb
 	}
 	r.mu.Unlock()
-	for _, l := range []struct {
-		logs plog.Logs
-		ok   bool
-	}{{last, hasLast}, {final, hasFinal}} {
-		if !l.ok {
-			continue
-		}
+	close(r.work)
+	wait(&r.builders)
+
+	// A last drop report, so losses just before shutdown are not invisible.
+	if final, ok := r.dropReport(); ok {
 		select {
-		case r.out <- l.logs:
+		case r.out <- final:
 		case <-ctx.Done():
-			r.refused.Add(uint64(l.logs.LogRecordCount()))
+			r.refused.Add(uint64(final.LogRecordCount()))
 		}
 	}
+	errs = append(errs, r.tracer.Close())
 	close(r.out)
 
-	sent := make(chan struct{})
-	go func() { r.sender.Wait(); close(sent) }()
-	select {
-	case <-sent:
-	case <-ctx.Done():
-		r.sendCancel()
-		<-sent
+	wait(&r.sender)
+	if ctx.Err() != nil {
 		errs = append(errs, ctx.Err())
 	}
 	r.sendCancel()

@@ -1,7 +1,12 @@
 // Package record turns a decoded kernel event and the process table's context into one
 // OpenTelemetry log record following the event contract (internal/schema), and groups records
-// into batches under one resource. It also keeps the process table current with the fork, exec
-// and exit events it sees, because the order matters: an exec's record already describes the
+// into batches under one resource.
+//
+// The work is split in two so that records can be built on several goroutines: a Builder,
+// owned by the goroutine that reads the kernel, keeps the process table current and prepares
+// a Job (the event with its strings copied out of the ring buffer, plus the process context);
+// Fillers, one per building goroutine, turn Jobs into log records. The Builder applies fork,
+// exec and exit to the table in the order that matters: an exec's record already describes the
 // new image, a fork's record still describes the caller.
 package record // import "github.com/otelsec/otelsec/receiver/syscallreceiver/internal/record"
 
@@ -17,79 +22,111 @@ import (
 	"github.com/otelsec/otelsec/receiver/syscallreceiver/internal/proctable"
 )
 
-// DefaultAncestorDepth bounds process.ancestors.executable.name.
-const DefaultAncestorDepth = 8
+// MaxAncestorDepth bounds process.ancestors.executable.name.
+const MaxAncestorDepth = 8
 
 // Options configure a Builder.
 type Options struct {
 	Table *proctable.Table
 	Users *procinfo.Users
-	// AncestorDepth bounds process.ancestors.executable.name (default DefaultAncestorDepth).
+	// AncestorDepth bounds process.ancestors.executable.name (default and at most
+	// MaxAncestorDepth).
 	AncestorDepth int
 }
 
-// Builder fills log records from kernel events. It is owned by one goroutine, together with
-// its process table.
+// Builder prepares Jobs from kernel events. It is owned by one goroutine, together with its
+// process table.
 type Builder struct {
 	table    *proctable.Table
 	users    *procinfo.Users
 	depth    int
-	trunc    []string // names of attributes cut in the record being built
 	scratch  []byte
 	pathBuf  []byte
-	modes    [0o10000]string // file.mode strings, made once each
-	lastTime uint64          // latest event BootNs, the process table's clock
+	lastTime uint64 // latest event BootNs, the process table's clock
 
 	lastUID   uint32
 	lastUser  string
 	lastUIDOK bool
+
+	// For Build, the single-goroutine path.
+	job    Job
+	filler Filler
 }
 
 // New returns a Builder.
 func New(o Options) *Builder {
-	if o.AncestorDepth <= 0 {
-		o.AncestorDepth = DefaultAncestorDepth
+	if o.AncestorDepth <= 0 || o.AncestorDepth > MaxAncestorDepth {
+		o.AncestorDepth = MaxAncestorDepth
 	}
-	return &Builder{table: o.Table, users: o.Users, depth: o.AncestorDepth, trunc: make([]string, 0, 8)}
+	return &Builder{table: o.Table, users: o.Users, depth: o.AncestorDepth}
 }
 
 // Now is the process table's clock: the BootNs of the latest event seen. Pass it to
 // proctable.Table.Sweep.
 func (b *Builder) Now() int64 { return int64(b.lastTime) }
 
-// Build fills lr from ev, updating the process table first for an exec (the record describes
-// the new image) and after for a fork or exit (the record describes the caller or the process
-// that exits). ev is only read during the call.
+// Build prepares and fills in one step, on the calling goroutine.
 func (b *Builder) Build(ev *kevent.Event, lr plog.LogRecord, observed pcommon.Timestamp) {
+	b.Prepare(ev, &b.job, observed)
+	b.filler.Fill(&b.job, lr)
+}
+
+// Job is one event ready to become a record on any goroutine: the event, its strings owned by
+// the Job, and the process context resolved when the event was read. A Job is reused: Prepare
+// overwrites it.
+type Job struct {
+	Ev       kevent.Event
+	Observed pcommon.Timestamp
+
+	ExePath, ExeName string
+	CmdLine          string
+	CmdLineTruncated bool
+	Cwd              string
+	ContainerID      string
+	UserName         string
+
+	HasParent              bool
+	ParentExePath          string
+	ParentExeName          string
+	ParentCmdLine          string
+	ParentCmdLineTruncated bool
+	Ancestors              [MaxAncestorDepth]string
+	NumAncestors           int
+
+	buf []byte // owns the event's strings
+}
+
+// Prepare updates the process table with what ev changes and fills job: first for an exec
+// (the record describes the new image), after for a fork or exit (the record describes the
+// caller, or the process that exits). ev is only read during the call.
+func (b *Builder) Prepare(ev *kevent.Event, job *Job, observed pcommon.Timestamp) {
 	if ev.BootNs > b.lastTime {
 		b.lastTime = ev.BootNs
 	}
-	b.trunc = b.trunc[:0]
-	var proc *proctable.Process
+	var p *proctable.Process
 	if ev.Kind == kevent.KindProcessExec && ev.Ret >= 0 {
-		proc = b.exec(ev)
+		p = b.exec(ev)
 	} else {
-		proc = b.table.Lookup(ev.PID, ev.PPID)
-		b.table.SetParent(proc, ev.PPID)
+		p = b.table.Lookup(ev.PID, ev.PPID)
+		b.table.SetParent(p, ev.PPID)
 	}
 
-	lr.SetEventName(ev.Kind.EventName())
-	lr.SetTimestamp(pcommon.Timestamp(ev.UnixNano))
-	lr.SetObservedTimestamp(observed)
-	lr.SetSeverityNumber(plog.SeverityNumberInfo)
-	lr.SetSeverityText("INFO")
-
-	attrs := lr.Attributes()
-	attrs.EnsureCapacity(recordAttrs)
-	b.process(ev, proc, attrs)
-	b.event(ev, attrs)
-	if len(b.trunc) > 0 {
-		s := attrs.PutEmptySlice(schema.AttrTruncated)
-		s.EnsureCapacity(len(b.trunc))
-		for _, n := range b.trunc {
-			s.AppendEmpty().SetStr(n)
-		}
+	job.Ev = *ev
+	job.buf = own(&job.Ev, job.buf)
+	job.Observed = observed
+	job.ExePath, job.ExeName = p.ExePath, p.ExeName
+	job.CmdLine, job.CmdLineTruncated = p.CmdLine, p.CmdLineTruncated
+	job.Cwd, job.ContainerID = p.Cwd, p.ContainerID
+	job.UserName = b.userName(ev.EUID)
+	parent, ancestors := b.table.Context(p, b.depth)
+	job.HasParent = parent != nil
+	if parent != nil {
+		job.ParentExePath, job.ParentExeName = parent.ExePath, parent.ExeName
+		job.ParentCmdLine, job.ParentCmdLineTruncated = parent.CmdLine, parent.CmdLineTruncated
+	} else {
+		job.ParentExePath, job.ParentExeName, job.ParentCmdLine, job.ParentCmdLineTruncated = "", "", "", false
 	}
+	job.NumAncestors = copy(job.Ancestors[:], ancestors)
 
 	switch ev.Kind {
 	case kevent.KindProcessFork:
@@ -102,7 +139,7 @@ func (b *Builder) Build(ev *kevent.Event, lr plog.LogRecord, observed pcommon.Ti
 }
 
 func (b *Builder) exec(ev *kevent.Event) *proctable.Process {
-	cmd, _ := b.joinArgs(ev.Argv.B)
+	cmd := b.joinArgs(ev.Argv.B)
 	var exe string
 	if !ev.Path.Empty() {
 		exe, b.pathBuf = resolvePath(b.pathBuf, ev.Path.B, ev.PathBase.B)
@@ -119,88 +156,17 @@ func (b *Builder) exec(ev *kevent.Event) *proctable.Process {
 }
 
 // joinArgs turns a NUL-separated argv into one space-separated, valid UTF-8 string.
-func (b *Builder) joinArgs(argv []byte) (string, int) {
+func (b *Builder) joinArgs(argv []byte) string {
 	for len(argv) > 0 && argv[len(argv)-1] == 0 {
 		argv = argv[:len(argv)-1]
 	}
 	b.scratch = append(b.scratch[:0], argv...)
-	n := 0
-	if len(argv) > 0 {
-		n = 1
-	}
 	for i, c := range b.scratch {
 		if c == 0 {
 			b.scratch[i] = ' '
-			n++
 		}
 	}
-	return kevent.SanitizeUTF8(b.scratch), n
-}
-
-// process puts who made the call.
-func (b *Builder) process(ev *kevent.Event, p *proctable.Process, attrs pcommon.Map) {
-	if name := ev.SyscallName(); name != "" {
-		attrs.PutStr(schema.AttrSyscallName, name)
-	}
-	attrs.PutInt(schema.AttrSyscallReturn, ev.Ret)
-	if e := ev.ErrorName(); e != "" {
-		attrs.PutStr(schema.AttrErrorType, e)
-	}
-	attrs.PutInt(schema.AttrProcessPID, int64(ev.PID))
-	attrs.PutInt(schema.AttrThreadID, int64(ev.TID))
-	attrs.PutInt(schema.AttrProcessParentPID, int64(ev.PPID))
-	if p.ExePath != "" {
-		attrs.PutStr(schema.AttrProcessExecutablePath, p.ExePath)
-		attrs.PutStr(schema.AttrProcessExecutableName, p.ExeName)
-	}
-	if p.CmdLine != "" {
-		attrs.PutStr(schema.AttrProcessCommandLine, p.CmdLine)
-		if p.CmdLineTruncated {
-			b.trunc = append(b.trunc, schema.AttrProcessCommandLine)
-		}
-	}
-	if p.Cwd != "" {
-		attrs.PutStr(schema.AttrProcessWorkingDirectory, p.Cwd)
-	}
-	attrs.PutInt(schema.AttrProcessUserID, int64(ev.EUID))
-	attrs.PutInt(schema.AttrProcessRealUserID, int64(ev.UID))
-	if name := b.userName(ev.EUID); name != "" {
-		attrs.PutStr(schema.AttrProcessUserName, name)
-	}
-	attrs.PutBool(schema.AttrProcessInteractive, ev.TTY)
-	if p.ContainerID != "" {
-		attrs.PutStr(schema.AttrContainerID, p.ContainerID)
-	}
-
-	parent, ancestors := b.table.Context(p, b.depth)
-	if parent != nil {
-		if parent.ExePath != "" {
-			attrs.PutStr(schema.AttrProcessParentExecutableName, parent.ExeName)
-			attrs.PutStr(schema.AttrProcessParentExecutablePath, parent.ExePath)
-		}
-		if parent.CmdLine != "" {
-			attrs.PutStr(schema.AttrProcessParentCommandLine, parent.CmdLine)
-			if parent.CmdLineTruncated {
-				b.trunc = append(b.trunc, schema.AttrProcessParentCommandLine)
-			}
-		}
-	}
-	if len(ancestors) > 0 {
-		anc := attrs.PutEmptySlice(schema.AttrProcessAncestorsExecName)
-		anc.EnsureCapacity(len(ancestors))
-		for _, n := range ancestors {
-			anc.AppendEmpty().SetStr(n)
-		}
-	}
-}
-
-// mode formats permission bits once per distinct value.
-func (b *Builder) mode(m uint32) string {
-	m &= 0o7777
-	if b.modes[m] == "" {
-		b.modes[m] = kevent.Mode(m)
-	}
-	return b.modes[m]
+	return kevent.SanitizeUTF8(b.scratch)
 }
 
 // userName resolves uid, remembering the last answer: consecutive events mostly come from
@@ -219,13 +185,112 @@ func (b *Builder) userName(uid uint32) string {
 	return name
 }
 
+// Filler turns Jobs into log records. One per goroutine.
+type Filler struct {
+	trunc   []string // names of attributes cut in the record being built
+	scratch []byte
+	pathBuf []byte
+	modes   *[0o10000]string // file.mode strings, made once each
+}
+
+// Fill fills lr from job.
+func (f *Filler) Fill(job *Job, lr plog.LogRecord) {
+	ev := &job.Ev
+	f.trunc = f.trunc[:0]
+	lr.SetEventName(ev.Kind.EventName())
+	lr.SetTimestamp(pcommon.Timestamp(ev.UnixNano))
+	lr.SetObservedTimestamp(job.Observed)
+	lr.SetSeverityNumber(plog.SeverityNumberInfo)
+	lr.SetSeverityText("INFO")
+
+	attrs := lr.Attributes()
+	attrs.EnsureCapacity(recordAttrs)
+	f.process(job, attrs)
+	f.event(ev, attrs)
+	if len(f.trunc) > 0 {
+		s := attrs.PutEmptySlice(schema.AttrTruncated)
+		s.EnsureCapacity(len(f.trunc))
+		for _, n := range f.trunc {
+			s.AppendEmpty().SetStr(n)
+		}
+	}
+}
+
+// process puts who made the call.
+func (f *Filler) process(job *Job, attrs pcommon.Map) {
+	ev := &job.Ev
+	if name := ev.SyscallName(); name != "" {
+		attrs.PutStr(schema.AttrSyscallName, name)
+	}
+	attrs.PutInt(schema.AttrSyscallReturn, ev.Ret)
+	if e := ev.ErrorName(); e != "" {
+		attrs.PutStr(schema.AttrErrorType, e)
+	}
+	attrs.PutInt(schema.AttrProcessPID, int64(ev.PID))
+	attrs.PutInt(schema.AttrThreadID, int64(ev.TID))
+	attrs.PutInt(schema.AttrProcessParentPID, int64(ev.PPID))
+	if job.ExePath != "" {
+		attrs.PutStr(schema.AttrProcessExecutablePath, job.ExePath)
+		attrs.PutStr(schema.AttrProcessExecutableName, job.ExeName)
+	}
+	if job.CmdLine != "" {
+		attrs.PutStr(schema.AttrProcessCommandLine, job.CmdLine)
+		if job.CmdLineTruncated {
+			f.trunc = append(f.trunc, schema.AttrProcessCommandLine)
+		}
+	}
+	if job.Cwd != "" {
+		attrs.PutStr(schema.AttrProcessWorkingDirectory, job.Cwd)
+	}
+	attrs.PutInt(schema.AttrProcessUserID, int64(ev.EUID))
+	attrs.PutInt(schema.AttrProcessRealUserID, int64(ev.UID))
+	if job.UserName != "" {
+		attrs.PutStr(schema.AttrProcessUserName, job.UserName)
+	}
+	attrs.PutBool(schema.AttrProcessInteractive, ev.TTY)
+	if job.ContainerID != "" {
+		attrs.PutStr(schema.AttrContainerID, job.ContainerID)
+	}
+	if job.HasParent {
+		if job.ParentExePath != "" {
+			attrs.PutStr(schema.AttrProcessParentExecutableName, job.ParentExeName)
+			attrs.PutStr(schema.AttrProcessParentExecutablePath, job.ParentExePath)
+		}
+		if job.ParentCmdLine != "" {
+			attrs.PutStr(schema.AttrProcessParentCommandLine, job.ParentCmdLine)
+			if job.ParentCmdLineTruncated {
+				f.trunc = append(f.trunc, schema.AttrProcessParentCommandLine)
+			}
+		}
+	}
+	if job.NumAncestors > 0 {
+		anc := attrs.PutEmptySlice(schema.AttrProcessAncestorsExecName)
+		anc.EnsureCapacity(job.NumAncestors)
+		for _, n := range job.Ancestors[:job.NumAncestors] {
+			anc.AppendEmpty().SetStr(n)
+		}
+	}
+}
+
+// mode formats permission bits once per distinct value.
+func (f *Filler) mode(m uint32) string {
+	if f.modes == nil {
+		f.modes = new([0o10000]string)
+	}
+	m &= 0o7777
+	if f.modes[m] == "" {
+		f.modes[m] = kevent.Mode(m)
+	}
+	return f.modes[m]
+}
+
 // event puts what the call did.
-func (b *Builder) event(ev *kevent.Event, attrs pcommon.Map) {
+func (f *Filler) event(ev *kevent.Event, attrs pcommon.Map) {
 	switch ev.Kind {
 	case kevent.KindProcessExec:
-		b.execArgs(ev, attrs)
+		f.execArgs(ev, attrs)
 		if ev.Ret < 0 {
-			b.path(attrs, schema.AttrFilePath, ev.Path, ev.PathBase)
+			f.path(attrs, schema.AttrFilePath, ev.Path, ev.PathBase)
 		}
 	case kevent.KindProcessFork:
 		attrs.PutInt(schema.AttrProcessChildPID, int64(ev.ChildPID))
@@ -237,64 +302,64 @@ func (b *Builder) event(ev *kevent.Event, attrs pcommon.Map) {
 		attrs.PutInt(schema.AttrPtraceTargetPID, int64(ev.TargetPID))
 
 	case kevent.KindFileOpen:
-		b.path(attrs, schema.AttrFilePath, ev.Path, ev.PathBase)
+		f.path(attrs, schema.AttrFilePath, ev.Path, ev.PathBase)
 		flags := attrs.PutEmptySlice(schema.AttrFileFlags)
 		flags.EnsureCapacity(4)
 		flags.AppendEmpty().SetStr(kevent.OpenAccMode(ev.Flags))
 		kevent.FlagNames(ev.Flags, kevent.OpenFlags, func(n string) { flags.AppendEmpty().SetStr(n) })
 		const oCreat, oTmpfile = 0o100, 0o20200000
 		if ev.Flags&oCreat != 0 || ev.Flags&oTmpfile == oTmpfile {
-			attrs.PutStr(schema.AttrFileMode, b.mode(ev.Mode))
+			attrs.PutStr(schema.AttrFileMode, f.mode(ev.Mode))
 		}
 	case kevent.KindFileUnlink, kevent.KindFileMkdir:
-		b.path(attrs, schema.AttrFilePath, ev.Path, ev.PathBase)
+		f.path(attrs, schema.AttrFilePath, ev.Path, ev.PathBase)
 		if ev.Kind == kevent.KindFileMkdir {
-			attrs.PutStr(schema.AttrFileMode, b.mode(ev.Mode))
+			attrs.PutStr(schema.AttrFileMode, f.mode(ev.Mode))
 		}
 	case kevent.KindFileRename:
-		b.path(attrs, schema.AttrFilePath, ev.Path, ev.PathBase)
-		b.path(attrs, schema.AttrFileSourcePath, ev.Path2, ev.Path2Base)
+		f.path(attrs, schema.AttrFilePath, ev.Path, ev.PathBase)
+		f.path(attrs, schema.AttrFileSourcePath, ev.Path2, ev.Path2Base)
 	case kevent.KindFileLink:
-		b.path(attrs, schema.AttrFilePath, ev.Path, ev.PathBase)
-		b.path(attrs, schema.AttrFileLinkTargetPath, ev.Path2, ev.Path2Base)
+		f.path(attrs, schema.AttrFilePath, ev.Path, ev.PathBase)
+		f.path(attrs, schema.AttrFileLinkTargetPath, ev.Path2, ev.Path2Base)
 	case kevent.KindFileSymlink:
-		b.path(attrs, schema.AttrFilePath, ev.Path, ev.PathBase)
-		b.str(attrs, schema.AttrFileSymlinkTargetPath, ev.SymlinkTarget)
+		f.path(attrs, schema.AttrFilePath, ev.Path, ev.PathBase)
+		f.str(attrs, schema.AttrFileSymlinkTargetPath, ev.SymlinkTarget)
 	case kevent.KindFileChmod:
-		b.path(attrs, schema.AttrFilePath, ev.Path, ev.PathBase)
-		attrs.PutStr(schema.AttrFileMode, b.mode(ev.Mode))
+		f.path(attrs, schema.AttrFilePath, ev.Path, ev.PathBase)
+		attrs.PutStr(schema.AttrFileMode, f.mode(ev.Mode))
 	case kevent.KindFileChown:
-		b.path(attrs, schema.AttrFilePath, ev.Path, ev.PathBase)
+		f.path(attrs, schema.AttrFilePath, ev.Path, ev.PathBase)
 		attrs.PutStr(schema.AttrFileOwnerID, idString(ev.OwnerUID))
 		attrs.PutStr(schema.AttrFileGroupID, idString(ev.OwnerGID))
 	case kevent.KindFileMount:
-		b.path(attrs, schema.AttrFilePath, ev.Path, ev.PathBase)
-		b.str(attrs, schema.AttrMountSource, ev.MountSource)
-		b.str(attrs, schema.AttrMountFSType, ev.MountFSType)
+		f.path(attrs, schema.AttrFilePath, ev.Path, ev.PathBase)
+		f.str(attrs, schema.AttrMountSource, ev.MountSource)
+		f.str(attrs, schema.AttrMountFSType, ev.MountFSType)
 	case kevent.KindFileMemfdCreate:
-		b.str(attrs, schema.AttrFileName, ev.Name)
+		f.str(attrs, schema.AttrFileName, ev.Name)
 
 	case kevent.KindFdDup:
 		attrs.PutInt(schema.AttrFdOld, int64(ev.OldFD))
 		attrs.PutInt(schema.AttrFdNew, int64(ev.NewFD))
 		attrs.PutStr(schema.AttrFdType, ev.FDType.String())
 		if ev.FDType == kevent.FDSocket && ev.Peer.Valid() {
-			b.network(ev, attrs)
-			b.addr(attrs, schema.AttrNetworkPeerAddress, schema.AttrNetworkPeerPort, ev.Peer)
+			f.network(ev, attrs)
+			f.addr(attrs, schema.AttrNetworkPeerAddress, schema.AttrNetworkPeerPort, ev.Peer)
 		}
 
 	case kevent.KindNetworkSocket:
-		b.network(ev, attrs)
+		f.network(ev, attrs)
 	case kevent.KindNetworkConnect, kevent.KindNetworkSend:
-		b.network(ev, attrs)
-		b.addr(attrs, schema.AttrNetworkPeerAddress, schema.AttrNetworkPeerPort, ev.Peer)
+		f.network(ev, attrs)
+		f.addr(attrs, schema.AttrNetworkPeerAddress, schema.AttrNetworkPeerPort, ev.Peer)
 	case kevent.KindNetworkBind, kevent.KindNetworkListen:
-		b.network(ev, attrs)
-		b.addr(attrs, schema.AttrNetworkLocalAddress, schema.AttrNetworkLocalPort, ev.Local)
+		f.network(ev, attrs)
+		f.addr(attrs, schema.AttrNetworkLocalAddress, schema.AttrNetworkLocalPort, ev.Local)
 	case kevent.KindNetworkAccept:
-		b.network(ev, attrs)
-		b.addr(attrs, schema.AttrNetworkLocalAddress, schema.AttrNetworkLocalPort, ev.Local)
-		b.addr(attrs, schema.AttrNetworkPeerAddress, schema.AttrNetworkPeerPort, ev.Peer)
+		f.network(ev, attrs)
+		f.addr(attrs, schema.AttrNetworkLocalAddress, schema.AttrNetworkLocalPort, ev.Local)
+		f.addr(attrs, schema.AttrNetworkPeerAddress, schema.AttrNetworkPeerPort, ev.Peer)
 
 	case kevent.KindPrivilegeSetuid, kevent.KindPrivilegeSetgid:
 		id := int64(-1)
@@ -317,10 +382,10 @@ func (b *Builder) event(ev *kevent.Event, attrs pcommon.Map) {
 		kevent.FlagNames(ev.Flags&kevent.CloneNewMask, kevent.NamespaceFlags, func(n string) { ns.AppendEmpty().SetStr(n) })
 
 	case kevent.KindKernelModuleLoad:
-		b.path(attrs, schema.AttrFilePath, ev.Path, ev.PathBase)
-		b.str(attrs, schema.AttrKernelModuleName, ev.Name)
+		f.path(attrs, schema.AttrFilePath, ev.Path, ev.PathBase)
+		f.str(attrs, schema.AttrKernelModuleName, ev.Name)
 	case kevent.KindKernelModuleUnload:
-		b.str(attrs, schema.AttrKernelModuleName, ev.Name)
+		f.str(attrs, schema.AttrKernelModuleName, ev.Name)
 	case kevent.KindKernelBPF:
 		attrs.PutStr(schema.AttrBPFCommand, kevent.BPFCommandName(ev.BPFCmd))
 		if ev.BPFCmd == kevent.BPFProgLoad {
@@ -329,7 +394,7 @@ func (b *Builder) event(ev *kevent.Event, attrs pcommon.Map) {
 	}
 }
 
-func (b *Builder) execArgs(ev *kevent.Event, attrs pcommon.Map) {
+func (f *Filler) execArgs(ev *kevent.Event, attrs pcommon.Map) {
 	args := attrs.PutEmptySlice(schema.AttrProcessCommandArgs)
 	kevent.Args(ev.Argv.B, 0, func(a []byte) { args.AppendEmpty().SetStr(kevent.SanitizeUTF8(a)) })
 	count := int64(ev.ArgCount)
@@ -338,34 +403,34 @@ func (b *Builder) execArgs(ev *kevent.Event, attrs pcommon.Map) {
 	}
 	attrs.PutInt(schema.AttrProcessArgsCount, count)
 	if ev.Argv.Truncated {
-		b.trunc = append(b.trunc, schema.AttrProcessCommandArgs)
+		f.trunc = append(f.trunc, schema.AttrProcessCommandArgs)
 	}
 }
 
 // path puts an absolute, lexically normalized path, resolved against the base the kernel gave.
-func (b *Builder) path(attrs pcommon.Map, key string, p, base kevent.Str) {
+func (f *Filler) path(attrs pcommon.Map, key string, p, base kevent.Str) {
 	if p.Empty() {
 		return
 	}
 	var v string
-	v, b.pathBuf = resolvePath(b.pathBuf, p.B, base.B)
+	v, f.pathBuf = resolvePath(f.pathBuf, p.B, base.B)
 	attrs.PutStr(key, v)
 	if p.Truncated || base.Truncated {
-		b.trunc = append(b.trunc, key)
+		f.trunc = append(f.trunc, key)
 	}
 }
 
-func (b *Builder) str(attrs pcommon.Map, key string, s kevent.Str) {
+func (f *Filler) str(attrs pcommon.Map, key string, s kevent.Str) {
 	if s.Empty() {
 		return
 	}
 	attrs.PutStr(key, s.String())
 	if s.Truncated {
-		b.trunc = append(b.trunc, key)
+		f.trunc = append(f.trunc, key)
 	}
 }
 
-func (b *Builder) network(ev *kevent.Event, attrs pcommon.Map) {
+func (f *Filler) network(ev *kevent.Event, attrs pcommon.Map) {
 	if t := kevent.Transport(ev.Family, ev.SockType, ev.Protocol); t != "" {
 		attrs.PutStr(schema.AttrNetworkTransport, t)
 	}
@@ -374,7 +439,7 @@ func (b *Builder) network(ev *kevent.Event, attrs pcommon.Map) {
 	}
 }
 
-func (b *Builder) addr(attrs pcommon.Map, addrKey, portKey string, a kevent.Sockaddr) {
+func (f *Filler) addr(attrs pcommon.Map, addrKey, portKey string, a kevent.Sockaddr) {
 	switch a.Family {
 	case kevent.AFInet, kevent.AFInet6:
 		attrs.PutStr(addrKey, a.IP.String())
@@ -386,12 +451,12 @@ func (b *Builder) addr(attrs pcommon.Map, addrKey, portKey string, a kevent.Sock
 		p := a.Path.B
 		if p[0] == 0 {
 			// Abstract socket: shown with the conventional "@".
-			b.scratch = append(append(b.scratch[:0], '@'), p[1:]...)
-			p = b.scratch
+			f.scratch = append(append(f.scratch[:0], '@'), p[1:]...)
+			p = f.scratch
 		}
 		attrs.PutStr(addrKey, kevent.SanitizeUTF8(p))
 		if a.Path.Truncated {
-			b.trunc = append(b.trunc, addrKey)
+			f.trunc = append(f.trunc, addrKey)
 		}
 	}
 }

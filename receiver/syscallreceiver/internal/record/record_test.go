@@ -337,3 +337,32 @@ func BenchmarkBuildOpen(b *testing.B) {
 		bl.Build(ev, bt.Append(), 1)
 	}
 }
+
+// BenchmarkPrepareFill splits BuildOpen's cost: Prepare runs on the reader, Fill on the
+// builders.
+func BenchmarkPrepareFill(b *testing.B) {
+	tb := proctable.New(proctable.Options{Capacity: 64, ProcRoot: b.TempDir()})
+	tb.Exec(1, proctable.ExecInfo{ExePath: "/usr/lib/systemd/systemd", CmdLine: "/sbin/init"})
+	tb.Exec(50, proctable.ExecInfo{PPID: 1, ExePath: "/usr/sbin/sshd", CmdLine: "sshd: /usr/sbin/sshd -D"})
+	tb.Exec(100, proctable.ExecInfo{PPID: 50, ExePath: "/usr/bin/bash", CmdLine: "-bash", Cwd: "/home/alice"})
+	bl := New(Options{Table: tb, Users: procinfo.NewUsers("/etc/passwd", 1024, time.Second)})
+	ev := openat()
+	var job Job
+	b.Run("prepare", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			bl.Prepare(ev, &job, 1)
+		}
+	})
+	b.Run("fill", func(b *testing.B) {
+		var f Filler
+		bt := NewBatch(Host{ServiceName: "otelsec"}, "s", "v", 1024)
+		b.ReportAllocs()
+		for b.Loop() {
+			if bt.Len() == 1024 {
+				bt.Take()
+			}
+			f.Fill(&job, bt.Append())
+		}
+	})
+}
