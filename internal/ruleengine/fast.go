@@ -567,6 +567,46 @@ func (n sizeVal) value(a *activation) (fval, bool) {
 	return fval{}, false
 }
 
+// addVal is CEL's +: string and list concatenation, int (overflow is an error) and double
+// addition.
+type addVal struct{ x, y valNode }
+
+func (n addVal) value(a *activation) (fval, bool) {
+	x, ok := n.x.value(a)
+	if !ok {
+		return fval{}, false
+	}
+	y, ok := n.y.value(a)
+	if !ok {
+		return fval{}, false
+	}
+	switch {
+	case x.k == kStr && y.k == kStr:
+		return fval{k: kStr, s: x.s + y.s}, true
+	case x.k == kInt && y.k == kInt:
+		sum := x.i + y.i
+		if (sum > x.i) != (y.i > 0) {
+			return fval{}, false
+		}
+		return fval{k: kInt, i: sum}, true
+	case x.k == kDouble && y.k == kDouble:
+		return fval{k: kDouble, f: x.f + y.f}, true
+	case isList(x) && isList(y):
+		elems := make([]fval, 0, listLen(x)+listLen(y))
+		for _, l := range []fval{x, y} {
+			for i, n := 0, listLen(l); i < n; i++ {
+				e, ok := listAt(l, i)
+				if !ok {
+					return fval{}, false
+				}
+				elems = append(elems, e)
+			}
+		}
+		return fval{k: kConstList, cl: newConstSet(elems)}, true
+	}
+	return fval{}, false
+}
+
 // indexVal is list[int] or map[string]; out of range or missing is an error, as in CEL.
 type indexVal struct{ x, i valNode }
 
@@ -1057,6 +1097,17 @@ func (fc *fastCompiler) valExpr(e ast.Expr) (valNode, string, error) {
 				return strFunc{x, dirname}, key, nil
 			}
 			return sizeVal{x}, key, nil
+		}
+		if fn == operators.Add && len(args) == 2 {
+			x, xk, err := fc.valExpr(args[0])
+			if err != nil {
+				return nil, "", err
+			}
+			y, yk, err := fc.valExpr(args[1])
+			if err != nil {
+				return nil, "", err
+			}
+			return addVal{x, y}, joinKey("add", xk, yk), nil
 		}
 		if fn == operators.Index && len(args) == 2 {
 			x, xk, err := fc.valExpr(args[0])
