@@ -12,6 +12,9 @@ func strFields(ev *kevent.Event) [14]*kevent.Str {
 	}
 }
 
+// ownKeep is the largest string buffer a Job keeps between records.
+const ownKeep = 8 << 10
+
 // own copies the strings of ev (which reference the kernel reader's buffer, reused after the
 // callback) into buf and points ev at the copies. It returns buf for reuse.
 func own(ev *kevent.Event, buf []byte) []byte {
@@ -20,7 +23,9 @@ func own(ev *kevent.Event, buf []byte) []byte {
 	for _, s := range fields {
 		n += len(s.B)
 	}
-	if cap(buf) < n {
+	// A buffer grown by one huge record is not kept for the small ones after it: thousands of
+	// Jobs each holding their largest record would add up.
+	if cap(buf) < n || cap(buf) > ownKeep && n <= ownKeep/4 {
 		buf = make([]byte, 0, n+n/2)
 	}
 	buf = buf[:0]
