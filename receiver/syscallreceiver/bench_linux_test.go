@@ -145,6 +145,9 @@ func BenchmarkReceiverThroughput(b *testing.B) {
 	cnt := &counter{}
 	cfg := createDefaultConfig()
 	cfg.Events = []string{schema.EventNetworkListen}
+	if s := os.Getenv("OTELSEC_BENCH_RING"); s != "" {
+		cfg.RingBufferSize, _ = strconv.Atoi(s)
+	}
 	rcv, err := NewFactory().CreateLogs(context.Background(), receivertest.NewNopSettings(metadata.Type), cfg, cnt)
 	if err != nil {
 		b.Fatal(err)
