@@ -337,7 +337,7 @@ func (r *logsReceiver) dropReport() (plog.Logs, bool) {
 	var (
 		logs plog.Logs
 		recs plog.LogRecordSlice
-		any  bool
+		have bool
 	)
 	now := time.Now()
 	for _, t := range totals {
@@ -345,14 +345,14 @@ func (r *logsReceiver) dropReport() (plog.Logs, bool) {
 		if t.n <= last {
 			continue
 		}
-		if !any {
+		if !have {
 			logs, recs = record.NewBatch(r.host, metadata.ScopeName, r.set.BuildInfo.Version, 0).Empty()
-			any = true
+			have = true
 		}
 		record.Dropped(recs.AppendEmpty(), t.reason, t.n-last, t.n, now)
 		r.reported[t.reason] = t.n
 	}
-	return logs, any
+	return logs, have
 }
 
 // send hands batches to the pipeline, retrying what it refuses for now.
