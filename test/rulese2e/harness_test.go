@@ -322,9 +322,13 @@ func (h *harness) byPID(pid int, rule string) []violation {
 func (h *harness) expectOnce(pid int, rule string) violation {
 	h.t.Helper()
 	// Generous: the machine is shared and a loaded moment delays delivery, not correctness.
-	deadline := time.Now().Add(30 * time.Second)
+	start := time.Now()
+	deadline := start.Add(30 * time.Second)
 	for time.Now().Before(deadline) && len(h.byPID(pid, rule)) == 0 {
 		time.Sleep(20 * time.Millisecond)
+	}
+	if d := time.Since(start); d > time.Second {
+		h.t.Logf("the violation took %s to arrive", d.Round(time.Millisecond))
 	}
 	// Events of one process arrive in order, in batches flushed every flushInterval: a
 	// duplicate would be here well within this.
