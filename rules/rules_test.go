@@ -573,3 +573,31 @@ func TestReadmeListsEveryRule(t *testing.T) {
 		}
 	}
 }
+
+// With match: first (Falco's behaviour, the processor's default) the first matching rule in
+// file order is reported. A record must never be reported under a less severe rule than one
+// it matches: specific, severe rules come before generic, mild ones.
+func TestFirstMatchIsNeverLessSevere(t *testing.T) {
+	first, _, err := ruleengine.Compile(Default(), ruleengine.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	all := compileDefault(t)
+	res := pcommon.NewMap()
+	for name, f := range loadFixtures(t) {
+		for _, rec := range f.Match {
+			lr := rec.logRecord(t)
+			got := first.Match(res, lr, nil)
+			if len(got) != 1 {
+				t.Errorf("fixtures.yaml:%d: first-match mode reported %d rules", rec.Line, len(got))
+				continue
+			}
+			for _, m := range all.Match(res, lr, nil) {
+				if m.Priority < got[0].Priority {
+					t.Errorf("fixtures.yaml:%d (%s): reported as %q (%s) although %q (%s) matches too: move it earlier",
+						rec.Line, name, got[0].Name, got[0].Priority, m.Name, m.Priority)
+				}
+			}
+		}
+	}
+}
