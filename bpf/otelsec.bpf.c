@@ -121,6 +121,18 @@ struct sys_exit_args {
 
 /* ---- helpers ---- */
 
+/* Kernels before 6.15 name kernfs_node's parent "parent" (now "__parent"). */
+struct kernfs_node___old {
+	struct kernfs_node___old *parent;
+} __attribute__((preserve_access_index));
+
+static __always_inline struct kernfs_node *kn_parent(struct kernfs_node *kn)
+{
+	if (bpf_core_field_exists(kn->__parent))
+		return BPF_CORE_READ(kn, __parent);
+	return (void *)BPF_CORE_READ((struct kernfs_node___old *)kn, parent);
+}
+
 static __always_inline void remember_creds(__u32 tgid)
 {
 	struct task_struct *t = bpf_get_current_task_btf();
@@ -636,9 +648,9 @@ int BPF_PROG(on_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm 
 	if (kn) {
 		/* "<parent>/<leaf>": the leaf names the container for the systemd driver
 		 * (docker-<id>.scope), the parent tells the cgroupfs driver's (docker/<id>). */
-		struct kernfs_node *parent = BPF_CORE_READ(kn, __parent);
+		struct kernfs_node *parent = kn_parent(kn);
 		__u16 l1 = 0;
-		if (parent && BPF_CORE_READ(parent, __parent)) {
+		if (parent && kn_parent(parent)) {
 			int start = put_kstr(s, SLOT_Y, BPF_CORE_READ(parent, name), 255);
 			if (start >= 0 && s->pos <= TAIL_START_MASK) {
 				s->tail[TAIL_AT(s->pos)] = '/';

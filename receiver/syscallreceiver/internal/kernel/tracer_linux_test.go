@@ -591,3 +591,34 @@ func TestParseStatusCreds(t *testing.T) {
 		}
 	}
 }
+
+// The exec record names the task's cgroup v2 leaf and parent; userspace derives the container.
+func TestExecCgroup(t *testing.T) {
+	const unified = "/sys/fs/cgroup/unified"
+	root := unified
+	if _, err := os.Stat(filepath.Join(root, "cgroup.procs")); err != nil {
+		root = "/sys/fs/cgroup"
+	}
+	c := shared(t)
+	id := strings.Repeat("0123456789abcdef", 4)
+	for _, layout := range []struct{ parent, leaf string }{
+		{"otelsec-test.slice", "docker-" + id + ".scope"},
+		{"otelsec-test-docker", id},
+	} {
+		dir := filepath.Join(root, layout.parent, layout.leaf)
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Skipf("cannot create a cgroup v2 group: %v", err)
+		}
+		cmd := exec.Command("/bin/sh", "-c", "echo $$ > "+filepath.Join(dir, "cgroup.procs")+" && exec /bin/true otelsec-cgroup")
+		err := cmd.Run()
+		os.Remove(dir)
+		os.Remove(filepath.Join(root, layout.parent))
+		if err != nil {
+			t.Skipf("cannot move a process into %s: %v", dir, err)
+		}
+		ev := c.wait(t, "exec in a cgroup", and(pidIs(cmd.Process.Pid), kindIs(kevent.KindProcessExec), pathIs("/usr/bin/true")))
+		if str(ev.Cgroup) != layout.parent+"/"+layout.leaf || kevent.ContainerID(ev.Cgroup.B) != id {
+			t.Errorf("cgroup %q -> container %q", ev.Cgroup.B, kevent.ContainerID(ev.Cgroup.B))
+		}
+	}
+}
