@@ -59,6 +59,7 @@ type activation struct {
 	// variables. All generation-stamped like cache.
 	fcache []fslot
 	memo   []memoSlot
+	vmemo  []fslot
 	locals []fval
 }
 
@@ -113,6 +114,7 @@ func (a *activation) reset(res pcommon.Map, lr plog.LogRecord, event string) {
 		clear(a.cache)
 		clear(a.fcache)
 		clear(a.memo)
+		clear(a.vmemo)
 		a.gen = 1
 	}
 }

@@ -231,11 +231,12 @@ func (c *compiler) compile(opts Options) (*Engine, error) {
 		}
 		rule.checked = nil
 	}
-	memoSlots := fc.slots
+	memoSlots, valSlots := fc.slots, fc.vslots
 	e.idx = buildIndex(e.rules)
 	e.pool.New = func() any {
 		return &activation{table: e.attrs, cache: make([]cached, len(e.attrs.names)),
-			fcache: make([]fslot, len(e.attrs.names)), memo: make([]memoSlot, memoSlots)}
+			fcache: make([]fslot, len(e.attrs.names)), memo: make([]memoSlot, memoSlots),
+			vmemo: make([]fslot, valSlots)}
 	}
 	return e, nil
 }

@@ -84,6 +84,9 @@ func fvalOf(pv pcommon.Value) (fval, bool) {
 // constSet is a constant list: its elements in order and a set for membership.
 type constSet struct {
 	elems []fval
+	// Small string sets are scanned (comparing lengths first is cheaper than hashing);
+	// larger ones use the map.
+	small []string
 	strs  map[string]struct{}
 	ints  map[int64]struct{}
 	other bool // holds elements that are neither strings nor ints (bool, double)
@@ -101,14 +104,34 @@ func newConstSet(elems []fval) *constSet {
 			c.other = true
 		}
 	}
+	if len(c.strs) <= smallSet {
+		for k := range c.strs {
+			c.small = append(c.small, k)
+		}
+	}
 	return c
+}
+
+const smallSet = 8
+
+// hasStr reports whether the set holds s.
+func (c *constSet) hasStr(s string) bool {
+	if len(c.strs) <= smallSet {
+		for _, k := range c.small {
+			if len(k) == len(s) && k == s {
+				return true
+			}
+		}
+		return false
+	}
+	_, ok := c.strs[s]
+	return ok
 }
 
 func (c *constSet) contains(v fval) bool {
 	switch v.k {
 	case kStr:
-		_, ok := c.strs[v.s]
-		return ok
+		return c.hasStr(v.s)
 	case kInt:
 		if _, ok := c.ints[v.i]; ok {
 			return true
@@ -440,7 +463,8 @@ type pathUnderNode struct{ x, p valNode }
 type pathUnderSet struct {
 	x    valNode
 	set  map[string]struct{}
-	root bool // "/" is in the list: every absolute path is under it
+	lens uint64 // bit n: some prefix is n bytes long (n < 64); bit 63 also stands for longer
+	root bool   // "/" is in the list: every absolute path is under it
 }
 
 func newPathUnderSet(x valNode, cs *constSet) (pathUnderSet, bool) {
@@ -455,6 +479,7 @@ func newPathUnderSet(x valNode, cs *constSet) (pathUnderSet, bool) {
 			continue
 		}
 		n.set[p] = struct{}{}
+		n.lens |= 1 << min(len(p), 63)
 	}
 	return n, true
 }
@@ -478,7 +503,7 @@ func (n pathUnderSet) eval(a *activation) tri {
 		return fTrue
 	}
 	for j := 1; j <= len(p); j++ {
-		if j == len(p) || p[j] == '/' {
+		if (j == len(p) || p[j] == '/') && n.lens&(1<<min(j, 63)) != 0 {
 			if _, ok := n.set[p[:j]]; ok {
 				return fTrue
 			}
@@ -767,8 +792,7 @@ func (n attrInSet) eval(a *activation) tri {
 		return fErr
 	}
 	if c.v.k == kStr {
-		_, ok := n.set.strs[c.v.s]
-		return triOf(ok)
+		return triOf(n.set.hasStr(c.v.s))
 	}
 	return triOf(n.set.contains(c.v))
 }
@@ -844,9 +868,11 @@ type fastCompiler struct {
 	consts map[string]*constSet
 	scope  []string // comprehension variables, innermost last
 
-	counting bool
-	counts   map[string]int // first pass: how often each sub-expression occurs
-	slots    int            // memo slots handed out
+	counting   bool
+	counts     map[string]int // first pass: how often each sub-expression occurs
+	slots      int            // memo slots handed out
+	sharedVals map[string]*sharedVal
+	vslots     int // value memo slots handed out
 }
 
 type errUnsupported struct{ what string }
@@ -855,7 +881,7 @@ func (e errUnsupported) Error() string { return "not on the fast path: " + e.wha
 
 func newFastCompiler(table *attrTable, lists map[string][]string) *fastCompiler {
 	return &fastCompiler{table: table, lists: lists, shared: map[string]*shared{}, consts: map[string]*constSet{},
-		counts: map[string]int{}}
+		counts: map[string]int{}, sharedVals: map[string]*sharedVal{}}
 }
 
 // compile returns the rule's node, or an error when the condition needs cel-go. Compile
@@ -902,6 +928,43 @@ func (fc *fastCompiler) boolExpr(e ast.Expr) (boolNode, string, error) {
 // variable's current element and must not be memoized per record. (Quoted string literals in
 // keys never contain a NUL byte.)
 const localMark = "\x00L"
+
+// shareVal memoizes a computed value (basename(file.path)) per record when several
+// conditions compute it.
+func (fc *fastCompiler) shareVal(n valNode, key string) valNode {
+	if strings.Contains(key, localMark) {
+		return n
+	}
+	key = "v:" + key
+	if fc.counting {
+		fc.counts[key]++
+		return n
+	}
+	if fc.counts[key] < 2 {
+		return n
+	}
+	if s, ok := fc.sharedVals[key]; ok {
+		return s
+	}
+	s := &sharedVal{inner: n, slot: fc.vslots}
+	fc.vslots++
+	fc.sharedVals[key] = s
+	return s
+}
+
+type sharedVal struct {
+	inner valNode
+	slot  int
+}
+
+func (n *sharedVal) value(a *activation) (fval, bool) {
+	m := &a.vmemo[n.slot]
+	if m.gen != a.gen {
+		m.v, m.ok = n.inner.value(a)
+		m.gen = a.gen
+	}
+	return m.v, m.ok
+}
 
 func joinKey(op string, keys ...string) string {
 	for _, k := range keys {
@@ -1092,9 +1155,9 @@ func (fc *fastCompiler) valExpr(e ast.Expr) (valNode, string, error) {
 			key := joinKey(fn, k)
 			switch fn {
 			case "basename":
-				return strFunc{x, basename}, key, nil
+				return fc.shareVal(strFunc{x, basename}, key), key, nil
 			case "dirname":
-				return strFunc{x, dirname}, key, nil
+				return fc.shareVal(strFunc{x, dirname}, key), key, nil
 			}
 			return sizeVal{x}, key, nil
 		}
