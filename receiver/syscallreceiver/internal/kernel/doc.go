@@ -91,6 +91,13 @@
 // kernel path walks only for relative paths and fd-based calls, and one ring write. Syscalls
 // no program is attached to pay only the kernel's syscall-tracepoint dispatch.
 //
+// # Kernel requirements
+//
+// BTF (/sys/kernel/btf/vmlinux), ring buffers (5.8), bpf_loop (5.17, used for path walks),
+// bpf_task_pt_regs (5.15) and tracepoint support; tp_btf (5.5) for the successful-exec, fork
+// and exit hooks (without it only failed execs are seen). CO-RE adapts the struct layouts,
+// including kernfs_node's parent renamed in 6.15.
+//
 // # Architectures
 //
 // The committed objects are built for amd64 (bpf/gen.go); arguments are read from x86_64

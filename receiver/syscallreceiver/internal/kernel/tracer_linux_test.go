@@ -4,6 +4,7 @@ package kernel
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"net"
 	"os"
@@ -620,5 +621,33 @@ func TestExecCgroup(t *testing.T) {
 		if str(ev.Cgroup) != layout.parent+"/"+layout.leaf || kevent.ContainerID(ev.Cgroup.B) != id {
 			t.Errorf("cgroup %q -> container %q", ev.Cgroup.B, kevent.ContainerID(ev.Cgroup.B))
 		}
+	}
+}
+
+// Close ends a running Read (without its context being cancelled).
+func TestCloseEndsRead(t *testing.T) {
+	tr, err := New(Options{Events: []string{"network.listen"}, PollInterval: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := tr.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- tr.Read(context.Background(), func(*kevent.Event) {}) }()
+	time.Sleep(50 * time.Millisecond)
+	if err := tr.Close(); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("Read after Close: %v", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Read still running 5 s after Close")
+	}
+	if err := tr.Read(context.Background(), func(*kevent.Event) {}); err == nil {
+		t.Fatal("Read on a closed tracer succeeded")
 	}
 }
