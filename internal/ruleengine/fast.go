@@ -54,8 +54,7 @@ type fval struct {
 	s  string
 	i  int64
 	f  float64
-	sl pcommon.Slice
-	m  pcommon.Map
+	pv pcommon.Value // kList, kMap
 	cl *constSet
 }
 
@@ -74,9 +73,9 @@ func fvalOf(pv pcommon.Value) (fval, bool) {
 	case pcommon.ValueTypeDouble:
 		return fval{k: kDouble, f: pv.Double()}, true
 	case pcommon.ValueTypeSlice:
-		return fval{k: kList, sl: pv.Slice()}, true
+		return fval{k: kList, pv: pv}, true
 	case pcommon.ValueTypeMap:
-		return fval{k: kMap, m: pv.Map()}, true
+		return fval{k: kMap, pv: pv}, true
 	}
 	return fval{}, false
 }
@@ -150,14 +149,14 @@ func (c *constSet) contains(v fval) bool {
 // listLen / listAt give uniform access to both list kinds.
 func listLen(v fval) int {
 	if v.k == kList {
-		return v.sl.Len()
+		return v.pv.Slice().Len()
 	}
 	return len(v.cl.elems)
 }
 
 func listAt(v fval, i int) (fval, bool) {
 	if v.k == kList {
-		return fvalOf(v.sl.At(i))
+		return fvalOf(v.pv.Slice().At(i))
 	}
 	return v.cl.elems[i], true
 }
@@ -169,8 +168,9 @@ func listContains(l, x fval) bool {
 	if l.k == kConstList {
 		return l.cl.contains(x)
 	}
-	for i := 0; i < l.sl.Len(); i++ {
-		e, ok := fvalOf(l.sl.At(i))
+	sl := l.pv.Slice()
+	for i := 0; i < sl.Len(); i++ {
+		e, ok := fvalOf(sl.At(i))
 		if !ok {
 			continue
 		}
@@ -354,7 +354,7 @@ func (n fieldVal) value(a *activation) (fval, bool) {
 	if !ok || v.k != kMap {
 		return fval{}, false
 	}
-	pv, ok := v.m.Get(n.field)
+	pv, ok := v.pv.Map().Get(n.field)
 	if !ok {
 		return fval{}, false
 	}
@@ -587,7 +587,7 @@ func (n sizeVal) value(a *activation) (fval, bool) {
 	case isList(x):
 		return fval{k: kInt, i: int64(listLen(x))}, true
 	case x.k == kMap:
-		return fval{k: kInt, i: int64(x.m.Len())}, true
+		return fval{k: kInt, i: int64(x.pv.Map().Len())}, true
 	}
 	return fval{}, false
 }
@@ -651,7 +651,7 @@ func (n indexVal) value(a *activation) (fval, bool) {
 		}
 		return listAt(x, int(i.i))
 	case x.k == kMap && i.k == kStr:
-		pv, ok := x.m.Get(i.s)
+		pv, ok := x.pv.Map().Get(i.s)
 		if !ok {
 			return fval{}, false
 		}
@@ -808,7 +808,7 @@ func (n strInAttrList) eval(a *activation) tri {
 	if !c.ok || c.v.k != kList {
 		return fErr
 	}
-	sl := c.v.sl
+	sl := c.v.pv.Slice()
 	for i := 0; i < sl.Len(); i++ {
 		if e := sl.At(i); e.Type() == pcommon.ValueTypeStr && e.Str() == n.s {
 			return fTrue
