@@ -50,14 +50,22 @@ func Args(argv []byte, max int, fn func(arg []byte)) int {
 
 // ContainerID derives the container id from a cgroup "<parent>/<leaf>" (Event.Cgroup):
 // docker-<id>.scope, cri-containerd-<id>.scope, crio-<id>.scope, libpod-<id>.scope (systemd
-// cgroup driver) or docker/<id>, kubepods/.../<id> (cgroupfs driver). Returns "" outside a
-// container. The id is the full 64-hex id.
+// cgroup driver) or docker/<id>, kubepods/.../<id> (cgroupfs driver), in the leaf or, for a
+// process in a sub-group of the container (systemd inside it: <id-scope>/init.scope), in the
+// parent. Returns "" outside a container. The id is the full 64-hex id.
 func ContainerID(cgroup []byte) string {
-	leaf := cgroup
+	leaf, parent := cgroup, []byte(nil)
 	if i := bytes.LastIndexByte(cgroup, '/'); i >= 0 {
-		leaf = cgroup[i+1:]
+		leaf, parent = cgroup[i+1:], cgroup[:i]
 	}
-	s := string(leaf)
+	if id := containerIDOf(leaf); id != "" {
+		return id
+	}
+	return containerIDOf(parent)
+}
+
+func containerIDOf(name []byte) string {
+	s := string(name)
 	for _, prefix := range []string{"docker-", "cri-containerd-", "crio-", "libpod-", "containerd-"} {
 		if rest, ok := strings.CutPrefix(s, prefix); ok {
 			rest = strings.TrimSuffix(rest, ".scope")
@@ -66,7 +74,8 @@ func ContainerID(cgroup []byte) string {
 			}
 		}
 	}
-	// cgroupfs driver: the leaf itself is the id (parent "docker", "kubepods...", "libpod_parent").
+	// cgroupfs driver: the group itself is named by the id (parent "docker", "kubepods...",
+	// "libpod_parent").
 	if isHexID(s) {
 		return s
 	}
