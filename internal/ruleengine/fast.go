@@ -271,38 +271,38 @@ func (n asBool) eval(a *activation) tri {
 	return triOf(v.i != 0)
 }
 
-type andNode struct{ l, r boolNode }
+// andNode and orNode are n-ary: nested && (||) chains are flattened into one node, which
+// saves a call per operand. Operands run left to right and stop at the first deciding one;
+// a failed operand counts as false unless another decides, exactly as CEL's commutative
+// && and ||.
+type andNode struct{ xs []boolNode }
 
 func (n andNode) eval(a *activation) tri {
-	l := n.l.eval(a)
-	if l == fFalse {
-		return fFalse
+	res := fTrue
+	for _, x := range n.xs {
+		switch x.eval(a) {
+		case fFalse:
+			return fFalse
+		case fErr:
+			res = fErr
+		}
 	}
-	r := n.r.eval(a)
-	if r == fFalse {
-		return fFalse
-	}
-	if l == fErr || r == fErr {
-		return fErr
-	}
-	return fTrue
+	return res
 }
 
-type orNode struct{ l, r boolNode }
+type orNode struct{ xs []boolNode }
 
 func (n orNode) eval(a *activation) tri {
-	l := n.l.eval(a)
-	if l == fTrue {
-		return fTrue
+	res := fFalse
+	for _, x := range n.xs {
+		switch x.eval(a) {
+		case fTrue:
+			return fTrue
+		case fErr:
+			res = fErr
+		}
 	}
-	r := n.r.eval(a)
-	if r == fTrue {
-		return fTrue
-	}
-	if l == fErr || r == fErr {
-		return fErr
-	}
-	return fFalse
+	return res
 }
 
 // notNode is the rule language's `!`: what could not be evaluated counts as false.
@@ -1003,9 +1003,25 @@ func (fc *fastCompiler) boolExprRaw(e ast.Expr) (boolNode, string, error) {
 			return nil, "", err
 		}
 		if fn == operators.LogicalAnd {
-			return andNode{l, r}, joinKey("and", lk, rk), nil
+			var xs []boolNode
+			for _, x := range []boolNode{l, r} {
+				if inner, ok := x.(andNode); ok {
+					xs = append(xs, inner.xs...)
+				} else {
+					xs = append(xs, x)
+				}
+			}
+			return andNode{xs}, joinKey("and", lk, rk), nil
 		}
-		return orNode{l, r}, joinKey("or", lk, rk), nil
+		var xs []boolNode
+		for _, x := range []boolNode{l, r} {
+			if inner, ok := x.(orNode); ok {
+				xs = append(xs, inner.xs...)
+			} else {
+				xs = append(xs, x)
+			}
+		}
+		return orNode{xs}, joinKey("or", lk, rk), nil
 	case operators.LogicalNot:
 		x, k, err := fc.boolExpr(args[0])
 		if err != nil {
