@@ -85,6 +85,7 @@ type collector struct {
 	dropped int
 	self    int
 	raw     []violation // events of the test's direct children, kept to explain failures
+	lost    int64       // events the receiver reported lost (agent.events_dropped)
 }
 
 func (c *collector) consume(ctx context.Context, ld plog.Logs) error {
@@ -96,6 +97,11 @@ func (c *collector) consume(ctx context.Context, ld plog.Logs) error {
 			lrs := sls.At(j).LogRecords()
 			for k := 0; k < lrs.Len(); k++ {
 				lr := lrs.At(k)
+				if lr.EventName() == schema.EventAgentEventsDropped {
+					if n, ok := lr.Attributes().Get(schema.AttrDroppedCount); ok {
+						c.lost += n.Int()
+					}
+				}
 				name, ok := lr.Attributes().Get(schema.AttrSecurityRuleName)
 				if !ok {
 					// Raw events of this test's children, to explain a failure.
@@ -213,7 +219,8 @@ func newHarness(t *testing.T) *harness {
 		if err := proc.Shutdown(ctx); err != nil {
 			t.Errorf("processor shutdown: %v", err)
 		}
-		t.Logf("violations seen from the whole machine: %d (dropped beyond the bound: %d)", len(h.col.seen), h.col.dropped)
+		t.Logf("violations seen from the whole machine: %d (dropped beyond the bound: %d); events lost by the receiver: %d",
+			len(h.col.seen), h.col.dropped, h.col.lost)
 		h.logMachineNoise(t)
 	})
 	h.waitReady()
@@ -338,6 +345,7 @@ func (h *harness) expectOnce(pid int, rule string) violation {
 		others := h.col.find(func(v violation) bool { return v.int(schema.AttrProcessPID) == int64(pid) })
 		h.t.Errorf("rule %q fired %d times for pid %d, want once; violations of that pid: %v", rule, len(got), pid, others)
 		h.col.mu.Lock()
+		h.t.Logf("events the receiver reported lost so far: %d", h.col.lost)
 		for _, r := range h.col.raw {
 			if r.int(schema.AttrProcessPID) == int64(pid) {
 				h.t.Logf("raw event of pid %d: %s exe=%q path=%q syscall=%s error=%s", pid, r.rules[0],
