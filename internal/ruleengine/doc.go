@@ -40,10 +40,10 @@
 // CEL (cel-go) over the record. Attributes are referenced by their dotted names
 // (process.executable.name, file.path, host.name for resource attributes); record attributes
 // shadow resource attributes. event.name is the LogRecord's EventName, or its "event.name"
-// attribute when EventName is empty. Attributes of the otelsec contract (internal/schema) have
-// their contract types (string, int, bool, list(string)); other dotted names are dyn. Lists are
-// identifiers of type list(string) (`x in shell_binaries`); macros are identifiers that expand
-// to their (parenthesized) condition, recursively.
+// attribute when EventName is empty; body is the LogRecord's Body. Attributes of the otelsec
+// contract (internal/schema) have their contract types (string, int, bool, list(string));
+// other dotted names are dyn. Lists are constants of type list(string) (`x in shell_binaries`);
+// macros are identifiers that expand to their (parenthesized) condition, recursively.
 //
 // Helper functions: path_under(path, prefix|list), glob(s, pattern), basename(s), dirname(s),
 // icontains(s, sub), any_in(list, list), present("attr.name"); plus CEL's own.
@@ -54,9 +54,23 @@
 // sub-expression were false (Falco: `not file.path = /x` is true when there is no file.path).
 // A condition that as a whole fails to evaluate does not match. docs/rules.md has the details.
 //
-// # API notes for rule authors (C2)
+// # Evaluation
+//
+// Compile indexes rules by the event names their conditions require (eventReq, buildIndex),
+// so Match evaluates a record only against rules that can match its event. Each condition is
+// compiled twice: by cel-go (the reference, and the fallback) and into fast-path nodes
+// (fast.go) that read attributes directly from the record through a per-record cache, and
+// evaluate sub-expressions shared by several rules once per record. Conditions using
+// constructs the fast path lacks run on cel-go through a custom interpreter.Activation
+// (activation.go) with the same semantics (`!` is replaced by a non-strict version); tests
+// compare the two on random records. Engine is immutable and safe for concurrent use.
+//
+// # API notes
 //
 // Compile returns warnings (not errors) for rules whose condition does not restrict
-// event.name. Options{} (zero) keeps every priority; MinPriority keeps rules at least that
-// severe. Priority zero is "unset"; PriorityEmergency is the most severe (1).
+// event.name and for attribute names in the contract's namespaces that the contract lacks.
+// Options{} (zero) keeps every priority; MinPriority keeps rules at least that severe.
+// Priority zero is "unset"; PriorityEmergency is the most severe (1). Rule.Index is the rule's
+// position in Engine.Rules (for per-rule tables), Rule.Category its first non-MITRE tag,
+// Rule.OutputFields the attributes its output references.
 package ruleengine
