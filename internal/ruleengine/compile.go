@@ -370,11 +370,6 @@ func visit(e ast.Expr, onChain func(name string, e ast.Expr), onCall func(e ast.
 
 func comprehensionVars(e ast.Expr) map[string]bool {
 	vars := map[string]bool{}
-	var walk func(ast.Expr)
-	walk = func(e ast.Expr) {
-		visit(e, func(string, ast.Expr) {}, func(ast.Expr) {})
-	}
-	_ = walk
 	ast.PostOrderVisit(e, ast.NewExprVisitor(func(x ast.Expr) {
 		if x.Kind() == ast.ComprehensionKind {
 			comp := x.AsComprehension()
@@ -413,9 +408,11 @@ func (c *compiler) scan(t *text, o owner) error {
 		rewrote := false
 		var rewriteErr error
 		if round == 0 {
-			type span struct{ start, end int }
+			type span struct {
+				start, end int
+				name       string
+			}
 			var spans []span
-			var names []string
 			visit(native.Expr(), func(string, ast.Expr) {}, func(call ast.Expr) {
 				ce := call.AsCall()
 				if ce.FunctionName() != "present" || len(ce.Args()) != 1 || ce.IsMemberFunction() {
@@ -433,32 +430,38 @@ func (c *compiler) scan(t *text, o owner) error {
 					rewriteErr = locErr(arg, fmt.Sprintf("present(%q): not an attribute name", string(s)))
 					return
 				}
+				// The literal is [r]"name", 'name' or """name""": find its exact extent.
 				start := offset(arg)
-				if start < 0 || start >= len(runes) {
+				i := start
+				if i >= 0 && i < len(runes) && (runes[i] == 'r' || runes[i] == 'R') {
+					i++
+				}
+				quotes := 0
+				for i+quotes < len(runes) && quotes < 3 && (runes[i+quotes] == '"' || runes[i+quotes] == '\'') && runes[i+quotes] == runes[i] {
+					quotes++
+				}
+				if quotes == 2 { // "" is an empty string, not a triple quote
+					quotes = 1
+				}
+				body := i + quotes
+				end := body + len([]rune(string(s))) + quotes
+				if start < 0 || quotes == 0 || end > len(runes) || string(runes[body:end-quotes]) != string(s) ||
+					strings.Trim(string(runes[end-quotes:end]), string(runes[i])) != "" {
+					rewriteErr = locErr(arg, "present() takes an attribute name as a plain string literal")
 					return
 				}
-				q := runes[start]
-				end := start + 1
-				for end < len(runes) && runes[end] != q {
-					end++
-				}
-				if end >= len(runes) {
-					return
-				}
-				spans = append(spans, span{start, end + 1})
-				names = append(names, string(s))
+				end--
+				spans = append(spans, span{start, end + 1, string(s)})
 			})
 			if rewriteErr != nil {
 				return rewriteErr
 			}
+			// Rewrite from the end so earlier offsets stay valid.
 			sort.Slice(spans, func(i, j int) bool { return spans[i].start > spans[j].start })
-			for i, sp := range spans {
-				_ = i
-				name := string(runes[sp.start+1 : sp.end-1])
-				runes = append(append(append([]rune{}, runes[:sp.start]...), []rune(name)...), runes[sp.end:]...)
+			for _, sp := range spans {
+				runes = append(append(append([]rune{}, runes[:sp.start]...), []rune(sp.name)...), runes[sp.end:]...)
 				rewrote = true
 			}
-			_ = names
 		}
 		if rewrote {
 			continue
@@ -678,10 +681,7 @@ func (c *compiler) excCompare(field, comp string, v excValue) (string, error) {
 	listExpr := func() (string, error) {
 		if !v.isList {
 			if _, isList := c.lists[v.s]; isList {
-				return v.s, nil
-			}
-			if l, ok := c.d.lists[v.s]; ok && l != nil {
-				return v.s, nil
+				return v.s, nil // a list's name stands for its items
 			}
 			v.list = []string{v.s}
 		}

@@ -303,3 +303,11 @@ func TestYAMLAnchors(t *testing.T) {
 	_, _, err := Compile([]Source{{Name: "a.yaml", Data: []byte("- &a [*a]\n")}}, Options{})
 	assert.Error(t, err)
 }
+
+func TestPresentLiteralForms(t *testing.T) {
+	for _, lit := range []string{`"file.path"`, `'file.path'`, `r"file.path"`, `"""file.path"""`, `'''file.path'''`} {
+		e := compile(t, Options{}, "- rule: r\n  desc: d\n  condition: >-\n    event.name == \"file.open\" && present("+lit+") && !present('error.type')\n  output: o\n  priority: info\n")
+		assert.Len(t, match(e, rec(schema.EventFileOpen, schema.AttrFilePath, "/x")), 1, lit)
+		assert.Empty(t, match(e, rec(schema.EventFileOpen)), lit)
+	}
+}
