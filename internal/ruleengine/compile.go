@@ -578,6 +578,10 @@ func (c *compiler) check(t *text, o owner) error {
 	return nil
 }
 
+// maxExpanded bounds a condition after macro expansion, so a file of macros that each use the
+// previous one twice cannot exhaust memory.
+const maxExpanded = 128 << 10
+
 // expand returns the condition with macro references replaced by their (parenthesized)
 // expanded conditions.
 func (c *compiler) expand(sc *scanned, stack []string) (string, error) {
@@ -594,6 +598,9 @@ func (c *compiler) expand(sc *scanned, stack []string) (string, error) {
 		b.WriteString(string(sc.s[last:ref.start]))
 		b.WriteString("(" + x + ")")
 		last = ref.start + len([]rune(ref.name))
+		if b.Len() > maxExpanded {
+			return "", fmt.Errorf("condition is over %d bytes once macros are expanded (macros that use each other several times grow exponentially)", maxExpanded)
+		}
 	}
 	b.WriteString(string(sc.s[last:]))
 	return b.String(), nil

@@ -2,6 +2,8 @@ package ruleengine
 
 import (
 	"errors"
+	"fmt"
+	"strings"
 	"os"
 	"path/filepath"
 	"testing"
@@ -200,4 +202,16 @@ func TestLoadFiles(t *testing.T) {
 	// Two files defining the same rule: the duplicate names both places.
 	_, _, err = Compile(srcs, Options{})
 	assert.ErrorContains(t, err, "b.yaml:2: rule \"r1\": duplicate rule (first defined at "+filepath.Join(dir, "a.yaml")+":2)")
+}
+
+func TestMacroExpansionBomb(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("- macro: m0\n  condition: event.name == \"file.open\"\n")
+	for i := 1; i <= 40; i++ {
+		fmt.Fprintf(&b, "- macro: m%d\n  condition: m%d && m%d\n", i, i-1, i-1)
+	}
+	b.WriteString("- rule: r\n  desc: d\n  condition: m40\n  output: o\n  priority: info\n")
+	_, _, err := Compile([]Source{{Name: "a.yaml", Data: []byte(b.String())}}, Options{})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), `a.yaml:83: rule "r": condition is over 131072 bytes once macros are expanded`)
 }
