@@ -651,3 +651,21 @@ func TestCloseEndsRead(t *testing.T) {
 		t.Fatal("Read on a closed tracer succeeded")
 	}
 }
+
+// Events whose hooks do not exist on this kernel are reported, not fatal.
+func TestUnavailable(t *testing.T) {
+	f, err := Probe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, statErr := os.Stat(filepath.Join(f.Tracefs, "events/syscalls/sys_exit_delete_module"))
+	tr, _ := start(t, Options{Events: []string{"kernel.module_unload", "file.open"}})
+	un := tr.Unavailable()
+	if statErr != nil {
+		if len(un) != 1 || un[0] != "kernel.module_unload" || len(tr.Missing()) != 1 || !strings.Contains(tr.Missing()[0], "sys_exit_delete_module") {
+			t.Errorf("unavailable %v missing %v", un, tr.Missing())
+		}
+	} else if len(un) != 0 {
+		t.Errorf("unavailable %v although the tracepoint exists", un)
+	}
+}
