@@ -4,12 +4,14 @@ import (
 	"errors"
 	"fmt"
 	"path"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 	"unicode/utf8"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/plog"
 )
 
 // FuzzCompile feeds arbitrary rule files to the loader: it must return an engine or an *Error,
@@ -66,6 +68,45 @@ func FuzzGlob(f *testing.F) {
 		}
 		if got != want {
 			t.Fatalf("glob(%q, %q) = %v, path.Match says %v", s, pat, got, want)
+		}
+	})
+}
+
+// FuzzFastPath compares the fast path with cel-go on records with arbitrary string and
+// integer values (odd paths, unicode, empty strings) over every fast-path construct.
+func FuzzFastPath(f *testing.F) {
+	srcs, err := LoadFiles([]string{"testdata/semantics.yaml"})
+	if err != nil {
+		f.Fatal(err)
+	}
+	fast, _, err := Compile(srcs, Options{MatchAll: true})
+	if err != nil {
+		f.Fatal(err)
+	}
+	slow, _, err := Compile(srcs, Options{MatchAll: true, celOnly: true})
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add("/etc/passwd", "bash", "/home/a/.ssh/x", int64(0), "0644")
+	f.Add("/etcx/", "", "/", int64(65534), "4755")
+	f.Add("//etc//", "sh", "relative", int64(-1), "x")
+	f.Fuzz(func(t *testing.T, path, exe, cwd string, uid int64, mode string) {
+		lr := plog.NewLogRecord()
+		lr.SetEventName("file.open")
+		a := lr.Attributes()
+		a.PutStr("file.path", path)
+		a.PutStr("process.executable.name", exe)
+		a.PutStr("process.working_directory", cwd)
+		a.PutInt("process.user.id", uid)
+		a.PutInt("process.pid", uid%5000)
+		a.PutStr("file.mode", mode)
+		anc := a.PutEmptySlice("process.ancestors.executable.name")
+		anc.AppendEmpty().SetStr(exe)
+		anc.AppendEmpty().SetStr(path)
+		res := pcommon.NewMap()
+		got, want := names(fast.Match(res, lr, nil)), names(slow.Match(res, lr, nil))
+		if !slices.Equal(got, want) {
+			t.Fatalf("fast %q, cel %q", got, want)
 		}
 	})
 }
