@@ -57,6 +57,9 @@ const (
 	userCacheSize = 4096
 	passwdReread  = 5 * time.Second
 	transport     = "ebpf"
+	// readerStopGrace is how long Shutdown lets the kernel reader notice the cancellation
+	// before closing the kernel side under it.
+	readerStopGrace = 200 * time.Millisecond
 )
 
 // jobBatch is a batch of prepared events: the reader fills it, a builder turns it into log
@@ -96,6 +99,7 @@ type logsReceiver struct {
 	sendCancel  context.CancelFunc
 	readers     sync.WaitGroup
 	sender      sync.WaitGroup
+	reportMu    sync.Mutex // the report loop and Shutdown may both report
 	reported    map[string]uint64
 	started     atomic.Bool
 	shutdownMu  sync.Mutex
@@ -321,8 +325,10 @@ func (r *logsReceiver) reportLoop(ctx context.Context) {
 }
 
 // dropReport builds one agent.events_dropped record per reason whose count grew since the
-// previous report. Called by one goroutine at a time.
+// previous report.
 func (r *logsReceiver) dropReport() (plog.Logs, bool) {
+	r.reportMu.Lock()
+	defer r.reportMu.Unlock()
 	totals := [...]struct {
 		reason string
 		n      uint64
@@ -411,9 +417,26 @@ func (r *logsReceiver) Shutdown(ctx context.Context) error {
 			<-done
 		}
 	}
-	// Stop reading; the reader returns within the kernel reader's poll interval.
+	// Stop reading. The kernel reader notices the cancellation when the ring runs dry; under
+	// sustained load it never does, and closing the kernel side stops it.
 	r.readCancel()
+	var (
+		final    plog.Logs
+		hasFinal bool
+		closed   bool
+	)
+	stopped := make(chan struct{})
+	go func() { r.readers.Wait(); close(stopped) }()
+	select {
+	case <-stopped:
+	case <-time.After(readerStopGrace):
+		// The drop counters live in the kernel side: read them before closing it.
+		final, hasFinal = r.dropReport()
+		errs = append(errs, r.tracer.Close())
+		closed = true
+	}
 	wait(&r.readers)
+
 	// The events read so far become records.
 	r.mu.Lock()
 	if jb := r.cur; jb != nil && jb.n > 0 {
@@ -425,14 +448,17 @@ func (r *logsReceiver) Shutdown(ctx context.Context) error {
 	wait(&r.builders)
 
 	// A last drop report, so losses just before shutdown are not invisible.
-	if final, ok := r.dropReport(); ok {
+	if !closed {
+		final, hasFinal = r.dropReport()
+		errs = append(errs, r.tracer.Close())
+	}
+	if hasFinal {
 		select {
 		case r.out <- final:
 		case <-ctx.Done():
 			r.refused.Add(uint64(final.LogRecordCount()))
 		}
 	}
-	errs = append(errs, r.tracer.Close())
 	close(r.out)
 
 	wait(&r.sender)

@@ -747,3 +747,34 @@ func TestShutdownHonoursContextWhilePipelineRefuses(t *testing.T) {
 	require.ErrorIs(t, err, context.DeadlineExceeded)
 	assert.Positive(t, lr.refused.Load(), "what could not be delivered is counted")
 }
+
+// slowCounter is a pipeline slower than the kernel: the ring never runs dry.
+type slowCounter struct{ counter }
+
+func (c *slowCounter) ConsumeLogs(ctx context.Context, ld plog.Logs) error {
+	time.Sleep(2 * time.Millisecond)
+	return c.counter.ConsumeLogs(ctx, ld)
+}
+
+func TestShutdownUnderLoad(t *testing.T) {
+	requireRoot(t)
+	cnt := &slowCounter{}
+	cfg := testConfig()
+	cfg.Events = []string{schema.EventNetworkListen}
+	cfg.MaxBatchSize = 64
+	rcv, err := NewFactory().CreateLogs(context.Background(), receivertest.NewNopSettings(metadata.Type), cfg, cnt)
+	require.NoError(t, err)
+	require.NoError(t, rcv.Start(context.Background(), componenttest.NewNopHost()))
+	load := child("load", "0,100000000")
+	require.NoError(t, load.Start())
+	t.Cleanup(func() { _ = load.Process.Kill(); _ = load.Wait() })
+	require.Eventually(t, func() bool { return cnt.n.Load() > 10000 }, 10*time.Second, 10*time.Millisecond)
+
+	time.Sleep(500 * time.Millisecond)
+	// The ring never runs dry: Shutdown must still stop the reader promptly.
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	start := time.Now()
+	require.NoError(t, rcv.Shutdown(ctx))
+	assert.Less(t, time.Since(start), 2*time.Second)
+}
