@@ -101,8 +101,14 @@ func (t *Tracer) Read(ctx context.Context, fn func(ev *kevent.Event)) error {
 	poll := t.opts.PollInterval
 	maxArgs := t.opts.MaxArgs
 	offset, offsetAt := t.bootOffset, time.Now()
+	n := 0
 	rd.SetDeadline(time.Now().Add(poll))
 	for {
+		// A ring that never runs dry (forced wakeups keep coming) never reports the deadline:
+		// look at ctx every 256 records as well.
+		if n++; n&255 == 0 && ctx.Err() != nil {
+			return nil
+		}
 		err := rd.ReadInto(&rec)
 		if err != nil {
 			if errors.Is(err, os.ErrDeadlineExceeded) {

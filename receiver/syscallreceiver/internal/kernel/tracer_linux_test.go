@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -669,3 +670,63 @@ func TestUnavailable(t *testing.T) {
 		t.Errorf("unavailable %v although the tracepoint exists", un)
 	}
 }
+
+// Cancelling ctx ends Read promptly even while records keep coming.
+func TestCancelUnderLoad(t *testing.T) {
+	tr, err := New(Options{Events: []string{"file.open"}, RingBufferSize: 1 << 16})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := tr.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer tr.Close()
+	stop := make(chan struct{})
+	defer close(stop)
+	for range 2 {
+		go func() {
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+					unix.Close(must1(unix.Open("/etc/hostname", unix.O_RDONLY, 0)))
+				}
+			}
+		}()
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	var got atomicCount
+	// A consumer slower than the producers: the ring never runs dry.
+	slow := func(*kevent.Event) {
+		got.add()
+		for t0 := time.Now(); time.Since(t0) < 100*time.Microsecond; {
+		}
+	}
+	go func() { done <- tr.Read(ctx, slow) }()
+	for got.load() < 2000 {
+		time.Sleep(10 * time.Millisecond)
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(2 * time.Second):
+		t.Fatal("Read ignored the cancelled context under load")
+	}
+}
+
+func must1(fd int, err error) int {
+	if err != nil {
+		return -1
+	}
+	return fd
+}
+
+type atomicCount struct{ n atomic.Int64 }
+
+func (c *atomicCount) add()        { c.n.Add(1) }
+func (c *atomicCount) load() int64 { return c.n.Load() }
