@@ -106,8 +106,13 @@ func (t *Tracer) Read(ctx context.Context, fn func(ev *kevent.Event)) error {
 	for {
 		// A ring that never runs dry (forced wakeups keep coming) never reports the deadline:
 		// look at ctx every 256 records as well.
-		if n++; n&255 == 0 && ctx.Err() != nil {
-			return nil
+		if n++; n&255 == 0 {
+			if ctx.Err() != nil {
+				return nil
+			}
+			if now := time.Now(); n&4095 == 0 && now.Sub(offsetAt) > time.Second {
+				offset, offsetAt = bootOffset(), now
+			}
 		}
 		err := rd.ReadInto(&rec)
 		if err != nil {
