@@ -110,8 +110,10 @@ func (t *Tracer) Read(ctx context.Context, fn func(ev *kevent.Event)) error {
 			if ctx.Err() != nil {
 				return nil
 			}
-			if now := time.Now(); n&4095 == 0 && now.Sub(offsetAt) > time.Second {
-				offset, offsetAt = bootOffset(), now
+			if n&4095 == 0 {
+				if now := time.Now(); now.Sub(offsetAt) > time.Second {
+					offset, offsetAt = bootOffset(), now
+				}
 			}
 		}
 		err := rd.ReadInto(&rec)
