@@ -246,7 +246,8 @@ func (t *Tracer) load() error {
 	if err != nil {
 		var ve *ebpf.VerifierError
 		if errors.As(err, &ve) {
-			return fmt.Errorf("the kernel rejected an eBPF program: %+v", ve)
+			// %v keeps the verifier's last lines; the full log (%+v) is thousands of lines.
+			return fmt.Errorf("the kernel's verifier rejected an otelsec eBPF program (kernel too old or unusual?): %v", ve)
 		}
 		return fmt.Errorf("loading the eBPF programs: %w", err)
 	}
