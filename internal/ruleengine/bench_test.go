@@ -16,13 +16,10 @@ import (
 	"github.com/otelsec/otelsec/internal/schema"
 )
 
-// benchSources is the default ruleset from disk (this package cannot import rules: rules
-// imports it), or the testdata ruleset when run outside the repository.
+// benchSources is the default ruleset, read from disk: this package cannot import rules
+// (rules imports it).
 func benchSources(tb testing.TB) []Source {
 	srcs, err := LoadFiles([]string{"../../rules/*.yaml"})
-	if err != nil {
-		srcs, err = LoadFiles([]string{"testdata/bench_rules.yaml"})
-	}
 	if err != nil {
 		tb.Fatal(err)
 	}
