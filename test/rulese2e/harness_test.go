@@ -7,6 +7,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 
 	"os"
@@ -156,7 +157,10 @@ type harness struct {
 	token  string
 }
 
-const flushInterval = 20 * time.Millisecond
+const (
+	flushInterval      = 20 * time.Millisecond
+	dropReportInterval = time.Second
+)
 
 func newHarness(t *testing.T) *harness {
 	t.Helper()
@@ -183,6 +187,7 @@ func newHarness(t *testing.T) *harness {
 	rf := syscallreceiver.NewFactory()
 	rcfg := rf.CreateDefaultConfig().(*syscallreceiver.Config)
 	rcfg.FlushInterval = flushInterval
+	rcfg.DropReportInterval = dropReportInterval
 	pf := securityrulesprocessor.NewFactory()
 	pcfg := pf.CreateDefaultConfig().(*securityrulesprocessor.Config)
 	pcfg.Match = securityrulesprocessor.MatchAll
@@ -324,14 +329,28 @@ func (h *harness) byPID(pid int, rule string) []violation {
 	})
 }
 
+// errEventsLost says an attempt saw no violation while the receiver reported lost events: the
+// behaviour is repeated rather than failed, since a drop is reported, not a missed detection.
+var errEventsLost = errors.New("events were lost")
+
+func (h *harness) lostEvents() int64 {
+	h.col.mu.Lock()
+	defer h.col.mu.Unlock()
+	return h.col.lost
+}
+
 // expectOnce waits for rule's violation by pid, lets the pipeline settle, and requires that
-// exactly one such violation arrived.
-func (h *harness) expectOnce(pid int, rule string) violation {
+// exactly one such violation arrived. lostBefore is the receiver's lost count when the
+// behaviour started.
+func (h *harness) expectOnce(pid int, rule string, lostBefore int64) (violation, error) {
 	h.t.Helper()
 	// Generous: the machine is shared and a loaded moment delays delivery, not correctness.
 	start := time.Now()
 	deadline := start.Add(30 * time.Second)
 	for time.Now().Before(deadline) && len(h.byPID(pid, rule)) == 0 {
+		if time.Since(start) > 3*dropReportInterval && h.lostEvents() > lostBefore {
+			return violation{}, errEventsLost
+		}
 		time.Sleep(20 * time.Millisecond)
 	}
 	if d := time.Since(start); d > time.Second {
@@ -341,6 +360,9 @@ func (h *harness) expectOnce(pid int, rule string) violation {
 	// duplicate would be here well within this.
 	time.Sleep(20 * flushInterval)
 	got := h.byPID(pid, rule)
+	if len(got) == 0 && h.lostEvents() > lostBefore {
+		return violation{}, errEventsLost
+	}
 	if len(got) != 1 {
 		others := h.col.find(func(v violation) bool { return v.int(schema.AttrProcessPID) == int64(pid) })
 		h.t.Errorf("rule %q fired %d times for pid %d, want once; violations of that pid: %v", rule, len(got), pid, others)
@@ -356,7 +378,7 @@ func (h *harness) expectOnce(pid int, rule string) violation {
 		h.col.mu.Unlock()
 		h.t.FailNow()
 	}
-	return got[0]
+	return got[0], nil
 }
 
 // check compares attributes of a violation.
