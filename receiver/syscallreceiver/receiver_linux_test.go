@@ -211,9 +211,21 @@ func (r *recorder) find(t *testing.T, what string, match func(plog.LogRecord) bo
 		return false
 	}, 10*time.Second, 10*time.Millisecond, "no record: %s", what)
 	if !ok {
+		r.dump(t)
 		t.FailNow()
 	}
 	return found
+}
+
+// dump logs what was recorded, to see why a record was not there.
+func (r *recorder) dump(t *testing.T) {
+	t.Helper()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, lr := range r.records {
+		t.Logf("%s pid=%d exe=%s ret=%d path=%s", lr.EventName(), num(lr, schema.AttrProcessPID),
+			str(lr, schema.AttrProcessExecutableName), num(lr, schema.AttrSyscallReturn), str(lr, schema.AttrFilePath))
+	}
 }
 
 func (r *recorder) all(match func(plog.LogRecord) bool) []plog.LogRecord {
@@ -497,7 +509,11 @@ func TestKernelEvents(t *testing.T) {
 			return is(schema.EventFileOpen, cmd.Process.Pid)(lr) && str(lr, schema.AttrFilePath) == marker
 		})
 		own := rec.all(func(lr plog.LogRecord) bool { return num(lr, schema.AttrProcessPID) == int64(os.Getpid()) })
-		assert.Empty(t, own, "the collector's own syscalls must not be reported")
+		if !assert.Empty(t, own, "the collector's own syscalls must not be reported") {
+			for _, lr := range own {
+				t.Logf("%s %v", lr.EventName(), lr.Attributes().AsRaw())
+			}
+		}
 	})
 
 	t.Run("every record has the process context", func(t *testing.T) {

@@ -181,13 +181,18 @@ func (t *Table) Lookup(pid, ppid uint32) *Process {
 		return p
 	}
 	info, err := procinfo.Read(t.procRoot, pid, t.limits)
-	if err == nil {
+	// A process that is exiting (or a zombie) still has a stat file but no executable: it is
+	// treated like one that is gone.
+	if err == nil && info.ExePath != "" {
 		return t.fromInfo(info)
 	}
 	if ppid != 0 && ppid != pid {
-		if parent := t.Peek(ppid); parent != nil && parent.Known {
+		if parent := t.Peek(ppid); parent != nil && parent.Known && parent.ExePath != "" {
 			return t.Fork(ppid, pid)
 		}
+	}
+	if err == nil {
+		return t.fromInfo(info) // a kernel thread: no executable to inherit either
 	}
 	return t.insert(pid)
 }

@@ -5,6 +5,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -237,4 +238,24 @@ func TestContextCache(t *testing.T) {
 	parent, names = tb.Context(tb.Get(40), 8)
 	assert.Nil(t, parent)
 	assert.Empty(t, names)
+}
+
+func TestLookupZombieTakesParentImage(t *testing.T) {
+	cmd := exec.Command("/bin/true")
+	require.NoError(t, cmd.Start())
+	pid := cmd.Process.Pid
+	t.Cleanup(func() { _ = cmd.Wait() })
+	// Not reaped yet: a zombie, with a stat file but no executable.
+	require.Eventually(t, func() bool {
+		b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+		return err == nil && strings.Contains(string(b), ") Z ")
+	}, 5*time.Second, 5*time.Millisecond)
+
+	tb := New(Options{Capacity: 16})
+	self := uint32(os.Getpid())
+	require.NotNil(t, tb.Lookup(self, uint32(os.Getppid())))
+	p := tb.Lookup(uint32(pid), self)
+	exe, _ := os.Executable()
+	assert.Equal(t, exe, p.ExePath, "a process we cannot read runs its parent's image")
+	assert.True(t, p.Known)
 }
