@@ -419,7 +419,17 @@ func (n inNode) eval(a *activation) tri {
 		return fErr
 	}
 	l, ok := n.list.value(a)
-	if !ok || !isList(l) {
+	if !ok {
+		return fErr
+	}
+	if l.k == kMap { // `key in map` tests the keys, as in CEL
+		if x.k != kStr {
+			return fFalse
+		}
+		_, found := l.pv.Map().Get(x.s)
+		return triOf(found)
+	}
+	if !isList(l) {
 		return fErr
 	}
 	return triOf(listContains(l, x))
@@ -805,7 +815,15 @@ type strInAttrList struct {
 
 func (n strInAttrList) eval(a *activation) tri {
 	c := a.attrRef(n.slot)
-	if !c.ok || c.v.k != kList {
+	if !c.ok {
+		return fErr
+	}
+	switch c.v.k {
+	case kMap:
+		_, found := c.v.pv.Map().Get(n.s)
+		return triOf(found)
+	case kList:
+	default:
 		return fErr
 	}
 	sl := c.v.pv.Slice()

@@ -73,7 +73,11 @@ func randomRecord(rng *rand.Rand) plog.LogRecord {
 	case 0:
 		lr.Body().SetStr(pick("it failed", "ok").(string))
 	case 1:
-		lr.Body().SetEmptyMap().PutStr("MESSAGE", pick("hello", "bye").(string))
+		m := lr.Body().SetEmptyMap()
+		m.PutStr("MESSAGE", pick("hello", "bye").(string))
+		if rng.Intn(2) == 0 {
+			m.PutInt("OTHER", 1)
+		}
 	case 2:
 		lr.Body().SetInt(3)
 	}
