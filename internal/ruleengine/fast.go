@@ -220,7 +220,12 @@ func fEqual(a, b fval) (bool, bool) {
 		}
 		return true, true
 	}
-	return false, false // maps: not compared on the fast path (compile refuses)
+	case kMap:
+		// pdata's equality; CEL would also equate 1 and 1.0 inside maps, a case rules on
+		// structured bodies are unlikely to meet.
+		return a.pv.Equal(b.pv), true
+	}
+	return false, false
 }
 
 // fCompare orders two values; ok is false when CEL has no overload (error).
