@@ -219,7 +219,6 @@ func fEqual(a, b fval) (bool, bool) {
 			}
 		}
 		return true, true
-	}
 	case kMap:
 		// pdata's equality; CEL would also equate 1 and 1.0 inside maps, a case rules on
 		// structured bodies are unlikely to meet.
