@@ -230,7 +230,7 @@ func fEqual(a, b fval) (bool, bool) {
 // fCompare orders two values; ok is false when CEL has no overload (error).
 func fCompare(a, b fval) (int, bool) {
 	switch {
-	case a.k == kInt && b.k == kInt:
+	case (a.k == kInt && b.k == kInt) || (a.k == kBool && b.k == kBool):
 		return cmp3(a.i < b.i, a.i > b.i), true
 	case a.k == kStr && b.k == kStr:
 		return strings.Compare(a.s, b.s), true
