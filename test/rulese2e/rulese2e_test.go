@@ -103,6 +103,8 @@ func TestRulesEndToEnd(t *testing.T) {
 var notExercised = map[string]string{
 	"Recursive deletion of the root or a system directory": "destructive by nature; rules/testdata/fixtures.yaml covers it",
 	"Filesystem mounted inside a container":                "needs a container runtime; rules/testdata/fixtures.yaml covers it",
+	"Interactive shell in a container":                     "needs a container runtime; rules/testdata/fixtures.yaml covers it",
+	"Debugfs run in a container":                           "needs a container runtime; rules/testdata/fixtures.yaml covers it",
 }
 
 func touch(path string) *exec.Cmd { return exec.Command("touch", path) }
@@ -489,6 +491,33 @@ func behaviours(selfName, tok string) []behaviour {
 				return h.run(h.helperCmd(h.helper, "bpf-load")), with(map[string]any{
 					schema.AttrProcessExecutablePath: h.helper, schema.AttrBPFCommand: "BPF_PROG_LOAD",
 					schema.AttrBPFProgramType: "BPF_PROG_TYPE_SOCKET_FILTER"})
+			}},
+		{name: "release_agent written", rule: "Cgroup release_agent written",
+			do: func(t *testing.T, h *harness) (int, map[string]any) {
+				// Any file of that name: mounting a cgroup v1 hierarchy is not needed to see
+				// the write the escape makes.
+				p := filepath.Join(h.work, "release_agent")
+				return h.run(touch(p)), with(map[string]any{schema.AttrFilePath: p})
+			}},
+		{name: "system account with a terminal", rule: "Interactive shell by a system account",
+			do: func(t *testing.T, h *harness) (int, map[string]any) {
+				if _, err := exec.LookPath("script"); err != nil {
+					t.Skip("no script(1) to give the shell a terminal")
+				}
+				// script runs the shell on a new pseudo-terminal, as uid 1 (daemon); the shell
+				// prints its pid so the test knows which process to look for.
+				cmd := exec.Command("script", "-qec", "/bin/sh -c 'echo $$'", "/dev/null")
+				cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 1, Gid: 1}}
+				cmd.Dir = "/"
+				cmd.Env = append(os.Environ(), "SHELL=/bin/sh")
+				var out strings.Builder
+				cmd.Stdout = &out
+				h.run(cmd)
+				var pid int
+				if _, err := fmt.Sscan(strings.TrimSpace(out.String()), &pid); err != nil {
+					t.Fatalf("script printed %q", out.String())
+				}
+				return pid, map[string]any{schema.AttrProcessUserID: 1, schema.AttrProcessInteractive: true}
 			}},
 		{name: "process memory opened for writing", rule: "Process memory written through /proc",
 			do: func(t *testing.T, h *harness) (int, map[string]any) {
