@@ -99,12 +99,33 @@ func TestRulesEndToEnd(t *testing.T) {
 	})
 }
 
+// inContainer returns a command that moves itself into a fresh cgroup named like a docker
+// container's and then runs script there, and the container id the receiver should report.
+func (h *harness) inContainer(t *testing.T, script string) (*exec.Cmd, string) {
+	t.Helper()
+	root := "/sys/fs/cgroup/unified"
+	if _, err := os.Stat(filepath.Join(root, "cgroup.procs")); err != nil {
+		root = "/sys/fs/cgroup"
+	}
+	id := strings.Repeat(h.token, 6)[:64-len(h.token)] + h.token // 64 hex digits
+	parent := filepath.Join(root, "otelsec-e2e-docker")
+	dir := filepath.Join(parent, id)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Skipf("cannot create a cgroup v2 group: %v", err)
+	}
+	t.Cleanup(func() {
+		// The group can go once its processes have exited.
+		for i := 0; i < 50 && os.Remove(dir) != nil; i++ {
+			time.Sleep(20 * time.Millisecond)
+		}
+		os.Remove(parent)
+	})
+	return exec.Command("/bin/sh", "-c", "echo $$ > "+filepath.Join(dir, "cgroup.procs")+" && "+script), id
+}
+
 // notExercised are the default rules this test does not perform, and why.
 var notExercised = map[string]string{
 	"Recursive deletion of the root or a system directory": "destructive by nature; rules/testdata/fixtures.yaml covers it",
-	"Filesystem mounted inside a container":                "needs a container runtime; rules/testdata/fixtures.yaml covers it",
-	"Interactive shell in a container":                     "needs a container runtime; rules/testdata/fixtures.yaml covers it",
-	"Debugfs run in a container":                           "needs a container runtime; rules/testdata/fixtures.yaml covers it",
 }
 
 func touch(path string) *exec.Cmd { return exec.Command("touch", path) }
@@ -518,6 +539,44 @@ func behaviours(selfName, tok string) []behaviour {
 					t.Fatalf("script printed %q", out.String())
 				}
 				return pid, map[string]any{schema.AttrProcessUserID: 1, schema.AttrProcessInteractive: true}
+			}},
+		// Container rules: the receiver takes container.id from the cgroup a process execs
+		// in, so a cgroup laid out as docker's cgroupfs driver does makes a container.
+		{name: "debugfs in a container", rule: "Debugfs run in a container",
+			do: func(t *testing.T, h *harness) (int, map[string]any) {
+				if _, err := exec.LookPath("debugfs"); err != nil {
+					t.Skip("no debugfs")
+				}
+				cmd, id := h.inContainer(t, "exec debugfs -V")
+				return h.runQuiet(cmd), with(map[string]any{schema.AttrContainerID: id,
+					schema.AttrProcessExecutableName: "debugfs"})
+			}},
+		{name: "mount in a container", rule: "Filesystem mounted inside a container",
+			do: func(t *testing.T, h *harness) (int, map[string]any) {
+				dir := filepath.Join(h.work, "mnt")
+				if err := os.MkdirAll(dir, 0o755); err != nil {
+					t.Fatal(err)
+				}
+				t.Cleanup(func() { _ = syscall.Unmount(dir, syscall.MNT_DETACH) })
+				cmd, id := h.inContainer(t, "exec mount -t tmpfs otelsec-e2e "+dir)
+				return h.run(cmd), map[string]any{schema.AttrContainerID: id, schema.AttrFilePath: dir,
+					schema.AttrMountFSType: "tmpfs"}
+			}},
+		{name: "interactive shell in a container", rule: "Interactive shell in a container",
+			do: func(t *testing.T, h *harness) (int, map[string]any) {
+				if _, err := exec.LookPath("script"); err != nil {
+					t.Skip("no script(1) to give the shell a terminal")
+				}
+				cmd, id := h.inContainer(t, `exec script -qec "/bin/sh -c 'echo \$\$'" /dev/null`)
+				var out strings.Builder
+				cmd.Stdout = &out
+				cmd.Env = append(os.Environ(), "SHELL=/bin/sh")
+				h.run(cmd)
+				var pid int
+				if _, err := fmt.Sscan(strings.TrimSpace(out.String()), &pid); err != nil {
+					t.Fatalf("script printed %q", out.String())
+				}
+				return pid, map[string]any{schema.AttrContainerID: id, schema.AttrProcessInteractive: true}
 			}},
 		{name: "process memory opened for writing", rule: "Process memory written through /proc",
 			do: func(t *testing.T, h *harness) (int, map[string]any) {
