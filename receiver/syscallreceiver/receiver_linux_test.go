@@ -564,6 +564,13 @@ func TestPipelineRefusals(t *testing.T) {
 	m, err = tt.GetMetric("otelcol_receiver_syscall_process_table_size")
 	require.NoError(t, err)
 	require.NotNil(t, m.Data)
+	// The standard receiver metrics count the batches the pipeline accepted after retries.
+	m, err = tt.GetMetric("otelcol_receiver_accepted_log_records")
+	require.NoError(t, err)
+	acc, ok := m.Data.(metricdata.Sum[int64])
+	require.True(t, ok)
+	require.NotEmpty(t, acc.DataPoints)
+	assert.Positive(t, acc.DataPoints[0].Value)
 }
 
 func TestPermanentRefusalIsReported(t *testing.T) {
