@@ -163,32 +163,38 @@ static __always_inline int filtered(__u32 tgid)
 	return 0;
 }
 
-static __always_inline void fill_hdr(struct scratch *s, __u16 kind, __u16 nr, __s64 ret)
+/* fill_hdr_at writes the common header into h: the scratch record, or a ring reservation. */
+static __always_inline void fill_hdr_at(struct rec_hdr *h, __u16 kind, __u16 nr, __s64 ret)
 {
 	struct task_struct *t = bpf_get_current_task_btf();
 	__u64 id = bpf_get_current_pid_tgid();
 	const struct cred *c = t->cred;
 
-	s->h.ts = bpf_ktime_get_boot_ns();
-	s->h.ret = ret;
+	h->ts = bpf_ktime_get_boot_ns();
+	h->ret = ret;
 	for (int i = 0; i < 6; i++)
-		s->h.a[i] = 0;
-	s->h.pid = id >> 32;
-	s->h.tid = (__u32)id;
-	s->h.ppid = t->real_parent->tgid;
-	s->h.uid = c->uid.val;
-	s->h.euid = c->euid.val;
-	s->h.gid = c->gid.val;
-	s->h.egid = c->egid.val;
-	s->h.kind = kind;
-	s->h.nr = nr;
+		h->a[i] = 0;
+	h->pid = id >> 32;
+	h->tid = (__u32)id;
+	h->ppid = t->real_parent->tgid;
+	h->uid = c->uid.val;
+	h->euid = c->euid.val;
+	h->gid = c->gid.val;
+	h->egid = c->egid.val;
+	h->kind = kind;
+	h->nr = nr;
 	for (int i = 0; i < NSLOTS; i++)
-		s->h.slen[i] = 0;
-	s->h.trunc = 0;
-	s->h.hflags = t->signal->tty ? HFLAG_TTY : 0;
-	s->h.magic = REC_MAGIC;
-	s->h.pad0 = 0;
-	s->h.pad1 = 0;
+		h->slen[i] = 0;
+	h->trunc = 0;
+	h->hflags = t->signal->tty ? HFLAG_TTY : 0;
+	h->magic = REC_MAGIC;
+	h->pad0 = 0;
+	h->pad1 = 0;
+}
+
+static __always_inline void fill_hdr(struct scratch *s, __u16 kind, __u16 nr, __s64 ret)
+{
+	fill_hdr_at(&s->h, kind, nr, ret);
 	s->pos = 0;
 }
 
@@ -217,26 +223,32 @@ static __always_inline struct pt_regs *uregs(void)
 #define ARG4(r) ((r)->r8)
 #define ARG5(r) ((r)->r9)
 
+static __always_inline void count_drop(void)
+{
+	__u32 zero = 0;
+	__u64 *d = bpf_map_lookup_elem(&drops, &zero);
+	if (d)
+		*d += 1;
+}
+
+/* wake_flags: records go out without a wakeup (a wakeup costs microseconds); the reader polls,
+ * and is woken when the unread data passes wakeup_bytes. Reading the ring's positions touches
+ * a cache line the reader writes, so each CPU checks only every query_every records. */
+static __always_inline __u64 wake_flags(struct scratch *s)
+{
+	if (++s->nquery < query_every)
+		return BPF_RB_NO_WAKEUP;
+	s->nquery = 0;
+	return bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
+}
+
 static __always_inline int submit(struct scratch *s)
 {
 	__u64 n = s->pos;
 	if (n > TAIL_SIZE)
 		n = TAIL_SIZE;
-	/* Records go out without a wakeup (a wakeup costs microseconds); the reader polls, and is
-	 * woken when the unread data passes wakeup_bytes. Reading the ring's positions touches a
-	 * cache line the reader writes, so each CPU checks only every query_every records. */
-	__u64 flags = BPF_RB_NO_WAKEUP;
-	if (++s->nquery >= query_every) {
-		s->nquery = 0;
-		if (bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes)
-			flags = BPF_RB_FORCE_WAKEUP;
-	}
-	if (bpf_ringbuf_output(&events, s, HDR_SIZE + n, flags)) {
-		__u32 zero = 0;
-		__u64 *d = bpf_map_lookup_elem(&drops, &zero);
-		if (d)
-			*d += 1;
-	}
+	if (bpf_ringbuf_output(&events, s, HDR_SIZE + n, wake_flags(s)))
+		count_drop();
 	return 0;
 }
 
@@ -791,15 +803,57 @@ int exit_ptrace(struct sys_exit_args *ctx)
 
 /* ================= file ================= */
 
+#define FAST_STR 256
+
+/* file.open is the most frequent captured event. Its common case, an absolute path shorter
+ * than FAST_STR, is read straight into a ring reservation: no scratch copy, no second pass.
+ * Anything else (relative: needs the base walk; long; unreadable) takes the general path,
+ * reusing the bytes already read when they are whole. */
 static __always_inline int do_open(struct sys_exit_args *ctx, int dirfd, const void *path, __u64 flags, __u64 mode)
 {
-	struct scratch *s = begin(ctx, K_FILE_OPEN);
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	if (filtered(tgid))
+		return 0;
+	struct scratch *s = get_scratch();
 	if (!s)
 		return 0;
+	char *p = bpf_ringbuf_reserve(&events, HDR_SIZE + FAST_STR, 0);
+	if (!p) {
+		count_drop();
+		return 0;
+	}
+	long n = bpf_probe_read_user_str(p + HDR_SIZE, FAST_STR, path);
+	int whole = n > 1 && n < FAST_STR && n - 1 <= clamp_max(max_path);
+	if (whole && p[HDR_SIZE] == '/') {
+		struct rec_hdr *h = (void *)p;
+		fill_hdr_at(h, K_FILE_OPEN, (__u16)ctx->nr, ctx->ret);
+		h->a[0] = dirfd;
+		h->a[1] = flags;
+		h->a[2] = mode;
+		h->slen[SLOT_PATH] = n - 1;
+		bpf_ringbuf_submit(p, wake_flags(s));
+		return 0;
+	}
+
+	fill_hdr(s, K_FILE_OPEN, (__u16)ctx->nr, ctx->ret);
 	s->h.a[0] = dirfd;
 	s->h.a[1] = flags;
 	s->h.a[2] = mode;
-	put_path(s, SLOT_PATH, dirfd, path);
+	if (whole) {
+		/* relative: keep the bytes read, add the base */
+		__u32 len = (n - 1) & (FAST_STR - 1);
+		bpf_probe_read_kernel(&s->tail[0], len, p + HDR_SIZE);
+		s->h.slen[SLOT_PATH] = len;
+		s->pos = len;
+		bpf_ringbuf_discard(p, BPF_RB_NO_WAKEUP);
+		if (dirfd == AT_FDCWD)
+			put_cwd(s, SLOT_PATH_BASE);
+		else
+			put_file_path(s, SLOT_PATH_BASE, fd_file(dirfd));
+	} else {
+		bpf_ringbuf_discard(p, BPF_RB_NO_WAKEUP);
+		put_path(s, SLOT_PATH, dirfd, path);
+	}
 	return submit(s);
 }
 

@@ -105,8 +105,8 @@ func (t *Tracer) Read(ctx context.Context, fn func(ev *kevent.Event)) error {
 	rd.SetDeadline(time.Now().Add(poll))
 	for {
 		// A ring that never runs dry (forced wakeups keep coming) never reports the deadline:
-		// look at ctx every 256 records as well.
-		if n++; n&255 == 0 {
+		// look at ctx every 64 records as well.
+		if n++; n&63 == 0 {
 			if ctx.Err() != nil {
 				return nil
 			}
