@@ -75,16 +75,23 @@ func (cfg *Config) sources() ([]ruleengine.Source, error) {
 		return rules.Default(), nil
 	}
 	var srcs []ruleengine.Source
+	seen := map[string]bool{} // a file matched by two globs is loaded once
 	for _, g := range cfg.Rules {
+		var loaded []ruleengine.Source
 		if g == DefaultRulesEntry {
-			srcs = append(srcs, rules.Default()...)
-			continue
+			loaded = rules.Default()
+		} else {
+			var err error
+			if loaded, err = ruleengine.LoadFiles([]string{g}); err != nil {
+				return nil, err
+			}
 		}
-		s, err := ruleengine.LoadFiles([]string{g})
-		if err != nil {
-			return nil, err
+		for _, s := range loaded {
+			if !seen[s.Name] {
+				seen[s.Name] = true
+				srcs = append(srcs, s)
+			}
 		}
-		srcs = append(srcs, s...)
 	}
 	return srcs, nil
 }

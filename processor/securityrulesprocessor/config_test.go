@@ -27,7 +27,8 @@ func TestLoadConfig(t *testing.T) {
 			Emit:  EmitAll, Match: MatchAll, MinPriority: "warning",
 		}},
 		{id: component.NewIDWithName(metadata.Type, "extend_default"), want: &Config{
-			Rules: []string{"@default", "testdata/rules/local.yaml"}, Emit: EmitViolations, Match: MatchFirst,
+			// Files matched twice (and the default ruleset given twice) are loaded once.
+			Rules: []string{"@default", "testdata/rules/local.yaml", "testdata/rules/l*.yaml", "@default"}, Emit: EmitViolations, Match: MatchFirst,
 		}},
 		{id: component.NewIDWithName(metadata.Type, "bad_emit"), wantErr: `emit must be "violations" or "all", got "sometimes"`},
 		{id: component.NewIDWithName(metadata.Type, "bad_match"), wantErr: `match must be "first" or "all", got "most"`},
