@@ -204,7 +204,7 @@ func (f *Filler) Fill(job *Job, lr plog.LogRecord) {
 	lr.SetSeverityText("INFO")
 
 	attrs := lr.Attributes()
-	attrs.EnsureCapacity(recordAttrs)
+	attrs.EnsureCapacity(attrCount(job))
 	f.process(job, attrs)
 	f.event(ev, attrs)
 	if len(f.trunc) > 0 {
@@ -469,6 +469,36 @@ func idString(id uint32) string {
 	return strconv.FormatUint(uint64(id), 10)
 }
 
-// recordAttrs is the attribute count of a typical record (17 of process context, a few of the
-// event): reserving it up front makes the attributes one allocation instead of several.
-const recordAttrs = 24
+// eventAttrs is an upper bound of the event-specific attributes per kind (with
+// otelsec.truncated).
+var eventAttrs = [...]int{
+	kevent.KindProcessExec: 4, kevent.KindProcessFork: 1, kevent.KindProcessExit: 1,
+	kevent.KindProcessPtrace: 2, kevent.KindFileOpen: 4, kevent.KindFileUnlink: 2,
+	kevent.KindFileRename: 3, kevent.KindFileLink: 3, kevent.KindFileSymlink: 3,
+	kevent.KindFileChmod: 3, kevent.KindFileChown: 4, kevent.KindFileMkdir: 3,
+	kevent.KindFileMount: 4, kevent.KindFileMemfdCreate: 2, kevent.KindFdDup: 8,
+	kevent.KindNetworkSocket: 2, kevent.KindNetworkConnect: 5, kevent.KindNetworkAccept: 7,
+	kevent.KindNetworkBind: 5, kevent.KindNetworkListen: 5, kevent.KindNetworkSend: 5,
+	kevent.KindPrivilegeSetuid: 1, kevent.KindPrivilegeSetgid: 1, kevent.KindPrivilegeCapset: 2,
+	kevent.KindNamespaceSetns: 1, kevent.KindNamespaceUnshare: 1,
+	kevent.KindKernelModuleLoad: 3, kevent.KindKernelModuleUnload: 2, kevent.KindKernelBPF: 2,
+}
+
+// attrCount is the number of attributes job's record will have, at most: reserving exactly
+// that makes the attributes one allocation of the right size.
+func attrCount(job *Job) int {
+	n := 10 // syscall.name, .return, error.type, pid, thread, ppid, uids, interactive, truncated
+	for _, s := range [...]string{job.ExePath, job.ExePath, job.CmdLine, job.Cwd, job.UserName,
+		job.ContainerID, job.ParentExePath, job.ParentExePath, job.ParentCmdLine} {
+		if s != "" {
+			n++
+		}
+	}
+	if job.NumAncestors > 0 {
+		n++
+	}
+	if k := int(job.Ev.Kind); k < len(eventAttrs) {
+		n += eventAttrs[k]
+	}
+	return n
+}

@@ -366,3 +366,27 @@ func BenchmarkPrepareFill(b *testing.B) {
 		}
 	})
 }
+
+// attrCount must never undercount: a record that outgrows its reservation reallocates.
+func TestAttrCountBounds(t *testing.T) {
+	b, _ := newBuilder(t)
+	evs := []*kevent.Event{
+		openat(),
+		{Kind: kevent.KindFdDup, PID: 100, PPID: 50, FDType: kevent.FDSocket, Family: kevent.AFInet, SockType: 1,
+			Peer: kevent.Sockaddr{Family: kevent.AFInet, Port: 1, IP: netip.MustParseAddr("10.0.0.1")}},
+		{Kind: kevent.KindNetworkAccept, Syscall: 43, Ret: -11, PID: 100, PPID: 50, Family: kevent.AFUnix, SockType: 1,
+			Local: kevent.Sockaddr{Family: kevent.AFUnix, Path: kevent.Str{B: []byte("/run/x"), Truncated: true}},
+			Peer:  kevent.Sockaddr{Family: kevent.AFUnix, Path: kevent.Str{B: []byte("/run/y"), Truncated: true}}},
+		{Kind: kevent.KindFileChown, Syscall: 92, Ret: -1, PID: 100, PPID: 50, Path: kevent.Str{B: []byte("/x"), Truncated: true}},
+		{Kind: kevent.KindFileMount, Syscall: 165, Ret: -1, PID: 100, PPID: 50, Path: str("/mnt"), MountSource: str("/dev/sda"), MountFSType: str("ext4")},
+		{Kind: kevent.KindProcessExec, Syscall: 59, Ret: -2, PID: 100, PPID: 50, Path: str("x"), Argv: kevent.Str{B: []byte("x\x00"), Truncated: true}},
+		{Kind: kevent.KindKernelModuleLoad, Syscall: 313, PID: 100, PPID: 50, Path: str("/m.ko"), Name: str("m")},
+		{Kind: kevent.KindPrivilegeCapset, Syscall: 126, PID: 100, PPID: 50},
+	}
+	for _, ev := range evs {
+		b.Prepare(ev, &b.job, 1)
+		lr := plog.NewLogRecord()
+		b.filler.Fill(&b.job, lr)
+		assert.LessOrEqual(t, lr.Attributes().Len(), attrCount(&b.job), "%s", ev.Kind)
+	}
+}
