@@ -144,6 +144,7 @@ type recorder struct {
 	records []plog.LogRecord
 	self    string
 	fail    func(plog.Logs) error
+	rcv     receiver.Logs // for the drop count when a record is missing
 }
 
 func (r *recorder) ConsumeLogs(_ context.Context, ld plog.Logs) error {
@@ -220,6 +221,10 @@ func (r *recorder) find(t *testing.T, what string, match func(plog.LogRecord) bo
 // dump logs what was recorded, to see why a record was not there.
 func (r *recorder) dump(t *testing.T) {
 	t.Helper()
+	if lr, ok := r.rcv.(*logsReceiver); ok && lr.tracer != nil {
+		d, _ := lr.tracer.Drops()
+		t.Logf("the kernel dropped %d events so far (a busy machine outpacing the receiver)", d)
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for _, lr := range r.records {
@@ -320,7 +325,9 @@ func TestKernelEvents(t *testing.T) {
 	requireRoot(t)
 	selfPath, self := selfName(t)
 	rec := &recorder{self: self}
-	startReceiver(t, testConfig(), rec, receivertest.NewNopSettings(metadata.Type))
+	cfg := testConfig()
+	cfg.RingBufferSize = 128 << 20 // room for a busy machine's events while the test runs
+	rec.rcv = startReceiver(t, cfg, rec, receivertest.NewNopSettings(metadata.Type))
 
 	t.Run("exec fork exit", func(t *testing.T) {
 		script := "/bin/echo one two; exit 3"
