@@ -21,7 +21,8 @@ import (
 type Process struct {
 	PID  uint32
 	PPID uint32
-	// ExePath is the running image as the kernel resolved it; ExeName its basename.
+	// ExePath is the running image as the kernel resolved it; ExeName its basename (for a
+	// process without one, such as a kernel thread, its command name).
 	ExePath string
 	ExeName string
 	// CmdLine is argv joined with spaces, bounded; CmdLineTruncated when argv was cut.
@@ -134,6 +135,11 @@ func (t *Table) fromInfo(info procinfo.Info) *Process {
 	p := t.insert(info.PID)
 	p.PPID = info.PPID
 	p.setExe(info.ExePath)
+	if p.ExeName == "" {
+		// A kernel thread (or a process whose executable we may not read) has no path; its
+		// command name still names it among a child's ancestors.
+		p.ExeName = info.Comm
+	}
 	p.CmdLine = strings.Join(info.Args, " ")
 	p.CmdLineTruncated = info.ArgsTrunc
 	p.Cwd = info.Cwd
@@ -314,7 +320,11 @@ func (t *Table) Context(p *Process, depth int) (*Process, []string) {
 	if names == nil {
 		names = make([]string, 0, depth)
 	}
-	t.Ancestors(p.PPID, depth, func(a *Process) { names = append(names, a.ExeName) })
+	t.Ancestors(p.PPID, depth, func(a *Process) {
+		if a.ExeName != "" { // a placeholder: a process we know nothing about
+			names = append(names, a.ExeName)
+		}
+	})
 	p.ctxNames = names
 	return p.ctxParent, names
 }

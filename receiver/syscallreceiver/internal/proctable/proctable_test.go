@@ -158,6 +158,12 @@ func TestSeedFromProc(t *testing.T) {
 	assert.Equal(t, uint32(os.Getpid()), p.PPID)
 	assert.True(t, p.Known)
 
+	// A kernel thread has no executable; its command name stands for it.
+	if k := tb.Get(2); k != nil {
+		assert.Empty(t, k.ExePath)
+		assert.Equal(t, "kthreadd", k.ExeName)
+	}
+
 	self, _ := os.Executable()
 	var names []string
 	tb.Ancestors(p.PPID, 8, func(a *Process) { names = append(names, a.ExePath) })
