@@ -811,3 +811,34 @@ func TestShutdownUnderLoad(t *testing.T) {
 	require.NoError(t, rcv.Shutdown(ctx))
 	assert.Less(t, time.Since(start), 2*time.Second)
 }
+
+func TestTruncatedArguments(t *testing.T) {
+	requireRoot(t)
+	_, self := selfName(t)
+	rec := &recorder{self: self}
+	cfg := testConfig()
+	cfg.Events = []string{schema.EventProcessExec}
+	cfg.MaxArgBytes = 64
+	cfg.MaxArgs = 5
+	rec.rcv = startReceiver(t, cfg, rec, receivertest.NewNopSettings(metadata.Type))
+
+	args := []string{}
+	for i := range 20 {
+		args = append(args, fmt.Sprintf("argument-%02d", i))
+	}
+	cmd := exec.Command("/bin/echo", args...)
+	cmd.Stdout = nil
+	require.NoError(t, cmd.Run())
+	e := rec.find(t, "exec of echo", is(schema.EventProcessExec, cmd.Process.Pid))
+	got := strs(e, schema.AttrProcessCommandArgs)
+	assert.LessOrEqual(t, len(got), 5)
+	assert.Equal(t, "/bin/echo", got[0])
+	assert.Equal(t, int64(21), num(e, schema.AttrProcessArgsCount), "the real argc")
+	assert.LessOrEqual(t, len(str(e, schema.AttrProcessCommandLine)), 64)
+	assert.True(t, strings.HasPrefix(str(e, schema.AttrProcessCommandLine), "/bin/echo argument-00 "))
+	// The parent (this test binary, read from /proc at start with the same bound) has a longer
+	// command line too.
+	assert.ElementsMatch(t, []string{schema.AttrProcessCommandLine, schema.AttrProcessCommandArgs,
+		schema.AttrProcessParentCommandLine}, strs(e, schema.AttrTruncated))
+	assert.LessOrEqual(t, len(str(e, schema.AttrProcessParentCommandLine)), 64)
+}
