@@ -842,3 +842,45 @@ func TestTruncatedArguments(t *testing.T) {
 		schema.AttrProcessParentCommandLine}, strs(e, schema.AttrTruncated))
 	assert.LessOrEqual(t, len(str(e, schema.AttrProcessParentCommandLine)), 64)
 }
+
+func TestContainerID(t *testing.T) {
+	requireRoot(t)
+	const unified = "/sys/fs/cgroup/unified"
+	root := unified
+	if _, err := os.Stat(filepath.Join(unified, "cgroup.procs")); err != nil {
+		root = "/sys/fs/cgroup" // a pure cgroup v2 host
+		if _, err := os.Stat(filepath.Join(root, "cgroup.controllers")); err != nil {
+			t.Skip("no cgroup v2 hierarchy to place a process in")
+		}
+	}
+	id := "5b1f0c7e9d2a4b6c8e0f1a3b5c7d9e1f2a4b6c8d0e2f4a6b8c0d2e4f6a8b0c2d"
+	dir := filepath.Join(root, "otelsec-test", "system.slice", "docker-"+id+".scope")
+	require.NoError(t, os.MkdirAll(dir, 0o755))
+	t.Cleanup(func() {
+		_ = os.Remove(dir)
+		_ = os.Remove(filepath.Dir(dir))
+		_ = os.Remove(filepath.Join(root, "otelsec-test"))
+	})
+
+	_, self := selfName(t)
+	rec := &recorder{self: self}
+	cfg := testConfig()
+	cfg.Events = []string{"process", schema.EventFileOpen}
+	rec.rcv = startReceiver(t, cfg, rec, receivertest.NewNopSettings(metadata.Type))
+
+	// The shell moves itself into the "container" cgroup, then runs cat there.
+	cmd := exec.Command("/bin/sh", "-c", "echo $$ > "+filepath.Join(dir, "cgroup.procs")+" && /bin/cat /etc/hostname; true")
+	cmd.Stdout = nil
+	require.NoError(t, cmd.Run())
+	f := rec.find(t, "fork by sh", is(schema.EventProcessFork, cmd.Process.Pid))
+	cat := int(num(f, schema.AttrProcessChildPID))
+	e := rec.find(t, "exec of cat in the container", is(schema.EventProcessExec, cat))
+	assert.Equal(t, id, str(e, schema.AttrContainerID))
+	o := rec.find(t, "cat opens /etc/hostname", func(lr plog.LogRecord) bool {
+		return is(schema.EventFileOpen, cat)(lr) && str(lr, schema.AttrFilePath) == "/etc/hostname"
+	})
+	assert.Equal(t, id, str(o, schema.AttrContainerID))
+	// The shell's exec happened before it moved: no container.
+	s := rec.find(t, "exec of sh", is(schema.EventProcessExec, cmd.Process.Pid))
+	assert.Equal(t, "<absent>", str(s, schema.AttrContainerID))
+}
