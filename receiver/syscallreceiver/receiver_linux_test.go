@@ -884,3 +884,36 @@ func TestContainerID(t *testing.T) {
 	s := rec.find(t, "exec of sh", is(schema.EventProcessExec, cmd.Process.Pid))
 	assert.Equal(t, "<absent>", str(s, schema.AttrContainerID))
 }
+
+func TestInteractive(t *testing.T) {
+	requireRoot(t)
+	// A pseudo-terminal as the child's controlling terminal.
+	ptmx, err := os.OpenFile("/dev/ptmx", os.O_RDWR, 0)
+	require.NoError(t, err)
+	defer ptmx.Close()
+	require.NoError(t, unix.IoctlSetPointerInt(int(ptmx.Fd()), unix.TIOCSPTLCK, 0))
+	n, err := unix.IoctlGetInt(int(ptmx.Fd()), unix.TIOCGPTN)
+	require.NoError(t, err)
+	pts, err := os.OpenFile("/dev/pts/"+strconv.Itoa(n), os.O_RDWR|unix.O_NOCTTY, 0)
+	require.NoError(t, err)
+	defer pts.Close()
+
+	_, self := selfName(t)
+	rec := &recorder{self: self}
+	cfg := testConfig()
+	cfg.Events = []string{schema.EventProcessExec}
+	rec.rcv = startReceiver(t, cfg, rec, receivertest.NewNopSettings(metadata.Type))
+
+	tty := exec.Command("/bin/true", "on-a-tty")
+	tty.Stdin, tty.Stdout, tty.Stderr = pts, pts, pts
+	tty.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true, Ctty: 0}
+	require.NoError(t, tty.Run())
+	daemon := exec.Command("/bin/true", "no-tty")
+	daemon.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	require.NoError(t, daemon.Run())
+
+	e := rec.find(t, "exec on a tty", is(schema.EventProcessExec, tty.Process.Pid))
+	assert.Equal(t, "true", str(e, schema.AttrProcessInteractive))
+	e = rec.find(t, "exec without a tty", is(schema.EventProcessExec, daemon.Process.Pid))
+	assert.Equal(t, "false", str(e, schema.AttrProcessInteractive))
+}
