@@ -41,11 +41,10 @@ const (
 )
 
 const (
-	// pendingBatches bounds the built batches waiting for the pipeline, jobBatches the batches
-	// of prepared events (being filled, waiting for or in the hands of a builder). When all are
-	// in use the reader stops, the kernel ring fills and the kernel counts what it cannot store.
+	// pendingBatches bounds the built batches waiting for the pipeline; the batches of prepared
+	// events are bounded too (see Start). When all are in use the reader stops, the kernel ring
+	// fills and the kernel counts what it cannot store.
 	pendingBatches = 2
-	jobBatches     = 4
 	// maxBuilders bounds the goroutines that turn prepared events into log records.
 	maxBuilders = 4
 	// Retrying a batch the pipeline refused (not permanently) backs off up to maxBackoff.
@@ -167,15 +166,20 @@ func (r *logsReceiver) Start(_ context.Context, _ component.Host) error {
 		Users: procinfo.NewUsers("/etc/passwd", userCacheSize, passwdReread),
 	})
 	r.host = record.LocalHost(r.cfg.ServiceName, r.set.BuildInfo.Version)
-	r.free = make(chan *jobBatch, jobBatches)
-	r.work = make(chan *jobBatch, jobBatches)
-	for range jobBatches {
+	r.nbuild = min(max(runtime.GOMAXPROCS(0), 1), maxBuilders)
+	// One batch per builder, one being filled, one ready for the next free builder.
+	batches := r.nbuild + 2
+	r.free = make(chan *jobBatch, batches)
+	r.work = make(chan *jobBatch, batches)
+	for range batches {
 		r.free <- &jobBatch{jobs: make([]record.Job, r.cfg.MaxBatchSize)}
 	}
-	r.nbuild = min(max(runtime.GOMAXPROCS(0), 1), maxBuilders)
 
 	if err := r.registerTelemetry(); err != nil {
 		_ = tracer.Close()
+		if r.tel != nil {
+			r.tel.Shutdown()
+		}
 		return fmt.Errorf("syscall receiver telemetry: %w", err)
 	}
 
