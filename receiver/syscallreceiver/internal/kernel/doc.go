@@ -89,10 +89,9 @@
 // A captured syscall pays for one program: the header (ids, creds, boot-time clock), one copy
 // of each user string (~100-150 ns each here: reading user memory from BPF has a fixed cost),
 // kernel path walks only for relative paths and fd-based calls, and one ring write. Records
-// are built in a per-CPU scratch buffer and copied out at their real length; file.open, the
-// most frequent event, writes a short absolute path straight into a fixed 376-byte ring
-// reservation instead. Syscalls no program is attached to pay only the kernel's
-// syscall-tracepoint dispatch (no sys_enter program is ever attached).
+// are built in a per-CPU scratch buffer and copied out at their real length. Syscalls no
+// program is attached to pay only the kernel's syscall-tracepoint dispatch (no sys_enter
+// program is ever attached).
 //
 // # Kernel requirements
 //

@@ -5,8 +5,8 @@
 //
 // A record is a fixed 120-byte little-endian header followed by up to six strings stored back to
 // back (no NUL terminators); the header holds each string's length and a truncation bit per
-// string. A record may be longer than its strings (ring padding; file.open records written
-// into a fixed-size reservation); the bytes after the last string mean nothing. Which header number and which string slot means what depends on the event kind; Decode
+// string. A record may be longer than its strings (ring padding); the bytes after the last
+// string mean nothing. Which header number and which string slot means what depends on the event kind; Decode
 // maps them onto the named fields of Event, documented there.
 //
 // Decode never allocates: the strings of a decoded Event are sub-slices of the raw record and
