@@ -359,6 +359,7 @@ struct walk_ctx {
 	struct mount *mnt;
 	__u32 off;
 	__u32 cut;
+	__u32 stop_after;
 };
 
 /* walk_step handles one dentry for walk (a bpf_loop callback, so the verifier checks it once
@@ -376,13 +377,20 @@ static long walk_step(__u32 i, struct walk_ctx *c)
 	struct dentry *parent = BPF_CORE_READ(d, d_parent);
 	if (d == root || d == parent) {
 		struct mount *mp = BPF_CORE_READ(mnt, mnt_parent);
-		if (d != root || mp == mnt)
+		if (d != root) {
+			/* a pseudo file's dentry is its own parent (memfd, anon inodes): its name is
+			 * the whole path, as d_path shows it ("/memfd:NAME"); so keep it */
+			c->stop_after = 1;
+			goto name;
+		}
+		if (mp == mnt)
 			return 1; /* the real root (or a detached tree's top) */
 		c->d = BPF_CORE_READ(mnt, mnt_mountpoint);
 		c->mnt = mp;
 		c->vm = (void *)mp + bpf_core_field_offset(struct mount, mnt);
 		return 0;
 	}
+name:;
 	struct qstr q = BPF_CORE_READ(d, d_name);
 	__u32 len = q.len & NAME_MASK;
 	__u32 off = c->off & (WALK_SIZE * 2 - 1);
@@ -396,7 +404,7 @@ static long walk_step(__u32 i, struct walk_ctx *c)
 	s->walk[off & WALK_MASK] = '/';
 	c->off = off;
 	c->d = parent;
-	return 0;
+	return c->stop_after ? 1 : 0;
 }
 
 /* walk builds the absolute path of (dentry, vfsmount) root-first at the end of s->walk and
