@@ -808,8 +808,10 @@ func TestShutdownUnderLoad(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	start := time.Now()
-	require.NoError(t, rcv.Shutdown(ctx))
-	assert.Less(t, time.Since(start), 2*time.Second)
+	require.NoError(t, rcv.Shutdown(ctx), "finished before its deadline")
+	// Without the fix it never returns; the bound leaves room for detaching ~60 programs on a
+	// busy machine (and the race detector).
+	assert.Less(t, time.Since(start), 5*time.Second)
 }
 
 func TestTruncatedArguments(t *testing.T) {
