@@ -94,15 +94,17 @@ func Probe() (Features, error) {
 	if _, err := os.Stat("/sys/kernel/btf/vmlinux"); err == nil {
 		f.BTF = true
 	}
-	f.Tracefs = ensureTracefs()
 	var missing []string
 	if !f.Privileged {
 		missing = append(missing, "root or CAP_BPF+CAP_PERFMON")
+	} else {
+		// Unprivileged, tracefs is unreadable anyway: that is not a second problem.
+		f.Tracefs = ensureTracefs()
 	}
 	if !f.BTF {
 		missing = append(missing, "kernel BTF (/sys/kernel/btf/vmlinux, CONFIG_DEBUG_INFO_BTF)")
 	}
-	if f.Tracefs == "" {
+	if f.Privileged && f.Tracefs == "" {
 		missing = append(missing, "tracefs (mount -t tracefs tracefs /sys/kernel/tracing)")
 	}
 	if f.Privileged {

@@ -748,3 +748,41 @@ func TestOpenLongAbsolutePath(t *testing.T) {
 		t.Errorf("truncated %v base %q err %s", ev.Path.Truncated, ev.PathBase.B, ev.ErrorName())
 	}
 }
+
+// Without privileges, Probe and Start fail with one sentence naming what is missing.
+func TestUnprivileged(t *testing.T) {
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir, err := os.MkdirTemp("", "otelsec-unpriv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	os.Chmod(dir, 0o755)
+	bin := filepath.Join(dir, "kernel.test")
+	data, err := os.ReadFile(exe)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(bin, data, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin)
+	cmd.Env = append(os.Environ(), helperEnv+"=probe")
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+	for _, line := range lines {
+		if !strings.HasSuffix(line, "cannot trace this kernel: missing root or CAP_BPF+CAP_PERFMON") {
+			t.Errorf("unprivileged: %q", line)
+		}
+	}
+	if len(lines) != 2 {
+		t.Errorf("helper output: %q", out)
+	}
+}
