@@ -237,6 +237,10 @@ service:
 		if r.str(schema.AttrDroppedReason) == "" || c <= 0 {
 			t.Errorf("drop record without reason or count: %v", r.Attrs)
 		}
+		// The default ruleset turns the report into an alert, so it also survives emit: violations.
+		if rule := r.str(schema.AttrSecurityRuleName); rule != "Kernel events lost by the sensor" || r.Severity != "Warning" {
+			t.Errorf("drop record raised rule %q at %q, want the sensor's own Warning", rule, r.Severity)
+		}
 		reported += c
 	}
 	if reported <= 0 {
