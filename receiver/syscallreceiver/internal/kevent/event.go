@@ -112,7 +112,7 @@ func (a Sockaddr) Valid() bool { return a.Family != 0 }
 // kinds named in their comment and are zero otherwise. Paths: Path is the path argument exactly
 // as the caller gave it; when it is relative, PathBase is the absolute path of the directory it
 // is relative to (the dirfd's path, or the cwd for AT_FDCWD), so PathBase+"/"+Path resolves it
-// (use ResolvePath). Absolute paths carry no base. Paths the kernel resolved itself (exec's
+// (record.resolvePath joins them). Absolute paths carry no base. Paths the kernel resolved itself (exec's
 // executable, fd paths) are absolute.
 type Event struct {
 	Kind    Kind
@@ -150,7 +150,7 @@ type Event struct {
 	ArgCount uint32
 	Cwd      Str // process.exec (success): working directory, absolute
 	// Cgroup is "<parent>/<leaf>" of the task's default-hierarchy (v2) cgroup, e.g.
-	// "system.slice/docker-<id>.scope" or "docker/<id>"; see ContainerID.
+	// "system.slice/docker-<id>.scope" or "docker/<id>"; procinfo.ContainerIDFromCgroupPath reads the id.
 	Cgroup Str
 
 	ChildPID   uint32 // process.fork: the new process
