@@ -1,0 +1,51 @@
+package record
+
+import (
+	"net/netip"
+	"testing"
+	"time"
+
+	"github.com/otelsec/otelsec/receiver/syscallreceiver/internal/kevent"
+	"github.com/otelsec/otelsec/receiver/syscallreceiver/internal/procinfo"
+	"github.com/otelsec/otelsec/receiver/syscallreceiver/internal/proctable"
+)
+
+// BenchmarkFill measures the builders' work per record, with batches taken as the receiver
+// takes them (run with -benchmem: allocations per record are what the garbage collector pays
+// for). listen is the event of BenchmarkReceiverThroughput (listen(-1): EBADF, no address);
+// open adds a path, a flags list and a mode; connect an address; exec a short argv.
+func BenchmarkFill(b *testing.B) {
+	tb := proctable.New(proctable.Options{Capacity: 64, ProcRoot: b.TempDir()})
+	tb.Exec(1, proctable.ExecInfo{ExePath: "/usr/lib/systemd/systemd", CmdLine: "/sbin/init"})
+	tb.Exec(50, proctable.ExecInfo{PPID: 1, ExePath: "/usr/sbin/sshd", CmdLine: "sshd: /usr/sbin/sshd -D"})
+	tb.Exec(100, proctable.ExecInfo{PPID: 50, ExePath: "/usr/bin/bash", CmdLine: "-bash", Cwd: "/home/alice"})
+	bl := New(Options{Table: tb, Users: procinfo.NewUsers("/etc/passwd", 1024, time.Second)})
+	who := kevent.Event{BootNs: 1000, UnixNano: 1_700_000_000_000_000_000, PID: 100, TID: 101, PPID: 50, UID: 1000, EUID: 1000}
+	listen := who
+	listen.Kind, listen.Syscall, listen.Ret = kevent.KindNetworkListen, 50, -9
+	connect := who
+	connect.Kind, connect.Syscall, connect.Ret = kevent.KindNetworkConnect, 42, 0
+	connect.Family, connect.SockType = kevent.AFInet, 1
+	connect.Peer = kevent.Sockaddr{Family: kevent.AFInet, Port: 443, IP: netip.MustParseAddr("192.0.2.7")}
+	exec := who
+	exec.Kind, exec.Syscall, exec.Ret = kevent.KindProcessExec, 59, -2
+	exec.Path, exec.Argv, exec.ArgCount = str("./run.sh"), str("./run.sh\x00--fast\x00/tmp/x\x00"), 3
+	for _, c := range []struct {
+		name string
+		ev   *kevent.Event
+	}{{"listen", &listen}, {"open", openat()}, {"connect", &connect}, {"exec", &exec}} {
+		var job Job
+		bl.Prepare(c.ev, &job, 1)
+		b.Run(c.name, func(b *testing.B) {
+			var f Filler
+			bt := NewBatch(Host{ServiceName: "otelsec"}, "s", "v", 1024)
+			b.ReportAllocs()
+			for b.Loop() {
+				if bt.Len() == 1024 {
+					bt.Take()
+				}
+				f.Fill(&job, bt.Append())
+			}
+		})
+	}
+}
