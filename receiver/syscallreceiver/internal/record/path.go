@@ -12,17 +12,23 @@ import (
 // Invalid UTF-8 becomes U+FFFD. It builds the result in buf and allocates only the returned
 // string.
 func resolvePath(buf []byte, p, base []byte) (string, []byte) {
+	buf = resolvePathBytes(buf, p, base)
+	if !utf8.Valid(buf) {
+		return kevent.SanitizeUTF8(buf), buf
+	}
+	return string(buf), buf
+}
+
+// resolvePathBytes is resolvePath leaving the result in buf, not yet a string (nor checked
+// for UTF-8).
+func resolvePathBytes(buf []byte, p, base []byte) []byte {
 	buf = buf[:0]
 	if len(p) > 0 && p[0] != '/' && len(base) > 0 {
 		buf = append(buf, base...)
 		buf = append(buf, '/')
 	}
 	buf = append(buf, p...)
-	buf = cleanPath(buf)
-	if !utf8.Valid(buf) {
-		return kevent.SanitizeUTF8(buf), buf
-	}
-	return string(buf), buf
+	return cleanPath(buf)
 }
 
 // cleanPath is path.Clean working in place: the write index never passes the read index.

@@ -11,6 +11,8 @@
 package record // import "github.com/otelsec/otelsec/receiver/syscallreceiver/internal/record"
 
 import (
+	"bytes"
+	"math/bits"
 	"strconv"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
@@ -187,6 +189,7 @@ func (b *Builder) userName(uid uint32) string {
 
 // Filler turns Jobs into log records. One per goroutine.
 type Filler struct {
+	strs    arena    // the strings that are the event's own (paths, addresses, arguments)
 	trunc   []string // names of attributes cut in the record being built
 	scratch []byte
 	pathBuf []byte
@@ -330,8 +333,8 @@ func (f *Filler) event(ev *kevent.Event, attrs pcommon.Map) {
 		attrs.PutStr(schema.AttrFileMode, f.mode(ev.Mode))
 	case kevent.KindFileChown:
 		f.path(attrs, schema.AttrFilePath, ev.Path, ev.PathBase)
-		attrs.PutStr(schema.AttrFileOwnerID, idString(ev.OwnerUID))
-		attrs.PutStr(schema.AttrFileGroupID, idString(ev.OwnerGID))
+		attrs.PutStr(schema.AttrFileOwnerID, f.id(ev.OwnerUID))
+		attrs.PutStr(schema.AttrFileGroupID, f.id(ev.OwnerGID))
 	case kevent.KindFileMount:
 		f.path(attrs, schema.AttrFilePath, ev.Path, ev.PathBase)
 		f.str(attrs, schema.AttrMountSource, ev.MountSource)
@@ -373,12 +376,15 @@ func (f *Filler) event(ev *kevent.Event, attrs pcommon.Map) {
 		}
 	case kevent.KindPrivilegeCapset:
 		eff := attrs.PutEmptySlice(schema.AttrCapabilitiesEffective)
+		eff.EnsureCapacity(bits.OnesCount64(ev.CapEffective))
 		kevent.CapNames(ev.CapEffective, func(n string) { eff.AppendEmpty().SetStr(n) })
 		add := attrs.PutEmptySlice(schema.AttrCapabilitiesAdded)
+		add.EnsureCapacity(bits.OnesCount64(ev.CapAdded()))
 		kevent.CapNames(ev.CapAdded(), func(n string) { add.AppendEmpty().SetStr(n) })
 
 	case kevent.KindNamespaceSetns, kevent.KindNamespaceUnshare:
 		ns := attrs.PutEmptySlice(schema.AttrNamespaceFlags)
+		ns.EnsureCapacity(bits.OnesCount64(ev.Flags & kevent.CloneNewMask))
 		kevent.FlagNames(ev.Flags&kevent.CloneNewMask, kevent.NamespaceFlags, func(n string) { ns.AppendEmpty().SetStr(n) })
 
 	case kevent.KindKernelModuleLoad:
@@ -396,7 +402,8 @@ func (f *Filler) event(ev *kevent.Event, attrs pcommon.Map) {
 
 func (f *Filler) execArgs(ev *kevent.Event, attrs pcommon.Map) {
 	args := attrs.PutEmptySlice(schema.AttrProcessCommandArgs)
-	kevent.Args(ev.Argv.B, 0, func(a []byte) { args.AppendEmpty().SetStr(kevent.SanitizeUTF8(a)) })
+	args.EnsureCapacity(bytes.Count(ev.Argv.B, []byte{0}) + 1) // one per NUL, at most
+	kevent.Args(ev.Argv.B, 0, func(a []byte) { args.AppendEmpty().SetStr(f.strs.string(a)) })
 	count := int64(ev.ArgCount)
 	if count < int64(args.Len()) {
 		count = int64(args.Len())
@@ -412,9 +419,8 @@ func (f *Filler) path(attrs pcommon.Map, key string, p, base kevent.Str) {
 	if p.Empty() {
 		return
 	}
-	var v string
-	v, f.pathBuf = resolvePath(f.pathBuf, p.B, base.B)
-	attrs.PutStr(key, v)
+	f.pathBuf = resolvePathBytes(f.pathBuf, p.B, base.B)
+	attrs.PutStr(key, f.strs.string(f.pathBuf))
 	if p.Truncated || base.Truncated {
 		f.trunc = append(f.trunc, key)
 	}
@@ -424,7 +430,7 @@ func (f *Filler) str(attrs pcommon.Map, key string, s kevent.Str) {
 	if s.Empty() {
 		return
 	}
-	attrs.PutStr(key, s.String())
+	attrs.PutStr(key, f.strs.string(s.B))
 	if s.Truncated {
 		f.trunc = append(f.trunc, key)
 	}
@@ -442,7 +448,12 @@ func (f *Filler) network(ev *kevent.Event, attrs pcommon.Map) {
 func (f *Filler) addr(attrs pcommon.Map, addrKey, portKey string, a kevent.Sockaddr) {
 	switch a.Family {
 	case kevent.AFInet, kevent.AFInet6:
-		attrs.PutStr(addrKey, a.IP.String())
+		if a.IP.IsValid() {
+			f.scratch = a.IP.AppendTo(f.scratch[:0])
+			attrs.PutStr(addrKey, f.strs.string(f.scratch))
+		} else {
+			attrs.PutStr(addrKey, a.IP.String()) // "invalid IP"
+		}
 		attrs.PutInt(portKey, int64(a.Port))
 	case kevent.AFUnix:
 		if a.Path.Empty() {
@@ -454,40 +465,38 @@ func (f *Filler) addr(attrs pcommon.Map, addrKey, portKey string, a kevent.Socka
 			f.scratch = append(append(f.scratch[:0], '@'), p[1:]...)
 			p = f.scratch
 		}
-		attrs.PutStr(addrKey, kevent.SanitizeUTF8(p))
+		attrs.PutStr(addrKey, f.strs.string(p))
 		if a.Path.Truncated {
 			f.trunc = append(f.trunc, addrKey)
 		}
 	}
 }
 
-// idString formats a chown id; 0xffffffff (unchanged) is "-1".
-func idString(id uint32) string {
+// id formats a chown id; 0xffffffff (unchanged) is "-1".
+func (f *Filler) id(id uint32) string {
 	if id == 0xffffffff {
 		return "-1"
 	}
-	return strconv.FormatUint(uint64(id), 10)
+	f.scratch = strconv.AppendUint(f.scratch[:0], uint64(id), 10)
+	return f.strs.string(f.scratch)
 }
 
-// eventAttrs is an upper bound of the event-specific attributes per kind (with
-// otelsec.truncated).
-var eventAttrs = [...]int{
-	kevent.KindProcessExec: 4, kevent.KindProcessFork: 1, kevent.KindProcessExit: 1,
-	kevent.KindProcessPtrace: 2, kevent.KindFileOpen: 4, kevent.KindFileUnlink: 2,
-	kevent.KindFileRename: 3, kevent.KindFileLink: 3, kevent.KindFileSymlink: 3,
-	kevent.KindFileChmod: 3, kevent.KindFileChown: 4, kevent.KindFileMkdir: 3,
-	kevent.KindFileMount: 4, kevent.KindFileMemfdCreate: 2, kevent.KindFdDup: 8,
-	kevent.KindNetworkSocket: 2, kevent.KindNetworkConnect: 5, kevent.KindNetworkAccept: 7,
-	kevent.KindNetworkBind: 5, kevent.KindNetworkListen: 5, kevent.KindNetworkSend: 5,
-	kevent.KindPrivilegeSetuid: 1, kevent.KindPrivilegeSetgid: 1, kevent.KindPrivilegeCapset: 2,
-	kevent.KindNamespaceSetns: 1, kevent.KindNamespaceUnshare: 1,
-	kevent.KindKernelModuleLoad: 3, kevent.KindKernelModuleUnload: 2, kevent.KindKernelBPF: 2,
-}
-
-// attrCount is the number of attributes job's record will have, at most: reserving exactly
-// that makes the attributes one allocation of the right size.
+// attrCount is the number of attributes job's record will have, at most, and exactly for
+// the common records: reserving that makes the attributes one allocation of the right size
+// (the largest of a record; reserving a fixed bound per kind wasted a quarter of it).
 func attrCount(job *Job) int {
-	n := 10 // syscall.name, .return, error.type, pid, thread, ppid, uids, interactive, truncated
+	ev := &job.Ev
+	n := 8 // syscall.name, .return, pid, thread, ppid, uids, interactive
+	if ev.Ret < 0 {
+		n++ // error.type
+	}
+	trunc := job.CmdLineTruncated || job.HasParent && job.ParentCmdLineTruncated
+	for _, s := range strFields(ev) {
+		trunc = trunc || s.Truncated
+	}
+	if trunc {
+		n++
+	}
 	for _, s := range [...]string{job.ExePath, job.ExePath, job.CmdLine, job.Cwd, job.UserName,
 		job.ContainerID, job.ParentExePath, job.ParentExePath, job.ParentCmdLine} {
 		if s != "" {
@@ -497,8 +506,75 @@ func attrCount(job *Job) int {
 	if job.NumAncestors > 0 {
 		n++
 	}
-	if k := int(job.Ev.Kind); k < len(eventAttrs) {
-		n += eventAttrs[k]
+	return n + eventAttrCount(ev)
+}
+
+// eventAttrCount is the number of attributes event puts for ev, at most.
+func eventAttrCount(ev *kevent.Event) int {
+	has := func(s kevent.Str) int {
+		if s.Empty() {
+			return 0
+		}
+		return 1
 	}
-	return n
+	network := func() int {
+		if ev.Family == 0 {
+			return 0
+		}
+		return 2 // network.transport, network.type
+	}
+	addr := func(a kevent.Sockaddr) int {
+		switch a.Family {
+		case kevent.AFInet, kevent.AFInet6:
+			return 2
+		case kevent.AFUnix:
+			return has(a.Path)
+		}
+		return 0
+	}
+	switch ev.Kind {
+	case kevent.KindProcessExec:
+		n := 2 // process.command_args, process.args_count
+		if ev.Ret < 0 {
+			n += has(ev.Path)
+		}
+		return n
+	case kevent.KindProcessFork, kevent.KindProcessExit, kevent.KindPrivilegeSetuid,
+		kevent.KindPrivilegeSetgid, kevent.KindNamespaceSetns, kevent.KindNamespaceUnshare:
+		return 1
+	case kevent.KindProcessPtrace, kevent.KindPrivilegeCapset, kevent.KindKernelBPF:
+		return 2
+	case kevent.KindFileOpen:
+		return has(ev.Path) + 2 // file.flags, file.mode
+	case kevent.KindFileUnlink:
+		return has(ev.Path)
+	case kevent.KindFileMkdir, kevent.KindFileChmod:
+		return has(ev.Path) + 1
+	case kevent.KindFileChown:
+		return has(ev.Path) + 2
+	case kevent.KindFileRename, kevent.KindFileLink:
+		return has(ev.Path) + has(ev.Path2)
+	case kevent.KindFileSymlink:
+		return has(ev.Path) + has(ev.SymlinkTarget)
+	case kevent.KindFileMount:
+		return has(ev.Path) + has(ev.MountSource) + has(ev.MountFSType)
+	case kevent.KindFileMemfdCreate, kevent.KindKernelModuleUnload:
+		return has(ev.Name)
+	case kevent.KindKernelModuleLoad:
+		return has(ev.Path) + has(ev.Name)
+	case kevent.KindFdDup:
+		if ev.FDType == kevent.FDSocket && ev.Peer.Valid() {
+			return 3 + network() + addr(ev.Peer)
+		}
+		return 3
+	case kevent.KindNetworkSocket:
+		return network()
+	case kevent.KindNetworkConnect, kevent.KindNetworkSend:
+		return network() + addr(ev.Peer)
+	case kevent.KindNetworkBind, kevent.KindNetworkListen:
+		return network() + addr(ev.Local)
+	case kevent.KindNetworkAccept:
+		return network() + addr(ev.Local) + addr(ev.Peer)
+	}
+	return 0
 }
