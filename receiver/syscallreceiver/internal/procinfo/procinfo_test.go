@@ -116,7 +116,8 @@ func TestReadSelfAndChild(t *testing.T) {
 	var child Info
 	require.Eventually(t, func() bool {
 		child, err = Read("/proc", uint32(cmd.Process.Pid), Limits{MaxArgs: 8, MaxArgBytes: 64})
-		return err == nil && child.Comm == "sleep"
+		// exec names the task before it lays out the new argv: wait for both.
+		return err == nil && child.Comm == "sleep" && len(child.Args) > 0
 	}, 5*time.Second, 10*time.Millisecond)
 	real, _ := filepath.EvalSymlinks("/bin/sleep")
 	assert.Equal(t, real, child.ExePath)
