@@ -8,14 +8,14 @@ import (
 )
 
 // arenaChunk is the size of the blocks that the per-event strings of records (paths,
-// addresses, arguments) are cut from: one allocation for the strings of a few hundred
-// records instead of one per string.
-const arenaChunk = 16 << 10
+// addresses, arguments) are cut from: one allocation for the strings of a hundred records or
+// so instead of one per string. It is small because a block lives as long as any string cut
+// from it: a component downstream that keeps one path pins at most this much.
+const arenaChunk = 4 << 10
 
 // arena makes strings by appending to a byte block and never writing a byte that a string
-// was cut from, so the strings stay immutable while sharing the block. A block lives as long
-// as any string cut from it: the records of about one batch. A string longer than a quarter
-// of a block gets its own allocation so that it does not waste the rest of one.
+// was cut from, so the strings stay immutable while sharing the block. A string longer than
+// a quarter of a block gets its own allocation so that it does not waste the rest of one.
 type arena struct {
 	buf []byte
 }
