@@ -183,3 +183,7 @@ const (
 
 // DefaultServiceName is service.name when the user sets none.
 const DefaultServiceName = "otelsec"
+
+// AttrSecurityRuleSuppressedCount (int) is on a violation the security_rules processor passes
+// after suppressing repeats: how many of the same rule and process it dropped since the last one.
+const AttrSecurityRuleSuppressedCount = "security_rule.suppressed.count"
