@@ -147,6 +147,13 @@ const (
 	AttrPrivilegeTargetGroupID = "privilege.target_group.id"        // int
 	AttrCapabilitiesAdded      = "privilege.capabilities.added"     // string[]: "CAP_SYS_ADMIN", ...
 	AttrCapabilitiesEffective  = "privilege.capabilities.effective" // string[] after the call
+	// The ids before a setuid/setgid-family call (the process.* ids are those after it); absent
+	// when the receiver did not know them. A full setuid(0) by a setuid-root program shows here
+	// as previous real uid != 0, while after the call the real uid is 0 too.
+	AttrPrivilegePreviousUserID      = "privilege.previous_user.id"       // int: effective uid before
+	AttrPrivilegePreviousRealUserID  = "privilege.previous_real_user.id"  // int: real uid before
+	AttrPrivilegePreviousGroupID     = "privilege.previous_group.id"      // int: effective gid before
+	AttrPrivilegePreviousRealGroupID = "privilege.previous_real_group.id" // int: real gid before
 
 	// namespace.*
 	AttrNamespaceFlags = "namespace.flags" // string[]: "CLONE_NEWNS", "CLONE_NEWUSER", ...
