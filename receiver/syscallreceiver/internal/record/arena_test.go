@@ -46,7 +46,12 @@ func TestAttrCountExact(t *testing.T) {
 	exec.Kind, exec.Syscall, exec.Ret, exec.Path, exec.Argv = kevent.KindProcessExec, 59, -2, str("./x"), str("./x\x00-v\x00")
 	fork := who
 	fork.Kind, fork.ChildPID = kevent.KindProcessFork, 300
-	for _, ev := range []*kevent.Event{&listen, openat(), &connect, &exec, &fork} {
+	setuid := who
+	setuid.Kind, setuid.Syscall, setuid.IDs, setuid.NArgs, setuid.OldID, setuid.OldEID = kevent.KindPrivilegeSetuid, 105, [3]uint32{0}, 1, 1000, 0
+	setgidUnknown := who
+	setgidUnknown.Kind, setgidUnknown.Syscall, setgidUnknown.IDs, setgidUnknown.NArgs = kevent.KindPrivilegeSetgid, 106, [3]uint32{0}, 1
+	setgidUnknown.OldID, setgidUnknown.OldEID, setgidUnknown.OldCredsUnknown = 0xffffffff, 0xffffffff, true
+	for _, ev := range []*kevent.Event{&listen, openat(), &connect, &exec, &fork, &setuid, &setgidUnknown} {
 		b.Prepare(ev, &b.job, 1)
 		lr := plog.NewLogRecord()
 		b.filler.Fill(&b.job, lr)
@@ -72,6 +77,8 @@ func FuzzAttrCount(f *testing.F) {
 			SymlinkTarget: kevent.Str{B: []byte(s)}, Name: kevent.Str{B: []byte(p)},
 			MountSource: kevent.Str{B: []byte(s)}, MountFSType: kevent.Str{B: []byte(p)},
 			Flags: flags, Mode: extra, FDType: kevent.FDType(extra % 12), BPFCmd: extra % 8,
+			IDs: [3]uint32{extra, uint32(flags), uint32(flags >> 32)}, NArgs: uint8(fam % 4),
+			OldID: extra, OldEID: uint32(ret), OldCredsUnknown: trunc&16 != 0,
 			Family: fam, SockType: uint16(flags), Protocol: uint16(extra), CapEffective: flags,
 			Peer:  kevent.Sockaddr{Family: fam, Port: 1, IP: netip.AddrFrom4([4]byte{10, 0, 0, 1}), Path: kevent.Str{B: []byte(s)}},
 			Local: kevent.Sockaddr{Family: uint16(extra), Path: kevent.Str{B: []byte(p), Truncated: trunc&8 != 0}},

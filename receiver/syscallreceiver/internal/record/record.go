@@ -369,10 +369,21 @@ func (f *Filler) event(ev *kevent.Event, attrs pcommon.Map) {
 		if v, ok := ev.TargetID(); ok {
 			id = int64(v)
 		}
+		// The header's ids are those after the call; the ones before tell a setuid-root
+		// program's full setuid(0) (real uid 1000 -> 0) from root staying root.
+		known := !ev.OldCredsUnknown
 		if ev.Kind == kevent.KindPrivilegeSetuid {
 			attrs.PutInt(schema.AttrPrivilegeTargetUserID, id)
+			if known {
+				attrs.PutInt(schema.AttrPrivilegePreviousUserID, int64(ev.OldEID))
+				attrs.PutInt(schema.AttrPrivilegePreviousRealUserID, int64(ev.OldID))
+			}
 		} else {
 			attrs.PutInt(schema.AttrPrivilegeTargetGroupID, id)
+			if known {
+				attrs.PutInt(schema.AttrPrivilegePreviousGroupID, int64(ev.OldEID))
+				attrs.PutInt(schema.AttrPrivilegePreviousRealGroupID, int64(ev.OldID))
+			}
 		}
 	case kevent.KindPrivilegeCapset:
 		eff := attrs.PutEmptySlice(schema.AttrCapabilitiesEffective)
@@ -539,9 +550,14 @@ func eventAttrCount(ev *kevent.Event) int {
 			n += has(ev.Path)
 		}
 		return n
-	case kevent.KindProcessFork, kevent.KindProcessExit, kevent.KindPrivilegeSetuid,
-		kevent.KindPrivilegeSetgid, kevent.KindNamespaceSetns, kevent.KindNamespaceUnshare:
+	case kevent.KindProcessFork, kevent.KindProcessExit, kevent.KindNamespaceSetns,
+		kevent.KindNamespaceUnshare:
 		return 1
+	case kevent.KindPrivilegeSetuid, kevent.KindPrivilegeSetgid:
+		if ev.OldCredsUnknown {
+			return 1
+		}
+		return 3 // the target id, the effective and real ids before
 	case kevent.KindProcessPtrace, kevent.KindPrivilegeCapset, kevent.KindKernelBPF:
 		return 2
 	case kevent.KindFileOpen:

@@ -264,6 +264,37 @@ func TestPrivilegeNamespaceKernel(t *testing.T) {
 	assert.False(t, hasMode, "mode is meaningless without O_CREAT")
 }
 
+// The ids before the call are on the record when the kernel program knew them, and absent
+// (not 0, which would read as root) when it did not.
+func TestPrivilegePreviousIDs(t *testing.T) {
+	b, _ := newBuilder(t)
+	// A setuid-root program's setuid(0): real 1000 -> 0, effective 0 -> 0.
+	a := build(b, &kevent.Event{Kind: kevent.KindPrivilegeSetuid, Syscall: 105, PID: 100, PPID: 50,
+		IDs: [3]uint32{0}, NArgs: 1, OldID: 1000, OldEID: 0}).Attributes()
+	assert.Equal(t, int64(0), attrInt(t, a, schema.AttrPrivilegeTargetUserID))
+	assert.Equal(t, int64(1000), attrInt(t, a, schema.AttrPrivilegePreviousRealUserID))
+	assert.Equal(t, int64(0), attrInt(t, a, schema.AttrPrivilegePreviousUserID))
+	_, ok := a.Get(schema.AttrPrivilegePreviousGroupID)
+	assert.False(t, ok, "a setuid record has no previous gid")
+
+	a = build(b, &kevent.Event{Kind: kevent.KindPrivilegeSetgid, Syscall: 106, PID: 100, PPID: 50,
+		IDs: [3]uint32{0}, NArgs: 1, OldID: 100, OldEID: 42}).Attributes()
+	assert.Equal(t, int64(100), attrInt(t, a, schema.AttrPrivilegePreviousRealGroupID))
+	assert.Equal(t, int64(42), attrInt(t, a, schema.AttrPrivilegePreviousGroupID))
+	_, ok = a.Get(schema.AttrPrivilegePreviousRealUserID)
+	assert.False(t, ok, "a setgid record has no previous uid")
+
+	for _, k := range []kevent.Kind{kevent.KindPrivilegeSetuid, kevent.KindPrivilegeSetgid} {
+		a = build(b, &kevent.Event{Kind: k, Syscall: 105, PID: 100, PPID: 50, IDs: [3]uint32{0}, NArgs: 1,
+			OldID: 0xffffffff, OldEID: 0xffffffff, OldCredsUnknown: true}).Attributes()
+		for _, attr := range []string{schema.AttrPrivilegePreviousUserID, schema.AttrPrivilegePreviousRealUserID,
+			schema.AttrPrivilegePreviousGroupID, schema.AttrPrivilegePreviousRealGroupID} {
+			_, ok := a.Get(attr)
+			assert.False(t, ok, "%s: %s with the ids before unknown", k, attr)
+		}
+	}
+}
+
 func TestUnknownProcess(t *testing.T) {
 	b, tb := newBuilder(t)
 	// A pid neither the table nor procfs (an empty dir here) knows, with a known parent: a
