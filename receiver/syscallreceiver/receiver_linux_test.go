@@ -50,6 +50,20 @@ func runChild(action, arg string) error {
 			return e
 		}
 		return nil
+	case "setuid-regain":
+		// What a setuid-root program run by uid 1000 is (real 1000, effective 0), then its
+		// full setuid(0)/setgid(0): after the call every id is 0, only the ids before show
+		// that the real user was not root. Raw syscalls on one thread, as above.
+		runtime.LockOSThread()
+		for _, c := range [][4]uintptr{
+			{unix.SYS_SETRESGID, 1000, 0, 0}, {unix.SYS_SETGID, 0},
+			{unix.SYS_SETRESUID, 1000, 0, 0}, {unix.SYS_SETUID, 0},
+		} {
+			if _, _, e := unix.RawSyscall(c[0], c[1], c[2], c[3]); e != 0 {
+				return fmt.Errorf("syscall %d: %w", c[0], e)
+			}
+		}
+		return nil
 	case "load":
 		return childLoad(arg)
 	case "self":
@@ -484,8 +498,42 @@ func TestKernelEvents(t *testing.T) {
 		assert.Equal(t, int64(65534), num(s, schema.AttrPrivilegeTargetUserID))
 		assert.Equal(t, "setuid", str(s, schema.AttrSyscallName))
 		assert.Equal(t, int64(0), num(s, schema.AttrSyscallReturn))
-		// Credentials after the call.
+		// Credentials after the call, and before it (the child inherited root's).
 		assert.Equal(t, int64(65534), num(s, schema.AttrProcessUserID))
+		assert.Equal(t, int64(65534), num(s, schema.AttrProcessRealUserID))
+		assert.Equal(t, int64(0), num(s, schema.AttrPrivilegePreviousUserID))
+		assert.Equal(t, int64(0), num(s, schema.AttrPrivilegePreviousRealUserID))
+	})
+
+	t.Run("setuid-root program becomes fully root", func(t *testing.T) {
+		cmd := child("setuid-regain", "")
+		require.NoError(t, cmd.Run())
+		pid := cmd.Process.Pid
+		bySyscall := func(name string) func(plog.LogRecord) bool {
+			return func(lr plog.LogRecord) bool {
+				return (is(schema.EventPrivilegeSetuid, pid)(lr) || is(schema.EventPrivilegeSetgid, pid)(lr)) &&
+					str(lr, schema.AttrSyscallName) == name
+			}
+		}
+		u := rec.find(t, "setuid(0)", bySyscall("setuid"))
+		assert.Equal(t, int64(0), num(u, schema.AttrSyscallReturn))
+		assert.Equal(t, int64(0), num(u, schema.AttrPrivilegeTargetUserID))
+		assert.Equal(t, int64(0), num(u, schema.AttrProcessUserID))
+		assert.Equal(t, int64(0), num(u, schema.AttrProcessRealUserID))
+		assert.Equal(t, int64(0), num(u, schema.AttrPrivilegePreviousUserID))
+		assert.Equal(t, int64(1000), num(u, schema.AttrPrivilegePreviousRealUserID))
+		assert.Equal(t, "<absent>", str(u, schema.AttrPrivilegePreviousRealGroupID))
+
+		r := rec.find(t, "setresuid(1000, 0, 0)", bySyscall("setresuid"))
+		assert.Equal(t, int64(1000), num(r, schema.AttrProcessRealUserID))
+		assert.Equal(t, int64(0), num(r, schema.AttrPrivilegePreviousRealUserID))
+
+		g := rec.find(t, "setgid(0)", bySyscall("setgid"))
+		assert.Equal(t, schema.EventPrivilegeSetgid, g.EventName())
+		assert.Equal(t, int64(0), num(g, schema.AttrPrivilegeTargetGroupID))
+		assert.Equal(t, int64(0), num(g, schema.AttrPrivilegePreviousGroupID))
+		assert.Equal(t, int64(1000), num(g, schema.AttrPrivilegePreviousRealGroupID))
+		assert.Equal(t, "<absent>", str(g, schema.AttrPrivilegePreviousRealUserID))
 	})
 
 	t.Run("ptrace", func(t *testing.T) {
