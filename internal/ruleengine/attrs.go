@@ -64,6 +64,8 @@ var knownAttrs = func() map[string]attrType {
 		schema.AttrProcessChildPID, schema.AttrPtraceTargetPID, schema.AttrFdOld, schema.AttrFdNew,
 		schema.AttrNetworkPeerPort, schema.AttrNetworkLocalPort, schema.AttrPrivilegeTargetUserID,
 		schema.AttrPrivilegeTargetGroupID, schema.AttrDroppedCount, schema.AttrDroppedTotal,
+		schema.AttrPrivilegePreviousUserID, schema.AttrPrivilegePreviousRealUserID,
+		schema.AttrPrivilegePreviousGroupID, schema.AttrPrivilegePreviousRealGroupID,
 	} {
 		m[s] = typeInt
 	}
