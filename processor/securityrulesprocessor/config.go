@@ -3,6 +3,7 @@ package securityrulesprocessor // import "github.com/otelsec/otelsec/processor/s
 import (
 	"errors"
 	"fmt"
+	"time"
 
 	"go.opentelemetry.io/collector/confmap"
 
@@ -40,10 +41,34 @@ type Config struct {
 	Match string `mapstructure:"match"`
 	// MinPriority drops rules less severe than this (Falco's priority names); empty keeps all.
 	MinPriority string `mapstructure:"min_priority"`
+	// Suppress drops repeats of a violation by the same process within a window, so a burst
+	// (one tool loading 60 BPF programs) makes one alert rather than dozens.
+	Suppress SuppressConfig `mapstructure:"suppress"`
 
 	// prevent unkeyed literal initialization
 	_ struct{}
 }
+
+// SuppressConfig configures repeat suppression. The key of a repeat is (rule, process.pid,
+// process.executable.path, host.name), each read from the record or its resource.
+type SuppressConfig struct {
+	// Window after a violation passes during which repeats of its key are suppressed; the next
+	// one after it passes with security_rule.suppressed.count. 0 disables suppression.
+	Window time.Duration `mapstructure:"window"`
+	// MaxKeys bounds the table of keys; the least recently seen key is evicted when it is full.
+	MaxKeys int `mapstructure:"max_keys"`
+	// ExcludeRules are rule names whose violations are never suppressed.
+	ExcludeRules []string `mapstructure:"exclude_rules"`
+
+	// prevent unkeyed literal initialization
+	_ struct{}
+}
+
+// Default suppression: one alert per process and rule per minute; 10,000 keys cost ~1 MB.
+const (
+	defaultSuppressWindow  = time.Minute
+	defaultSuppressMaxKeys = 10000
+)
 
 var _ confmap.Validator = (*Config)(nil)
 
@@ -61,6 +86,12 @@ func (cfg *Config) Validate() error {
 		if _, err := ruleengine.ParsePriority(cfg.MinPriority); err != nil {
 			errs = append(errs, fmt.Errorf("min_priority: %w", err))
 		}
+	}
+	if cfg.Suppress.Window < 0 {
+		errs = append(errs, fmt.Errorf("suppress.window must not be negative (0 disables suppression), got %v", cfg.Suppress.Window))
+	}
+	if cfg.Suppress.Window > 0 && cfg.Suppress.MaxKeys < 1 {
+		errs = append(errs, fmt.Errorf("suppress.max_keys must be at least 1 when suppress.window is set, got %d", cfg.Suppress.MaxKeys))
 	}
 	if len(errs) > 0 {
 		return errors.Join(errs...)

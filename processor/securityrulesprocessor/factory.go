@@ -21,7 +21,8 @@ func NewFactory() processor.Factory {
 }
 
 func createDefaultConfig() component.Config {
-	return &Config{Emit: EmitViolations, Match: MatchFirst}
+	return &Config{Emit: EmitViolations, Match: MatchFirst,
+		Suppress: SuppressConfig{Window: defaultSuppressWindow, MaxKeys: defaultSuppressMaxKeys}}
 }
 
 func createLogs(ctx context.Context, set processor.Settings, cfg component.Config, next consumer.Logs) (processor.Logs, error) {

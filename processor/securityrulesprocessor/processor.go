@@ -26,12 +26,17 @@ type rulesProcessor struct {
 	// ruleAttrs holds each rule's metric attribute set, built once (no per-record allocation).
 	ruleAttrs []metric.AddOption
 	scratch   sync.Pool // *batchState
+	// sup drops repeats of a violation (nil: suppression off); now is its clock (tests set it).
+	sup *suppressor
+	now func() time.Time
 }
 
 // batchState is per-batch scratch space, pooled: batches may be processed concurrently.
 type batchState struct {
-	matches []*ruleengine.Rule
-	counts  []int64
+	matches    []*ruleengine.Rule
+	counts     []int64 // matches by rule index
+	suppressed []int64 // suppressed repeats by rule index
+	evictions  int64
 }
 
 func newRulesProcessor(cfg *Config, set processor.Settings) (*rulesProcessor, error) {
@@ -48,12 +53,18 @@ func newRulesProcessor(cfg *Config, set processor.Settings) (*rulesProcessor, er
 	if err != nil {
 		return nil, err
 	}
-	p := &rulesProcessor{engine: engine, emitAll: cfg.Emit == EmitAll, matchAll: cfg.Match == MatchAll, tb: tb}
+	p := &rulesProcessor{engine: engine, emitAll: cfg.Emit == EmitAll, matchAll: cfg.Match == MatchAll, tb: tb, now: time.Now}
+	var unknown []string
+	p.sup, unknown = newSuppressor(cfg.Suppress, engine.Rules())
+	if len(unknown) > 0 {
+		// Not an error: the rule may exist but be disabled or below min_priority.
+		set.Logger.Warn("suppress.exclude_rules names rules that are not loaded", zap.Strings("rules", unknown))
+	}
 	for _, r := range engine.Rules() {
 		p.ruleAttrs = append(p.ruleAttrs, metric.WithAttributeSet(attribute.NewSet(attribute.String(schema.AttrSecurityRuleName, r.Name))))
 	}
 	n := len(engine.Rules())
-	p.scratch.New = func() any { return &batchState{counts: make([]int64, n)} }
+	p.scratch.New = func() any { return &batchState{counts: make([]int64, n), suppressed: make([]int64, n)} }
 	return p, nil
 }
 
@@ -66,6 +77,7 @@ func (p *rulesProcessor) processLogs(ctx context.Context, ld plog.Logs) (plog.Lo
 	start := time.Now()
 	st := p.scratch.Get().(*batchState)
 	var processed, dropped int64
+	var now int64 // the suppressor's clock, read at the batch's first violation
 	ld.ResourceLogs().RemoveIf(func(rl plog.ResourceLogs) bool {
 		res := rl.Resource().Attributes()
 		rl.ScopeLogs().RemoveIf(func(sl plog.ScopeLogs) bool {
@@ -82,7 +94,27 @@ func (p *rulesProcessor) processLogs(ctx context.Context, ld plog.Logs) (plog.Lo
 				for _, r := range st.matches {
 					st.counts[r.Index()]++
 				}
-				p.mark(res, lr, st.matches)
+				primary := p.primary(st.matches)
+				var repeats int64
+				if p.sup != nil && !p.sup.exempt(primary, lr) {
+					if now == 0 {
+						now = p.now().UnixNano()
+					}
+					suppress, n, evicted := p.sup.observe(p.sup.key(primary, res, lr.Attributes()), now)
+					if evicted {
+						st.evictions++
+					}
+					if suppress {
+						st.suppressed[primary.Index()]++
+						// emit all: the record still passes, as one that violates nothing.
+						return !p.emitAll
+					}
+					repeats = n
+				}
+				p.mark(res, lr, st.matches, primary)
+				if repeats > 0 {
+					lr.Attributes().PutInt(schema.AttrSecurityRuleSuppressedCount, repeats)
+				}
 				return false
 			})
 			return sl.LogRecords().Len() == 0
@@ -95,6 +127,16 @@ func (p *rulesProcessor) processLogs(ctx context.Context, ld plog.Logs) (plog.Lo
 			p.tb.ProcessorSecurityRulesMatches.Add(ctx, c, p.ruleAttrs[i])
 			st.counts[i] = 0
 		}
+	}
+	for i, c := range st.suppressed {
+		if c > 0 {
+			p.tb.ProcessorSecurityRulesSuppressed.Add(ctx, c, p.ruleAttrs[i])
+			st.suppressed[i] = 0
+		}
+	}
+	if st.evictions > 0 {
+		p.tb.ProcessorSecurityRulesSuppressEvictions.Add(ctx, st.evictions)
+		st.evictions = 0
 	}
 	clear(st.matches)
 	p.scratch.Put(st)
@@ -109,15 +151,21 @@ func (p *rulesProcessor) processLogs(ctx context.Context, ld plog.Logs) (plog.Lo
 	return ld, nil
 }
 
-// mark writes the violation onto the record. With match all, the most severe rule (first in
-// file order among equals) names the violation and every match is listed.
-func (p *rulesProcessor) mark(res pcommon.Map, lr plog.LogRecord, matches []*ruleengine.Rule) {
+// primary is the rule that names a violation: with match all, the most severe matching rule
+// (first in file order among equals).
+func (p *rulesProcessor) primary(matches []*ruleengine.Rule) *ruleengine.Rule {
 	primary := matches[0]
 	for _, r := range matches[1:] {
 		if r.Priority.MoreSevere(primary.Priority) {
 			primary = r
 		}
 	}
+	return primary
+}
+
+// mark writes the violation onto the record. With match all, primary names the violation and
+// every match is listed.
+func (p *rulesProcessor) mark(res pcommon.Map, lr plog.LogRecord, matches []*ruleengine.Rule, primary *ruleengine.Rule) {
 	attrs := lr.Attributes()
 	attrs.PutStr(schema.AttrSecurityRuleName, primary.Name)
 	attrs.PutStr(schema.AttrSecurityRuleDescription, primary.Description)

@@ -23,13 +23,15 @@ func Tracer(settings component.TelemetrySettings) trace.Tracer {
 // TelemetryBuilder provides an interface for components to report telemetry
 // as defined in metadata and user config.
 type TelemetryBuilder struct {
-	meter                                  metric.Meter
-	mu                                     sync.Mutex
-	registrations                          []metric.Registration
-	ProcessorSecurityRulesEvaluationTime   metric.Int64Counter
-	ProcessorSecurityRulesMatches          metric.Int64Counter
-	ProcessorSecurityRulesRecordsDropped   metric.Int64Counter
-	ProcessorSecurityRulesRecordsProcessed metric.Int64Counter
+	meter                                   metric.Meter
+	mu                                      sync.Mutex
+	registrations                           []metric.Registration
+	ProcessorSecurityRulesEvaluationTime    metric.Int64Counter
+	ProcessorSecurityRulesMatches           metric.Int64Counter
+	ProcessorSecurityRulesRecordsDropped    metric.Int64Counter
+	ProcessorSecurityRulesRecordsProcessed  metric.Int64Counter
+	ProcessorSecurityRulesSuppressEvictions metric.Int64Counter
+	ProcessorSecurityRulesSuppressed        metric.Int64Counter
 }
 
 // TelemetryBuilderOption applies changes to default builder.
@@ -82,6 +84,18 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 	builder.ProcessorSecurityRulesRecordsProcessed, err = builder.meter.Int64Counter(
 		"otelcol_processor_security_rules_records_processed",
 		metric.WithDescription("Log records evaluated against the rules. [Development]"),
+		metric.WithUnit("{record}"),
+	)
+	errs = errors.Join(errs, err)
+	builder.ProcessorSecurityRulesSuppressEvictions, err = builder.meter.Int64Counter(
+		"otelcol_processor_security_rules_suppress_evictions",
+		metric.WithDescription("Repeat-suppression keys evicted, least recently seen first, because the table held suppress.max_keys keys. The next violation of an evicted key passes as a first one. [Development]"),
+		metric.WithUnit("{key}"),
+	)
+	errs = errors.Join(errs, err)
+	builder.ProcessorSecurityRulesSuppressed, err = builder.meter.Int64Counter(
+		"otelcol_processor_security_rules_suppressed",
+		metric.WithDescription("Violations suppressed as repeats of one that passed within suppress.window (same rule, process and host), by rule (attribute security_rule.name). Dropped with emit violations; passed unmarked with emit all. [Development]"),
 		metric.WithUnit("{record}"),
 	)
 	errs = errors.Join(errs, err)

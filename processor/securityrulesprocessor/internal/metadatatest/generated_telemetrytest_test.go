@@ -23,6 +23,8 @@ func TestSetupTelemetry(t *testing.T) {
 	tb.ProcessorSecurityRulesMatches.Add(context.Background(), 1)
 	tb.ProcessorSecurityRulesRecordsDropped.Add(context.Background(), 1)
 	tb.ProcessorSecurityRulesRecordsProcessed.Add(context.Background(), 1)
+	tb.ProcessorSecurityRulesSuppressEvictions.Add(context.Background(), 1)
+	tb.ProcessorSecurityRulesSuppressed.Add(context.Background(), 1)
 	AssertEqualProcessorSecurityRulesEvaluationTime(t, testTel,
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
@@ -33,6 +35,12 @@ func TestSetupTelemetry(t *testing.T) {
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
 	AssertEqualProcessorSecurityRulesRecordsProcessed(t, testTel,
+		[]metricdata.DataPoint[int64]{{Value: 1}},
+		metricdatatest.IgnoreTimestamp())
+	AssertEqualProcessorSecurityRulesSuppressEvictions(t, testTel,
+		[]metricdata.DataPoint[int64]{{Value: 1}},
+		metricdatatest.IgnoreTimestamp())
+	AssertEqualProcessorSecurityRulesSuppressed(t, testTel,
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
 

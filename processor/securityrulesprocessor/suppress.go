@@ -1,0 +1,205 @@
+package securityrulesprocessor // import "github.com/otelsec/otelsec/processor/securityrulesprocessor"
+
+import (
+	"hash/maphash"
+	"sync"
+
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/plog"
+
+	"github.com/otelsec/otelsec/internal/ruleengine"
+	"github.com/otelsec/otelsec/internal/schema"
+)
+
+// suppressKey identifies "the same violation by the same process". Strings are kept as hashes:
+// the key is fixed-size (no allocation to build or store it) and does not pin the record's
+// string memory in a long-lived table. A 64-bit collision merges two processes' repeats, which
+// at 10,000 keys happens with odds of ~1e-11.
+type suppressKey struct {
+	pid  int64  // process.pid when it is an int
+	exe  uint64 // hash of process.executable.path (or of a string process.pid)
+	host uint64 // hash of host.name: a gateway collector sees the same pids on many hosts
+	rule int32
+	has  uint8 // which of the attributes were present, so "absent" differs from "empty"
+}
+
+const (
+	hasPID uint8 = 1 << iota
+	hasPIDStr
+	hasExe
+	hasHost
+)
+
+// suppressEntry is one key's state, linked into the LRU list by index (no pointers: the table
+// is one slice the GC does not have to scan per entry).
+type suppressEntry struct {
+	key        suppressKey
+	passed     int64 // unix ns when a violation of the key last passed
+	suppressed int64 // repeats suppressed since then
+	prev, next int32 // LRU neighbours, -1 at the ends
+}
+
+// suppressor decides which violations are repeats. Processors may be called concurrently, so
+// the table is behind a mutex; it is taken only for violations (about 1 % of records), and
+// holds for a map lookup and a few writes.
+type suppressor struct {
+	window  int64
+	maxKeys int
+	exclude []bool // by rule index
+	seed    maphash.Seed
+
+	mu      sync.Mutex
+	index   map[suppressKey]int32
+	entries []suppressEntry
+	head    int32 // most recently seen
+	tail    int32 // least recently seen: evicted first
+}
+
+func newSuppressor(cfg SuppressConfig, rules []*ruleengine.Rule) (s *suppressor, unknownExcludes []string) {
+	if cfg.Window <= 0 {
+		return nil, nil
+	}
+	s = &suppressor{
+		window:  cfg.Window.Nanoseconds(),
+		maxKeys: cfg.MaxKeys,
+		exclude: make([]bool, len(rules)),
+		seed:    maphash.MakeSeed(),
+		index:   make(map[suppressKey]int32, min(cfg.MaxKeys, 1024)),
+		head:    -1,
+		tail:    -1,
+	}
+	byName := make(map[string]int, len(rules))
+	for _, r := range rules {
+		byName[r.Name] = r.Index()
+	}
+	for _, name := range cfg.ExcludeRules {
+		if i, ok := byName[name]; ok {
+			s.exclude[i] = true
+		} else {
+			unknownExcludes = append(unknownExcludes, name)
+		}
+	}
+	return s, unknownExcludes
+}
+
+// exempt reports whether a violation is never suppressed: its rule is excluded, or it is the
+// receiver's loss report, where each record carries its own count and hiding one would hide
+// lost events.
+func (s *suppressor) exempt(rule *ruleengine.Rule, lr plog.LogRecord) bool {
+	if s.exclude[rule.Index()] {
+		return true
+	}
+	name := lr.EventName()
+	if name == "" {
+		if v, ok := lr.Attributes().Get(ruleengine.EventNameAttr); ok && v.Type() == pcommon.ValueTypeStr {
+			name = v.Str()
+		}
+	}
+	return name == schema.EventAgentEventsDropped
+}
+
+// key reads the record's identity the way rule conditions do: record attributes first, then
+// the resource's (other sources put process.* and host.name on the resource).
+func (s *suppressor) key(rule *ruleengine.Rule, res, attrs pcommon.Map) suppressKey {
+	k := suppressKey{rule: int32(rule.Index())}
+	if v, ok := lookup(attrs, res, schema.AttrProcessPID); ok {
+		switch v.Type() {
+		case pcommon.ValueTypeInt:
+			k.pid, k.has = v.Int(), k.has|hasPID
+		case pcommon.ValueTypeStr:
+			// Mixed into pid's slot: a string pid and an int pid never share a key.
+			k.pid, k.has = int64(maphash.String(s.seed, v.Str())), k.has|hasPIDStr
+		}
+	}
+	if v, ok := lookup(attrs, res, schema.AttrProcessExecutablePath); ok && v.Type() == pcommon.ValueTypeStr {
+		k.exe, k.has = maphash.String(s.seed, v.Str()), k.has|hasExe
+	}
+	if v, ok := lookup(attrs, res, schema.AttrHostName); ok && v.Type() == pcommon.ValueTypeStr {
+		k.host, k.has = maphash.String(s.seed, v.Str()), k.has|hasHost
+	}
+	return k
+}
+
+func lookup(attrs, res pcommon.Map, name string) (pcommon.Value, bool) {
+	if v, ok := attrs.Get(name); ok {
+		return v, true
+	}
+	return res.Get(name)
+}
+
+// observe records a violation of key at now (unix ns). It reports whether to suppress it; if
+// not, how many repeats of the key were suppressed since the last one passed; and whether the
+// table was full and a key was evicted for this one.
+func (s *suppressor) observe(key suppressKey, now int64) (suppress bool, count int64, evicted bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if i, ok := s.index[key]; ok {
+		s.toFront(i)
+		e := &s.entries[i]
+		if now-e.passed < s.window {
+			e.suppressed++
+			return true, 0, false
+		}
+		count = e.suppressed
+		e.passed, e.suppressed = now, 0
+		return false, count, false
+	}
+	var i int32
+	if len(s.entries) < s.maxKeys {
+		i = int32(len(s.entries))
+		s.entries = append(s.entries, suppressEntry{})
+	} else {
+		// The evicted key's pending count is lost to the alert stream (it is in the
+		// suppressed metric); its next violation passes as a first one.
+		i = s.tail
+		delete(s.index, s.entries[i].key)
+		s.unlink(i)
+		evicted = true
+	}
+	s.entries[i] = suppressEntry{key: key, passed: now, prev: -1, next: -1}
+	s.pushFront(i)
+	s.index[key] = i
+	return false, 0, evicted
+}
+
+func (s *suppressor) unlink(i int32) {
+	e := &s.entries[i]
+	if e.prev >= 0 {
+		s.entries[e.prev].next = e.next
+	} else {
+		s.head = e.next
+	}
+	if e.next >= 0 {
+		s.entries[e.next].prev = e.prev
+	} else {
+		s.tail = e.prev
+	}
+	e.prev, e.next = -1, -1
+}
+
+func (s *suppressor) pushFront(i int32) {
+	e := &s.entries[i]
+	e.prev, e.next = -1, s.head
+	if s.head >= 0 {
+		s.entries[s.head].prev = i
+	}
+	s.head = i
+	if s.tail < 0 {
+		s.tail = i
+	}
+}
+
+func (s *suppressor) toFront(i int32) {
+	if s.head == i {
+		return
+	}
+	s.unlink(i)
+	s.pushFront(i)
+}
+
+// len is the number of keys in the table.
+func (s *suppressor) len() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.index)
+}
