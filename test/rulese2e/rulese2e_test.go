@@ -337,6 +337,20 @@ func behaviours(selfName, tok string) []behaviour {
 					schema.AttrProcessExecutablePath: p, schema.AttrProcessUserID: 0,
 					schema.AttrProcessRealUserID: 65534, schema.AttrPrivilegeTargetUserID: 0})
 			}},
+		{name: "setuid-root program becomes fully root", rule: "Non-root process became root",
+			do: func(t *testing.T, h *harness) (int, map[string]any) {
+				p := h.copyExecutable(h.helper, "suid-full")
+				if err := os.Chmod(p, os.ModeSetuid|0o755); err != nil {
+					t.Fatal(err)
+				}
+				cmd := h.helperCmd(p, "setuid0-full")
+				cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
+				return h.run(cmd), with(map[string]any{
+					schema.AttrProcessExecutablePath: p, schema.AttrSyscallName: "setuid",
+					schema.AttrProcessUserID: 0, schema.AttrProcessRealUserID: 0,
+					schema.AttrPrivilegeTargetUserID: 0, schema.AttrPrivilegePreviousUserID: 0,
+					schema.AttrPrivilegePreviousRealUserID: 65534})
+			}},
 		{name: "capset raises CAP_SYS_ADMIN", rule: "Dangerous capability raised",
 			do: func(t *testing.T, h *harness) (int, map[string]any) {
 				return h.run(h.helperCmd(h.helper, "capset")), with(map[string]any{
