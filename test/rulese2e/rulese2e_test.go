@@ -126,7 +126,7 @@ func (h *harness) inContainer(t *testing.T, script string) (*exec.Cmd, string) {
 // notExercised are the default rules this test does not perform, and why.
 var notExercised = map[string]string{
 	"Recursive deletion of the root or a system directory": "destructive by nature; rules/testdata/fixtures.yaml covers it",
-	"Kernel events lost by the sensor": "needs a flood that starves the sensor; test/e2e's flood test sees it arrive at the backend",
+	"Kernel events lost by the sensor":                     "needs a flood that starves the sensor; test/e2e's flood test sees it arrive at the backend",
 }
 
 func touch(path string) *exec.Cmd { return exec.Command("touch", path) }
