@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"testing"
+	"time"
 
 	"go.opentelemetry.io/collector/component/componenttest"
 	"go.opentelemetry.io/collector/pdata/plog"
@@ -56,26 +57,89 @@ func benchBatch(n int) plog.Logs {
 	return ld
 }
 
-// BenchmarkProcessLogs is the processor end to end (match, mark, drop, telemetry) with the
-// default ruleset; the batch copy each iteration needs is excluded from the timing.
+// BenchmarkProcessLogs is the processor end to end (match, mark, drop, suppress repeats,
+// telemetry) with the default ruleset; the batch copy each iteration needs is excluded from the
+// timing. The batch's 10 violations all come from one process: with suppression on (the
+// default) and the clock moved past the window each iteration, one passes per batch carrying the
+// count of the 9 repeats; suppress=off marks all 10, as before suppression existed.
 func BenchmarkProcessLogs(b *testing.B) {
-	cfg := NewFactory().CreateDefaultConfig().(*Config)
-	p, err := newRulesProcessor(cfg, metadatatest.NewSettings(componenttest.NewTelemetry()))
-	if err != nil {
-		b.Fatal(err)
-	}
 	const n = 1000
-	src := benchBatch(n)
-	b.ReportAllocs()
-	for b.Loop() {
-		b.StopTimer()
-		ld := plog.NewLogs()
-		src.CopyTo(ld)
-		b.StartTimer()
-		out, _ := p.processLogs(context.Background(), ld)
-		if got := out.LogRecordCount(); got != n/100 {
-			b.Fatalf("%d violations, want %d", got, n/100)
-		}
+	for _, bc := range []struct {
+		name   string
+		window time.Duration
+		want   int
+	}{
+		{"suppress=off", 0, n / 100},
+		{"suppress=on", defaultSuppressWindow, 1},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			cfg := NewFactory().CreateDefaultConfig().(*Config)
+			cfg.Suppress.Window = bc.window
+			p, err := newRulesProcessor(cfg, metadatatest.NewSettings(componenttest.NewTelemetry()))
+			if err != nil {
+				b.Fatal(err)
+			}
+			now := time.Now()
+			p.now = func() time.Time { return now }
+			src := benchBatch(n)
+			b.ReportAllocs()
+			for b.Loop() {
+				b.StopTimer()
+				ld := plog.NewLogs()
+				src.CopyTo(ld)
+				now = now.Add(bc.window)
+				b.StartTimer()
+				out, _ := p.processLogs(context.Background(), ld)
+				if got := out.LogRecordCount(); got != bc.want {
+					b.Fatalf("%d violations passed, want %d", got, bc.want)
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/record")
+		})
 	}
-	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/record")
+}
+
+// BenchmarkSuppressObserve is the suppressor's cost per violation (key from the record's
+// attributes, table lookup under the lock): "repeat" hits one key, "churn" makes every
+// violation a new key in a full table, so each one evicts.
+func BenchmarkSuppressObserve(b *testing.B) {
+	for _, churn := range []bool{false, true} {
+		name := "repeat"
+		if churn {
+			name = "churn"
+		}
+		b.Run(name, func(b *testing.B) {
+			cfg := NewFactory().CreateDefaultConfig().(*Config)
+			p, err := newRulesProcessor(cfg, metadatatest.NewSettings(componenttest.NewTelemetry()))
+			if err != nil {
+				b.Fatal(err)
+			}
+			ld := benchBatch(100)
+			res := ld.ResourceLogs().At(0).Resource().Attributes()
+			lr := ld.ResourceLogs().At(0).ScopeLogs().At(0).LogRecords().At(99)
+			attrs := lr.Attributes()
+			rule := p.engine.Match(res, lr, nil)[0]
+			now := time.Now().UnixNano()
+			for pid := range int64(defaultSuppressMaxKeys) { // fill the table
+				attrs.PutInt(schema.AttrProcessPID, 1_000_000+pid)
+				p.sup.observe(p.sup.key(rule, res, attrs), now)
+			}
+			attrs.PutInt(schema.AttrProcessPID, 1049)
+			pid := int64(0)
+			b.ReportAllocs()
+			for b.Loop() {
+				if churn {
+					pid++
+					attrs.PutInt(schema.AttrProcessPID, pid)
+				}
+				if p.sup.exempt(rule, lr) {
+					b.Fatal("exempt")
+				}
+				p.sup.observe(p.sup.key(rule, res, attrs), now)
+			}
+			if p.sup.len() != defaultSuppressMaxKeys {
+				b.Fatalf("%d keys, want %d", p.sup.len(), defaultSuppressMaxKeys)
+			}
+		})
+	}
 }
