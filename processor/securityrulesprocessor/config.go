@@ -64,7 +64,7 @@ type SuppressConfig struct {
 	_ struct{}
 }
 
-// Default suppression: one alert per process and rule per minute; 10,000 keys cost ~1 MB.
+// Default suppression: one alert per process and rule per minute; 10,000 keys cost ~1.3 MB.
 const (
 	defaultSuppressWindow  = time.Minute
 	defaultSuppressMaxKeys = 10000
