@@ -27,8 +27,11 @@ type rulesProcessor struct {
 	ruleAttrs []metric.AddOption
 	scratch   sync.Pool // *batchState
 	// sup drops repeats of a violation (nil: suppression off); now is its clock (tests set it).
-	sup *suppressor
-	now func() time.Time
+	// Its times are offsets from epoch, so they come from the monotonic clock: a wall clock
+	// stepped back by NTP must not stretch windows.
+	sup   *suppressor
+	now   func() time.Time
+	epoch time.Time
 }
 
 // batchState is per-batch scratch space, pooled: batches may be processed concurrently.
@@ -53,7 +56,7 @@ func newRulesProcessor(cfg *Config, set processor.Settings) (*rulesProcessor, er
 	if err != nil {
 		return nil, err
 	}
-	p := &rulesProcessor{engine: engine, emitAll: cfg.Emit == EmitAll, matchAll: cfg.Match == MatchAll, tb: tb, now: time.Now}
+	p := &rulesProcessor{engine: engine, emitAll: cfg.Emit == EmitAll, matchAll: cfg.Match == MatchAll, tb: tb, now: time.Now, epoch: time.Now()}
 	var unknown []string
 	p.sup, unknown = newSuppressor(cfg.Suppress, engine.Rules())
 	if len(unknown) > 0 {
@@ -78,6 +81,7 @@ func (p *rulesProcessor) processLogs(ctx context.Context, ld plog.Logs) (plog.Lo
 	st := p.scratch.Get().(*batchState)
 	var processed, dropped int64
 	var now int64 // the suppressor's clock, read at the batch's first violation
+	haveNow := false
 	ld.ResourceLogs().RemoveIf(func(rl plog.ResourceLogs) bool {
 		res := rl.Resource().Attributes()
 		rl.ScopeLogs().RemoveIf(func(sl plog.ScopeLogs) bool {
@@ -97,8 +101,8 @@ func (p *rulesProcessor) processLogs(ctx context.Context, ld plog.Logs) (plog.Lo
 				primary := p.primary(st.matches)
 				var repeats int64
 				if p.sup != nil && !p.sup.exempt(primary, lr) {
-					if now == 0 {
-						now = p.now().UnixNano()
+					if !haveNow {
+						now, haveNow = p.now().Sub(p.epoch).Nanoseconds(), true
 					}
 					suppress, n, evicted := p.sup.observe(p.sup.key(primary, res, lr.Attributes()), now)
 					if evicted {

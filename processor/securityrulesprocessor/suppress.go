@@ -34,7 +34,7 @@ const (
 // is one slice the GC does not have to scan per entry).
 type suppressEntry struct {
 	key        suppressKey
-	passed     int64 // unix ns when a violation of the key last passed
+	passed     int64 // when a violation of the key last passed (ns on the processor's clock)
 	suppressed int64 // repeats suppressed since then
 	prev, next int32 // LRU neighbours, -1 at the ends
 }
@@ -127,7 +127,7 @@ func lookup(attrs, res pcommon.Map, name string) (pcommon.Value, bool) {
 	return res.Get(name)
 }
 
-// observe records a violation of key at now (unix ns). It reports whether to suppress it; if
+// observe records a violation of key at now (ns on the processor's monotonic clock). It reports whether to suppress it; if
 // not, how many repeats of the key were suppressed since the last one passed; and whether the
 // table was full and a key was evicted for this one.
 func (s *suppressor) observe(key suppressKey, now int64) (suppress bool, count int64, evicted bool) {

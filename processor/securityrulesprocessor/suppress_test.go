@@ -51,7 +51,7 @@ func newSuppressHarness(t *testing.T, cfg *Config) *suppressHarness {
 	t.Cleanup(func() { require.NoError(t, h.tel.Shutdown(context.Background())) })
 	p, err := newRulesProcessor(cfg, metadatatest.NewSettings(h.tel))
 	require.NoError(t, err)
-	p.now = func() time.Time { return h.now }
+	p.now, p.epoch = func() time.Time { return h.now }, h.now
 	h.p = p
 	return h
 }
