@@ -266,19 +266,21 @@ static __always_inline __u32 clamp_max(__u32 m)
 	return m > STR_MAX ? STR_MAX : m;
 }
 
-/* put_ustr appends a user string to slot. Returns its start in the tail, or -1 if nothing was
- * stored. */
-static __always_inline int put_ustr(struct scratch *s, int slot, const void *uptr, __u32 max)
+/* put_str appends a NUL-terminated string from user (user != 0) or kernel memory to slot.
+ * Returns its start in the tail, or -1 if nothing was stored. Always inlined with a constant
+ * user, so each caller keeps only its own helper call. */
+static __always_inline int put_str(struct scratch *s, int slot, const void *ptr, __u32 max, int user)
 {
 	__u32 pos = s->pos;
-	if (!uptr)
+	if (!ptr)
 		return -1;
 	if (pos > TAIL_START_MASK) {
 		s->h.trunc |= 1 << slot;
 		return -1;
 	}
 	__u32 m = clamp_max(max);
-	long n = bpf_probe_read_user_str(&s->tail[TAIL_AT(pos)], m + 2, uptr);
+	long n = user ? bpf_probe_read_user_str(&s->tail[TAIL_AT(pos)], m + 2, ptr)
+		      : bpf_probe_read_kernel_str(&s->tail[TAIL_AT(pos)], m + 2, ptr);
 	if (n <= 0)
 		return -1;
 	__u32 len = n - 1;
@@ -291,28 +293,8 @@ static __always_inline int put_ustr(struct scratch *s, int slot, const void *upt
 	return pos;
 }
 
-static __always_inline int put_kstr(struct scratch *s, int slot, const void *kptr, __u32 max)
-{
-	__u32 pos = s->pos;
-	if (!kptr)
-		return -1;
-	if (pos > TAIL_START_MASK) {
-		s->h.trunc |= 1 << slot;
-		return -1;
-	}
-	__u32 m = clamp_max(max);
-	long n = bpf_probe_read_kernel_str(&s->tail[TAIL_AT(pos)], m + 2, kptr);
-	if (n <= 0)
-		return -1;
-	__u32 len = n - 1;
-	if (len > m) {
-		len = m;
-		s->h.trunc |= 1 << slot;
-	}
-	s->h.slen[slot] = len;
-	s->pos = pos + len;
-	return pos;
-}
+#define put_ustr(s, slot, p, max) put_str(s, slot, p, max, 1)
+#define put_kstr(s, slot, p, max) put_str(s, slot, p, max, 0)
 
 /* put_ubytes appends len bytes of user memory (len <= STR_MAX). */
 static __always_inline void put_ubytes(struct scratch *s, int slot, const void *uptr, __u32 len, int trunc)
