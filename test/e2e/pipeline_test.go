@@ -163,3 +163,26 @@ func waitAlertLines(t *testing.T, sensor *collector, want []sent) {
 		time.Sleep(100 * time.Millisecond)
 	}
 }
+
+// A burst of one violation from one process is one alert, not one per syscall: the processor
+// suppresses the repeats within its window and counts them.
+func TestBurstIsOneAlert(t *testing.T) {
+	be := newBackend(t)
+	be.start()
+	sensor := newSensor(t, be, t.TempDir())
+	sensor.start()
+
+	const rule = "BPF program loaded by an unexpected process"
+	pid := runHelper(t, "bpf-burst")
+	be.waitFor(t, 30*time.Second, func() string { return "no alert for the burst" }, func(recs []received) bool {
+		return len(alertsFor(recs, rule, pid)) > 0
+	})
+	time.Sleep(time.Second) // repeats, if they were let through, arrive with the same batches
+	if got := alertsFor(be.records(t), rule, pid); len(got) != 1 {
+		t.Fatalf("%d alerts for a burst of %d program loads by pid %d, want 1", len(got), burstSize, pid)
+	}
+	suppressed, _ := sensor.metric("otelcol_processor_security_rules_suppressed", `security_rule_name="`+rule+`"`)
+	if suppressed != burstSize-1 {
+		t.Errorf("suppressed repeats counted: %v, want %d", suppressed, burstSize-1)
+	}
+}

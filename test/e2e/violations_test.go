@@ -15,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cilium/ebpf"
+	"github.com/cilium/ebpf/asm"
 	"golang.org/x/sys/unix"
 
 	"github.com/otelsec/otelsec/internal/schema"
@@ -160,6 +162,8 @@ func init() {
 		os.Exit(memfdExec())
 	case "ptrace-attach":
 		os.Exit(ptraceAttach())
+	case "bpf-burst":
+		os.Exit(bpfBurst())
 	default:
 		fmt.Fprintln(os.Stderr, "unknown helper mode")
 		os.Exit(2)
@@ -203,6 +207,23 @@ func ptraceAttach() int {
 	syscall.Wait4(pid, &ws, 0, nil)
 	syscall.PtraceDetach(pid)
 	time.Sleep(10 * time.Millisecond)
+	return 0
+}
+
+// burstSize is how many BPF programs bpfBurst loads: one violation of the same rule each.
+const burstSize = 60
+
+// bpfBurst loads many trivial socket filters in a row, as a tool that installs its programs does.
+func bpfBurst() int {
+	for i := 0; i < burstSize; i++ {
+		p, err := ebpf.NewProgram(&ebpf.ProgramSpec{Type: ebpf.SocketFilter, License: "GPL",
+			Instructions: asm.Instructions{asm.Mov.Imm(asm.R0, 0), asm.Return()}})
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+		p.Close()
+	}
 	return 0
 }
 
