@@ -35,12 +35,7 @@ unit:
 	OTELSEC_BINARY=$(CURDIR)/$(BIN) $(GO) test -p 1 -count=1 -timeout 30m ./...
 
 fuzz:
-	@set -e; for dir in $$(grep -rl --include='*_test.go' '^func Fuzz' . | grep -v '^./_build' | xargs -n1 dirname | sort -u); do \
-	  for f in $$(grep -h '^func Fuzz' $$dir/*_test.go | sed 's/^func \(Fuzz[A-Za-z0-9_]*\).*/\1/'); do \
-	    echo "fuzz $$dir $$f ($(FUZZTIME))"; \
-	    $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$dir; \
-	  done; \
-	done
+	GO=$(GO) FUZZTIME=$(FUZZTIME) ./scripts/fuzz-all.sh
 
 # Benchmarks: figures are ratios against baselines measured in the same run (see README).
 bench: build tracefs
