@@ -168,6 +168,8 @@ func TestGlob(t *testing.T) {
 		pat, s string
 		want   bool
 	}{
+		{"[^0]", "/", false}, // a bracket expression never matches "/" (shell pathname rules)
+		{"/tmp[!x]a", "/tmp/a", false},
 		{"/etc/*", "/etc/passwd", true},
 		{"/etc/*", "/etc/ssh/sshd_config", false},
 		{"/etc/**", "/etc/ssh/sshd_config", true},
