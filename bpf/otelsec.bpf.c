@@ -831,16 +831,21 @@ int exit_openat2(struct sys_exit_args *ctx)
 	return do_open(ctx, (int)ARG0(r), (void *)ARG1(r), how.flags, how.mode);
 }
 
-static __always_inline int do_unlink(struct sys_exit_args *ctx, int dirfd, const void *path, __u64 flags)
+/* do_path records a call on one (dirfd, path) with one more argument: unlink's flags, mkdir's
+ * mode. */
+static __always_inline int do_path(struct sys_exit_args *ctx, __u16 kind, int dirfd, const void *path, __u64 arg)
 {
-	struct scratch *s = begin(ctx, K_FILE_UNLINK);
+	struct scratch *s = begin(ctx, kind);
 	if (!s)
 		return 0;
 	s->h.a[0] = dirfd;
-	s->h.a[1] = flags;
+	s->h.a[1] = arg;
 	put_path(s, SLOT_PATH, dirfd, path);
 	return submit(s);
 }
+
+#define do_unlink(ctx, dirfd, path, flags) do_path(ctx, K_FILE_UNLINK, dirfd, path, flags)
+#define do_mkdir(ctx, dirfd, path, mode) do_path(ctx, K_FILE_MKDIR, dirfd, path, mode)
 
 SEC("tracepoint/syscalls/sys_exit_unlink")
 int exit_unlink(struct sys_exit_args *ctx)
@@ -1029,17 +1034,6 @@ int exit_fchownat(struct sys_exit_args *ctx)
 {
 	struct pt_regs *r = uregs();
 	return do_chown(ctx, (int)ARG0(r), (void *)ARG1(r), ARG2(r), ARG3(r), ARG4(r), -1);
-}
-
-static __always_inline int do_mkdir(struct sys_exit_args *ctx, int dirfd, const void *path, __u64 mode)
-{
-	struct scratch *s = begin(ctx, K_FILE_MKDIR);
-	if (!s)
-		return 0;
-	s->h.a[0] = dirfd;
-	s->h.a[1] = mode;
-	put_path(s, SLOT_PATH, dirfd, path);
-	return submit(s);
 }
 
 SEC("tracepoint/syscalls/sys_exit_mkdir")
