@@ -943,6 +943,16 @@ int exit_symlinkat(struct sys_exit_args *ctx)
 	return do_symlink(ctx, (void *)ARG0(r), (int)ARG1(r), (void *)ARG2(r));
 }
 
+/* put_fd_or_path stores the target of an f*-call (fd >= 0: the open file's path) or of a
+ * path call (path against dirfd). */
+static __always_inline void put_fd_or_path(struct scratch *s, int fd, int dirfd, const void *path)
+{
+	if (fd >= 0)
+		put_file_path(s, SLOT_PATH, fd_file(fd));
+	else
+		put_path(s, SLOT_PATH, dirfd, path);
+}
+
 /* chmod family: a0 dirfd, a1 mode, a2 flags, a3 fd (fchmod) or -1. */
 static __always_inline int do_chmod(struct sys_exit_args *ctx, int dirfd, const void *path, __u64 mode, __u64 flags,
 				    int fd)
@@ -954,10 +964,7 @@ static __always_inline int do_chmod(struct sys_exit_args *ctx, int dirfd, const 
 	s->h.a[1] = mode;
 	s->h.a[2] = flags;
 	s->h.a[3] = (__u64)(__s64)fd;
-	if (fd >= 0)
-		put_file_path(s, SLOT_PATH, fd_file(fd));
-	else
-		put_path(s, SLOT_PATH, dirfd, path);
+	put_fd_or_path(s, fd, dirfd, path);
 	return submit(s);
 }
 
@@ -1001,10 +1008,7 @@ static __always_inline int do_chown(struct sys_exit_args *ctx, int dirfd, const 
 	s->h.a[2] = (__u32)gid;
 	s->h.a[3] = flags;
 	s->h.a[4] = (__u64)(__s64)fd;
-	if (fd >= 0)
-		put_file_path(s, SLOT_PATH, fd_file(fd));
-	else
-		put_path(s, SLOT_PATH, dirfd, path);
+	put_fd_or_path(s, fd, dirfd, path);
 	return submit(s);
 }
 
