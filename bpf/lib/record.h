@@ -6,7 +6,7 @@
  * A record is a fixed 120-byte header followed by up to NSLOTS strings stored back to back
  * without terminators; hdr.slen[i] is the length of string i, bit i of hdr.trunc says it was
  * cut at a bound. Which a[] word and which slot means what depends on the kind: see the
- * comments of kevent.Event and the programs in otelsec.bpf.c.
+ * comments of kevent.Event and the programs (the <domain>.bpf.h files next to otelsec.bpf.c).
  */
 #ifndef OTELSEC_RECORD_H
 #define OTELSEC_RECORD_H
