@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
-/* file.* and fd.dup: the path calls, mount, memfd_create and the dup family. Included once, by otelsec.bpf.c. */
+/* file.* and fd.dup: the path calls, mount, memfd_create and the dup family. */
 
 #include "headers/vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -11,6 +11,9 @@
 #include "lib/submit.h"
 #include "lib/syscall.h"
 #include "lib/uapi.h"
+
+/* The bound of a filesystem type name (mount); the kernel's are far shorter. */
+#define FSTYPE_MAX 64
 
 /* A fast path that read short absolute paths straight into a fixed-size ring reservation was
  * measured (syscall-level A/B, quiet machine) no cheaper than this: the one user-memory read
@@ -242,7 +245,7 @@ SEC("tracepoint/syscalls/sys_exit_lchown")
 int exit_lchown(struct sys_exit_args *ctx)
 {
 	struct pt_regs *r = uregs();
-	return do_chown(ctx, AT_FDCWD, (void *)ARG0(r), ARG1(r), ARG2(r), 0x100 /* AT_SYMLINK_NOFOLLOW */, -1);
+	return do_chown(ctx, AT_FDCWD, (void *)ARG0(r), ARG1(r), ARG2(r), AT_SYMLINK_NOFOLLOW, -1);
 }
 
 SEC("tracepoint/syscalls/sys_exit_fchown")
@@ -283,7 +286,7 @@ int exit_mount(struct sys_exit_args *ctx)
 	s->h.a[0] = ARG3(r);
 	put_path(s, SLOT_PATH, AT_FDCWD, (void *)ARG1(r));
 	put_ustr(s, SLOT_PATH2, (void *)ARG0(r), max_path);
-	put_ustr(s, SLOT_X, (void *)ARG2(r), 64);
+	put_ustr(s, SLOT_X, (void *)ARG2(r), FSTYPE_MAX);
 	return submit(s);
 }
 
@@ -307,7 +310,7 @@ int exit_memfd_create(struct sys_exit_args *ctx)
 		return 0;
 	struct pt_regs *r = uregs();
 	s->h.a[0] = ARG1(r);
-	put_ustr(s, SLOT_X, (void *)ARG0(r), 255);
+	put_ustr(s, SLOT_X, (void *)ARG0(r), NAME_MAX);
 	return submit(s);
 }
 
@@ -321,7 +324,7 @@ static __always_inline int do_dup(struct sys_exit_args *ctx, int oldfd, int newf
 	s->h.a[0] = (__u64)(__s64)oldfd;
 	s->h.a[1] = (__u64)(__s64)newfd;
 	s->h.a[2] = flags;
-	s->h.a[3] = 0xffffffff;
+	s->h.a[3] = MODE_UNKNOWN;
 	struct file *f = fd_file(ctx->ret >= 0 ? (int)ctx->ret : oldfd);
 	if (f) {
 		struct inode *ino = BPF_CORE_READ(f, f_inode);

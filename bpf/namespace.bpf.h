@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
-/* namespace.*: setns, unshare, and clones that create namespaces. Included once, by otelsec.bpf.c. */
+/* namespace.*: setns, unshare, and clones that create namespaces. */
 
 #include "headers/vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -8,8 +8,10 @@
 #include "lib/syscall.h"
 #include "lib/uapi.h"
 
-/* The CLONE_NEW* flags: a clone with any of them creates namespaces. */
-#define CLONE_NEW_MASK 0x7e020080ULL
+/* A clone with any of these creates namespaces. */
+#define CLONE_NEW_MASK                                                                                                 \
+	(CLONE_NEWNS | CLONE_NEWCGROUP | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET |  \
+	 CLONE_NEWTIME)
 
 SEC("tracepoint/syscalls/sys_exit_setns")
 int exit_setns(struct sys_exit_args *ctx)

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
-/* network.*: socket, connect, accept, bind, listen and sends with a destination. Included once, by otelsec.bpf.c. */
+/* network.*: socket, connect, accept, bind, listen, and sends with a destination. */
 
 #include "headers/vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -7,6 +7,7 @@
 #include "lib/sock.h"
 #include "lib/submit.h"
 #include "lib/syscall.h"
+#include "lib/uapi.h"
 
 SEC("tracepoint/syscalls/sys_exit_socket")
 int exit_socket(struct sys_exit_args *ctx)
@@ -33,7 +34,7 @@ int exit_connect(struct sys_exit_args *ctx)
 	s->h.a[0] = (__u64)(__s64)fd;
 	struct sock *sk = sock_info(s, fd_socket(fd));
 	put_user_sockaddr(s, SLOT_X, (void *)ARG1(r), ARG2(r));
-	if (ctx->ret == 0 || ctx->ret == -115 /* EINPROGRESS */)
+	if (ctx->ret == 0 || ctx->ret == -EINPROGRESS)
 		put_sock_addr(s, SLOT_Y, sk, 0);
 	return submit(s);
 }

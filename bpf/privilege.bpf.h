@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
-/* privilege.*: the set*id family and capset, each with the credentials before the call. Included once, by otelsec.bpf.c. */
+/* privilege.*: the set*id family and capset, each with the credentials before the call. */
 
 #include "headers/vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -16,8 +16,8 @@ static __always_inline int do_setid(struct sys_exit_args *ctx, __u16 kind, int n
 		return 0;
 	struct pt_regs *r = uregs();
 	s->h.a[0] = (__u32)ARG0(r);
-	s->h.a[1] = nargs > 1 ? (__u32)ARG1(r) : 0xffffffff;
-	s->h.a[2] = nargs > 2 ? (__u32)ARG2(r) : 0xffffffff;
+	s->h.a[1] = nargs > 1 ? (__u32)ARG1(r) : ID_UNCHANGED;
+	s->h.a[2] = nargs > 2 ? (__u32)ARG2(r) : ID_UNCHANGED;
 	s->h.a[5] = nargs;
 	__u32 tgid = s->h.pid;
 	struct pre_creds *pc = bpf_map_lookup_elem(&creds, &tgid);
@@ -25,8 +25,8 @@ static __always_inline int do_setid(struct sys_exit_args *ctx, __u16 kind, int n
 		s->h.a[3] = kind == K_PRIVILEGE_SETUID ? pc->uid : pc->gid;
 		s->h.a[4] = kind == K_PRIVILEGE_SETUID ? pc->euid : pc->egid;
 	} else {
-		s->h.a[3] = 0xffffffff;
-		s->h.a[4] = 0xffffffff;
+		s->h.a[3] = ID_UNCHANGED;
+		s->h.a[4] = ID_UNCHANGED;
 		s->h.hflags |= HFLAG_OLD_UNKNOWN;
 	}
 	remember_creds(tgid);
@@ -56,7 +56,10 @@ int exit_capset(struct sys_exit_args *ctx)
 	if (!s)
 		return 0;
 	struct pt_regs *r = uregs();
-	__u32 d[6] = {}; /* two struct __user_cap_data_struct {effective, permitted, inheritable} */
+	/* Two struct __user_cap_data_struct {effective, permitted, inheritable} (the 64-bit
+	 * capability versions): the low 32 capabilities, then the high. vmlinux.h's struct would
+	 * make each field a CO-RE relocation against the kernel's type; this is user ABI. */
+	__u32 d[6] = {};
 	bpf_probe_read_user(d, sizeof(d), (void *)ARG1(r));
 	s->h.a[0] = d[0] | (__u64)d[3] << 32;
 	s->h.a[1] = d[1] | (__u64)d[4] << 32;

@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
-/* process.*: exec (the sched_process_exec hook for successes, sys_exit_execve* for failures), fork, exit and ptrace. Included once, by otelsec.bpf.c. */
+/*
+ * process.*: exec (the sched_process_exec hook for successes, sys_exit_execve* for failures),
+ * fork, exit and ptrace.
+ */
 
 #include "headers/vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -42,7 +45,7 @@ int BPF_PROG(on_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm 
 	if (have_excl) {
 		/* An exec re-decides exclusion from the new image: an excluded process that runs
 		 * something else is traced again. */
-		__u32 len = w & 0x7fffffff;
+		__u32 len = WALK_LEN(w);
 		if (len > PREFIX_BYTES)
 			len = PREFIX_BYTES;
 		s->key.prefixlen = len * 8;
@@ -60,7 +63,7 @@ int BPF_PROG(on_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm 
 		return 0;
 
 	__u16 nr = current_nr();
-	if (nr != 59 && nr != 322)
+	if (nr != NR_EXECVE && nr != NR_EXECVEAT)
 		nr = NO_SYSCALL; /* a kernel thread's exec (usermode helper) */
 	fill_hdr(s, K_PROCESS_EXEC, nr, 0);
 	s->h.a[0] = BPF_CORE_READ(bprm, argc);
@@ -91,7 +94,7 @@ int BPF_PROG(on_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm 
 		struct kernfs_node *parent = kn_parent(kn);
 		__u16 l1 = 0;
 		if (parent && kn_parent(parent)) {
-			int start = put_kstr(s, SLOT_Y, BPF_CORE_READ(parent, name), 255);
+			int start = put_kstr(s, SLOT_Y, BPF_CORE_READ(parent, name), NAME_MAX);
 			if (start >= 0 && s->pos <= TAIL_START_MASK) {
 				s->tail[TAIL_AT(s->pos)] = '/';
 				s->pos += 1;
@@ -103,11 +106,14 @@ int BPF_PROG(on_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm 
 			}
 		}
 		s->h.slen[SLOT_Y] = 0;
-		put_kstr(s, SLOT_Y, BPF_CORE_READ(kn, name), 255);
+		put_kstr(s, SLOT_Y, BPF_CORE_READ(kn, name), NAME_MAX);
 		s->h.slen[SLOT_Y] += l1;
 	}
 	return submit(s);
 }
+
+/* A failed exec's argv is read from the caller's array: at most EXEC_ARGV_MAX pointers. */
+#define EXEC_ARGV_MAX 32
 
 /* Failed execs (successful ones are written by on_exec). */
 static __always_inline int exec_failed(struct sys_exit_args *ctx, int dirfd, const void *fname, const void *const *argv)
@@ -123,7 +129,7 @@ static __always_inline int exec_failed(struct sys_exit_args *ctx, int dirfd, con
 	/* argv from the caller's array: bounded count and bytes. */
 	__u32 start = s->pos, budget = clamp_max(max_arg_bytes), used = 0, argc = 0;
 	if (argv && start <= TAIL_START_MASK) {
-		for (int i = 0; i < 32; i++) {
+		for (int i = 0; i < EXEC_ARGV_MAX; i++) {
 			const char *a = NULL;
 			if (bpf_probe_read_user(&a, sizeof(a), &argv[i]) || !a)
 				break;
@@ -150,7 +156,7 @@ static __always_inline int exec_failed(struct sys_exit_args *ctx, int dirfd, con
 		s->h.slen[SLOT_X] = used;
 		s->pos = start + used;
 	}
-	if (argc == 32)
+	if (argc == EXEC_ARGV_MAX)
 		s->h.trunc |= 1 << SLOT_X; /* there may be more */
 	s->h.a[0] = argc;
 	return submit(s);

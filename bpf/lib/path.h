@@ -17,6 +17,11 @@
 /* The walk stops after PATH_DEPTH components and marks the path cut. */
 #define PATH_DEPTH 40
 
+/* walk's result: the path's length, with bit WALK_CUT_BIT set when it was cut. */
+#define WALK_CUT_BIT 31
+#define WALK_CUT (1u << WALK_CUT_BIT)
+#define WALK_LEN(w) ((w) & ~WALK_CUT)
+
 struct walk_ctx {
 	struct dentry *d;
 	struct vfsmount *vm;
@@ -72,7 +77,7 @@ name:;
 }
 
 /* walk builds the absolute path of (dentry, vfsmount) root-first at the end of s->walk and
- * returns its length (s->walk_off is its start); bit 31 set: the path was cut on the root side
+ * returns its length (s->walk_off is its start); WALK_CUT set: the path was cut on the root side
  * (deeper than PATH_DEPTH components or longer than the buffer). */
 static __always_inline __u32 walk(struct scratch *s, struct dentry *d, struct vfsmount *vm)
 {
@@ -95,16 +100,16 @@ static __always_inline __u32 walk(struct scratch *s, struct dentry *d, struct vf
 		s->walk[off & WALK_MASK] = '/';
 	}
 	s->walk_off = off;
-	return (WALK_SIZE - off) | (c.cut << 31);
+	return (WALK_SIZE - off) | (c.cut << WALK_CUT_BIT);
 }
 
 /* put_walk copies the result of walk into slot. */
 static __always_inline void put_walk(struct scratch *s, int slot, __u32 w)
 {
-	__u32 len = w & 0x7fffffff;
+	__u32 len = WALK_LEN(w);
 	__u32 m = clamp_max(max_path);
 	__u32 pos = s->pos;
-	if (w & (1u << 31))
+	if (w & WALK_CUT)
 		s->h.trunc |= 1 << slot;
 	if (len > m) {
 		len = m;

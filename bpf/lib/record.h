@@ -34,7 +34,10 @@
 /* privilege.*: the credentials before the call are not known (see the creds map) */
 #define HFLAG_OLD_UNKNOWN 2
 
-#define NO_SYSCALL 0xffff
+/* Values of a hdr field or a[] word that stand for "none". */
+#define NO_SYSCALL 0xffff       /* nr: the record is not from a syscall */
+#define ID_UNCHANGED 0xffffffff /* privilege.*: (uid_t)-1, as set*id take it: left as is, or not known */
+#define MODE_UNKNOWN 0xffffffff /* fd.dup: the file's mode could not be read */
 
 /* enum kind: kevent.Kind, schema.EventNames order from 1. */
 enum kind {

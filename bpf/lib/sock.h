@@ -12,6 +12,12 @@
 #include "str.h"
 #include "uapi.h"
 
+/* Socket address sizes, from the UAPI structs. */
+#define SIN_ADDR_LEN ((int)__builtin_offsetof(struct sockaddr_in, __pad)) /* family, port, address */
+#define SUN_FAMILY_LEN ((int)__builtin_offsetof(struct sockaddr_un, sun_path)) /* an unnamed socket */
+#define SUN_ADDR_MAX ((int)sizeof(struct sockaddr_un)) /* the most a unix_address holds */
+#define SOCKADDR_MAX ((int)sizeof(struct __kernel_sockaddr_storage))
+
 static __always_inline struct socket *fd_socket(int fd)
 {
 	struct file *f = fd_file(fd);
@@ -56,7 +62,7 @@ static __always_inline void put_sock_addr(struct scratch *s, int slot, struct so
 			in->sin_port = bpf_htons(p);
 			in->sin_addr.s_addr = BPF_CORE_READ(sk, __sk_common.skc_rcv_saddr);
 		}
-		put_kbytes(s, slot, in, 8);
+		put_kbytes(s, slot, in, SIN_ADDR_LEN);
 	} else if (fam == AF_INET6) {
 		sa->sin6_family = AF_INET6;
 		sa->sin6_flowinfo = 0;
@@ -81,14 +87,14 @@ static __always_inline void put_sock_addr(struct scratch *s, int slot, struct so
 		if (!ua) {
 			/* unnamed: family only */
 			sa->sin6_family = AF_UNIX;
-			put_kbytes(s, slot, sa, 2);
+			put_kbytes(s, slot, sa, SUN_FAMILY_LEN);
 			return;
 		}
 		int len = BPF_CORE_READ(ua, len);
-		if (len < 2)
+		if (len < SUN_FAMILY_LEN)
 			return;
-		if (len > 110)
-			len = 110;
+		if (len > SUN_ADDR_MAX)
+			len = SUN_ADDR_MAX;
 		put_kbytes(s, slot, &ua->name[0], len);
 	}
 }
@@ -96,8 +102,8 @@ static __always_inline void put_sock_addr(struct scratch *s, int slot, struct so
 /* put_user_sockaddr appends a sockaddr the caller passed. */
 static __always_inline void put_user_sockaddr(struct scratch *s, int slot, const void *uaddr, __u64 len)
 {
-	if (len > 128)
-		len = 128;
+	if (len > SOCKADDR_MAX)
+		len = SOCKADDR_MAX;
 	put_ubytes(s, slot, uaddr, (__u32)len, 0);
 }
 

@@ -37,6 +37,7 @@ static __always_inline int put_str(struct scratch *s, int slot, const void *ptr,
 		return -1;
 	}
 	__u32 m = clamp_max(max);
+	/* m + 2: room for one byte past the bound and the NUL, so that a longer string shows */
 	long n = user ? bpf_probe_read_user_str(&s->tail[TAIL_AT(pos)], m + 2, ptr)
 		      : bpf_probe_read_kernel_str(&s->tail[TAIL_AT(pos)], m + 2, ptr);
 	if (n <= 0)

@@ -28,6 +28,11 @@ static __always_inline struct pt_regs *uregs(void)
 #define ARG4(r) ((r)->r8)
 #define ARG5(r) ((r)->r9)
 
+/* asm/unistd_64.h: the syscalls that exec (the sched_process_exec hook also runs for a kernel
+ * thread's exec, which comes from neither). */
+#define NR_EXECVE 59
+#define NR_EXECVEAT 322
+
 /* current_nr: the syscall the current task is in (for the sched hooks, which lack it). */
 static __always_inline __u16 current_nr(void)
 {
