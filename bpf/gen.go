@@ -1,5 +1,7 @@
-// Package bpf holds the otelsec eBPF programs (otelsec.bpf.c, record layout in headers/record.h)
-// and their bpf2go output, committed so that building the collector needs no clang.
+// Package bpf holds the otelsec eBPF programs and their bpf2go output, committed so that
+// building the collector needs no clang. otelsec.bpf.c is the one compiled source: it includes
+// one <domain>.bpf.h per event domain, which use the helpers in lib/ (the record layout is
+// lib/record.h). The benchmark-only object is in benchbpf.
 // Regenerate with `go generate ./bpf/...` (clang-16, libbpf headers).
 package bpf
 

@@ -25,23 +25,3 @@ char LICENSE[] SEC("license") = "GPL";
 #include "namespace.bpf.h"
 #include "kernel.bpf.h"
 
-#include "lib/maps.h"
-#include "lib/syscall.h"
-
-/* ---- benchmark baseline: the cost of writing one 256-byte record ---- */
-SEC("tracepoint/syscalls/sys_exit_openat")
-int bench_baseline(struct sys_exit_args *ctx)
-{
-	void *p = bpf_ringbuf_reserve(&events, 256, 0);
-	if (!p) {
-		__u32 zero = 0;
-		__u64 *d = bpf_map_lookup_elem(&drops, &zero);
-		if (d)
-			*d += 1;
-		return 0;
-	}
-	((__u64 *)p)[0] = bpf_ktime_get_boot_ns();
-	((__u64 *)p)[1] = ctx->ret;
-	bpf_ringbuf_submit(p, BPF_RB_NO_WAKEUP);
-	return 0;
-}

@@ -22,7 +22,6 @@ const (
 	OtelsecMapExclPrefixes      = "excl_prefixes"
 	OtelsecMapExcluded          = "excluded"
 	OtelsecMapScratchMap        = "scratch_map"
-	OtelsecProgBenchBaseline    = "bench_baseline"
 	OtelsecProgExitAccept       = "exit_accept"
 	OtelsecProgExitAccept4      = "exit_accept4"
 	OtelsecProgExitBind         = "exit_bind"
@@ -135,7 +134,6 @@ type OtelsecSpecs struct {
 //
 // It can be passed ebpf.CollectionSpec.Assign.
 type OtelsecProgramSpecs struct {
-	BenchBaseline    *ebpf.ProgramSpec `ebpf:"bench_baseline"`
 	ExitAccept       *ebpf.ProgramSpec `ebpf:"exit_accept"`
 	ExitAccept4      *ebpf.ProgramSpec `ebpf:"exit_accept4"`
 	ExitBind         *ebpf.ProgramSpec `ebpf:"exit_bind"`
@@ -281,7 +279,6 @@ type OtelsecVariables struct {
 //
 // It can be passed to LoadOtelsecObjects or ebpf.CollectionSpec.LoadAndAssign.
 type OtelsecPrograms struct {
-	BenchBaseline    *ebpf.Program `ebpf:"bench_baseline"`
 	ExitAccept       *ebpf.Program `ebpf:"exit_accept"`
 	ExitAccept4      *ebpf.Program `ebpf:"exit_accept4"`
 	ExitBind         *ebpf.Program `ebpf:"exit_bind"`
@@ -346,7 +343,6 @@ type OtelsecPrograms struct {
 
 func (p *OtelsecPrograms) Close() error {
 	return _OtelsecClose(
-		p.BenchBaseline,
 		p.ExitAccept,
 		p.ExitAccept4,
 		p.ExitBind,

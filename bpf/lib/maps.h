@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * The object's state: the load-time configuration the loader rewrites before loading
- * (receiver/syscallreceiver/internal/kernel/load_linux.go sets each by name) and the maps.
+ * (receiver/syscallreceiver/internal/kernel/load_linux.go sets each by name) and the maps
+ * other than the ring's (ring.h).
  */
 #ifndef OTELSEC_MAPS_H
 #define OTELSEC_MAPS_H
@@ -9,6 +10,7 @@
 #include "../headers/vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include "record.h"
+#include "ring.h" /* the events and drops maps */
 
 /* ---- load-time configuration ---- */
 volatile const __u32 self_tgid = 0;     /* never traced; 0: none */
@@ -19,19 +21,6 @@ volatile const __u32 max_arg_bytes = STR_MAX;
 volatile const __u64 wakeup_bytes = 1 << 20; /* force a wakeup past this much unread data */
 volatile const __u32 query_every = 1;        /* records per CPU between two checks of it */
 volatile const __u32 track_creds = 0;        /* keep the creds map (privilege events selected) */
-
-/* ---- the ring buffer and its loss counter ---- */
-struct {
-	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 16 << 20); /* rewritten at load */
-} events SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, __u64);
-} drops SEC(".maps");
 
 /* ---- the per-CPU work area ---- */
 /* The path walk (lib/path.h) builds a path backwards from the end of walk[]; one name's

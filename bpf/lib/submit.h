@@ -10,6 +10,7 @@
 #include "../headers/vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include "maps.h"
+#include "ring.h"
 #include "syscall.h"
 
 static __always_inline int filtered(__u32 tgid)
@@ -63,14 +64,6 @@ static __always_inline struct scratch *begin(struct sys_exit_args *ctx, __u16 ki
 		return NULL;
 	fill_hdr(s, kind, (__u16)ctx->nr, ctx->ret);
 	return s;
-}
-
-static __always_inline void count_drop(void)
-{
-	__u32 zero = 0;
-	__u64 *d = bpf_map_lookup_elem(&drops, &zero);
-	if (d)
-		*d += 1;
 }
 
 /* wake_flags: records go out without a wakeup (a wakeup costs microseconds); the reader polls,
