@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR Apache-2.0) */
 /*
- * The record layout the otelsec programs write to the ring buffer. Its Go twin (the ONLY
- * decoder) is receiver/syscallreceiver/internal/kevent/decode.go: change both together.
+ * The record layout the otelsec programs write to the ring buffer, read by the Go decoder
+ * receiver/syscallreceiver/internal/kevent/decode.go. bpf2go generates Go for every type and
+ * enum here (the -type list in ../gen.go), so the numbers are enums rather than #defines; the
+ * types are put in the object's BTF, where bpf2go finds them, by otelsec.bpf.c.
  *
- * A record is a fixed 120-byte header followed by up to NSLOTS strings stored back to back
+ * A record is a fixed HDR_SIZE-byte header followed by up to NSLOTS strings stored back to back
  * without terminators; hdr.slen[i] is the length of string i, bit i of hdr.trunc says it was
  * cut at a bound. Which a[] word and which slot means what depends on the kind: see the
  * comments of kevent.Event and the programs (the <domain>.bpf.h files next to otelsec.bpf.c).
@@ -11,33 +13,45 @@
 #ifndef OTELSEC_RECORD_H
 #define OTELSEC_RECORD_H
 
-#define REC_MAGIC 0x05ec
-#define NSLOTS 6
-#define HDR_SIZE 120
+#include "../headers/vmlinux.h"
 
-/* String bounds. A string starts below TAIL_START_LIMIT and is at most STR_MAX bytes, so the
- * tail never exceeds TAIL_SIZE; a string that would start later is dropped and marked
- * truncated. */
-#define STR_MAX 4096
-#define TAIL_START_MASK 8191
-#define TAIL_SIZE (8192 + STR_MAX + 16)
+/* String bounds: a string starts at or below TAIL_START_MASK and is at most STR_MAX bytes, so
+ * the tail never exceeds TAIL_SIZE; a string that would start later is dropped and marked
+ * truncated. The 16 spare bytes cover put_str reading two bytes past a string's bound. */
+enum rec_layout {
+	REC_MAGIC = 0x05ec, /* hdr.magic */
+	HDR_SIZE = 120,
+	NWORDS = 6, /* hdr.a[] */
+	NSLOTS = 6,
+	STR_MAX = 4096,
+	TAIL_START_MASK = 8191,
+	TAIL_SIZE = TAIL_START_MASK + 1 + STR_MAX + 16,
+};
 
-/* Slots. */
-#define SLOT_PATH 0
-#define SLOT_PATH_BASE 1
-#define SLOT_PATH2 2
-#define SLOT_PATH2_BASE 3
-#define SLOT_X 4
-#define SLOT_Y 5
+enum slot {
+	SLOT_PATH,
+	SLOT_PATH_BASE,
+	SLOT_PATH2,
+	SLOT_PATH2_BASE,
+	SLOT_X,
+	SLOT_Y,
+};
 
-#define HFLAG_TTY 1
-/* privilege.*: the credentials before the call are not known (see the creds map) */
-#define HFLAG_OLD_UNKNOWN 2
+_Static_assert(SLOT_Y + 1 == NSLOTS, "one slot length per slot");
+
+/* hdr.hflags */
+enum hflag {
+	HFLAG_TTY = 1,
+	/* privilege.*: the credentials before the call are not known (see the creds map) */
+	HFLAG_OLD_UNKNOWN = 2,
+};
 
 /* Values of a hdr field or a[] word that stand for "none". */
-#define NO_SYSCALL 0xffff       /* nr: the record is not from a syscall */
-#define ID_UNCHANGED 0xffffffff /* privilege.*: (uid_t)-1, as set*id take it: left as is, or not known */
-#define MODE_UNKNOWN 0xffffffff /* fd.dup: the file's mode could not be read */
+enum rec_none {
+	NO_SYSCALL = 0xffff,       /* nr: the record is not from a syscall */
+	ID_UNCHANGED = 0xffffffff, /* privilege.*: (uid_t)-1, as set*id take it: left as is, or not known */
+	MODE_UNKNOWN = 0xffffffff, /* fd.dup: the file's mode could not be read */
+};
 
 /* enum kind: kevent.Kind, schema.EventNames order from 1. */
 enum kind {
@@ -73,10 +87,10 @@ enum kind {
 };
 
 struct rec_hdr {
-	__u64 ts;   /* bpf_ktime_get_boot_ns */
-	__s64 ret;  /* syscall return value */
-	__u64 a[6]; /* kind-specific numbers */
-	__u32 pid;  /* tgid */
+	__u64 ts;        /* bpf_ktime_get_boot_ns */
+	__s64 ret;       /* syscall return value */
+	__u64 a[NWORDS]; /* kind-specific numbers */
+	__u32 pid;       /* tgid */
 	__u32 tid;
 	__u32 ppid; /* real_parent->tgid */
 	__u32 uid;

@@ -32,7 +32,7 @@ static __always_inline void fill_hdr(struct scratch *s, __u16 kind, __u16 nr, __
 
 	h->ts = bpf_ktime_get_boot_ns();
 	h->ret = ret;
-	for (int i = 0; i < 6; i++)
+	for (int i = 0; i < NWORDS; i++)
 		h->a[i] = 0;
 	h->pid = id >> 32;
 	h->tid = (__u32)id;
