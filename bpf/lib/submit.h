@@ -13,6 +13,7 @@
 #include "ring.h"
 #include "syscall.h"
 
+/* filtered: the collector's own events, and those of excluded thread groups, are not written. */
 static __always_inline int filtered(__u32 tgid)
 {
 	if (tgid == self_tgid)
