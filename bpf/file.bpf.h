@@ -316,14 +316,13 @@ int exit_memfd_create(struct sys_exit_args *ctx)
 
 /* ---- fd.dup ---- */
 
-static __always_inline int do_dup(struct sys_exit_args *ctx, int oldfd, int newfd, __u64 flags)
+static __always_inline int do_dup(struct sys_exit_args *ctx, int oldfd, int newfd)
 {
 	struct scratch *s = begin(ctx, K_FD_DUP);
 	if (!s)
 		return 0;
 	s->h.a[0] = (__u64)(__s64)oldfd;
 	s->h.a[1] = (__u64)(__s64)newfd;
-	s->h.a[2] = flags;
 	s->h.a[3] = MODE_UNKNOWN;
 	struct file *f = fd_file(ctx->ret >= 0 ? (int)ctx->ret : oldfd);
 	if (f) {
@@ -346,19 +345,19 @@ SEC("tracepoint/syscalls/sys_exit_dup")
 int exit_dup(struct sys_exit_args *ctx)
 {
 	struct pt_regs *r = uregs();
-	return do_dup(ctx, (int)ARG0(r), (int)ctx->ret, 0);
+	return do_dup(ctx, (int)ARG0(r), (int)ctx->ret);
 }
 
 SEC("tracepoint/syscalls/sys_exit_dup2")
 int exit_dup2(struct sys_exit_args *ctx)
 {
 	struct pt_regs *r = uregs();
-	return do_dup(ctx, (int)ARG0(r), (int)ARG1(r), 0);
+	return do_dup(ctx, (int)ARG0(r), (int)ARG1(r));
 }
 
 SEC("tracepoint/syscalls/sys_exit_dup3")
 int exit_dup3(struct sys_exit_args *ctx)
 {
 	struct pt_regs *r = uregs();
-	return do_dup(ctx, (int)ARG0(r), (int)ARG1(r), ARG2(r));
+	return do_dup(ctx, (int)ARG0(r), (int)ARG1(r));
 }

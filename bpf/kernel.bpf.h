@@ -44,7 +44,6 @@ int exit_finit_module(struct sys_exit_args *ctx)
 	struct pt_regs *r = uregs();
 	int fd = ARG0(r);
 	s->h.a[0] = (__u64)(__s64)fd;
-	s->h.a[1] = ARG2(r);
 	put_file_path(s, SLOT_PATH, fd_file(fd));
 	put_ustr(s, SLOT_X, (void *)ARG1(r), MODULE_PARAMS_MAX);
 	return submit(s);
@@ -57,7 +56,6 @@ int exit_delete_module(struct sys_exit_args *ctx)
 	if (!s)
 		return 0;
 	struct pt_regs *r = uregs();
-	s->h.a[0] = ARG1(r);
 	put_ustr(s, SLOT_X, (void *)ARG0(r), MODULE_NAME_MAX);
 	return submit(s);
 }
@@ -71,7 +69,7 @@ int exit_bpf(struct sys_exit_args *ctx)
 	__u32 type = 0;
 	const void *name = NULL;
 
-	/* a1: the map or program type (the first word of their attr), or the attach type */
+	/* a1: the map or program type, the first word of their attr */
 	switch (cmd) {
 	case BPF_MAP_CREATE:
 		name = attr + ATTR_OFF(map_name);
@@ -81,8 +79,6 @@ int exit_bpf(struct sys_exit_args *ctx)
 		break;
 	case BPF_PROG_ATTACH:
 	case BPF_LINK_CREATE:
-		attr += ATTR_OFF(attach_type);
-		break;
 	case BPF_RAW_TRACEPOINT_OPEN:
 	case BPF_BTF_LOAD:
 		break;
@@ -92,9 +88,11 @@ int exit_bpf(struct sys_exit_args *ctx)
 	struct scratch *s = begin(ctx, K_KERNEL_BPF);
 	if (!s)
 		return 0;
-	bpf_probe_read_user(&type, sizeof(type), attr);
 	s->h.a[0] = cmd;
-	s->h.a[1] = cmd == BPF_RAW_TRACEPOINT_OPEN || cmd == BPF_BTF_LOAD ? 0 : type;
+	if (name) {
+		bpf_probe_read_user(&type, sizeof(type), attr);
+		s->h.a[1] = type;
+	}
 	if (cmd == BPF_RAW_TRACEPOINT_OPEN) {
 		__u64 p = 0;
 		bpf_probe_read_user(&p, sizeof(p), attr + ATTR_OFF(raw_tracepoint.name));

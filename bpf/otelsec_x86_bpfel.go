@@ -67,7 +67,6 @@ type OtelsecPreCreds struct {
 	Gid    uint32
 	Egid   uint32
 	CapEff uint64
-	CapPrm uint64
 }
 
 type OtelsecRecHdr struct {

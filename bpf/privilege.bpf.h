@@ -61,14 +61,12 @@ int exit_capset(struct sys_exit_args *ctx)
 	 * make each field a CO-RE relocation against the kernel's type; this is user ABI. */
 	__u32 d[6] = {};
 	bpf_probe_read_user(d, sizeof(d), (void *)ARG1(r));
-	s->h.a[0] = d[0] | (__u64)d[3] << 32;
-	s->h.a[1] = d[1] | (__u64)d[4] << 32;
-	s->h.a[2] = d[2] | (__u64)d[5] << 32;
+	s->h.a[0] = d[0] | (__u64)d[3] << 32; /* effective */
+	s->h.a[1] = d[1] | (__u64)d[4] << 32; /* permitted */
 	__u32 tgid = s->h.pid;
 	struct pre_creds *pc = bpf_map_lookup_elem(&creds, &tgid);
 	if (pc) {
 		s->h.a[3] = pc->cap_eff;
-		s->h.a[4] = pc->cap_prm;
 	} else {
 		s->h.hflags |= HFLAG_OLD_UNKNOWN;
 	}

@@ -18,7 +18,6 @@ static __always_inline void remember_creds(__u32 tgid)
 		.gid = c->gid.val,
 		.egid = c->egid.val,
 		.cap_eff = c->cap_effective.val,
-		.cap_prm = c->cap_permitted.val,
 	};
 	bpf_map_update_elem(&creds, &tgid, &pc, BPF_ANY);
 }

@@ -89,7 +89,7 @@ struct {
  * namespaces) are not seen, so "before" means "as of the last exec, fork or credential call". */
 struct pre_creds {
 	__u32 uid, euid, gid, egid;
-	__u64 cap_eff, cap_prm;
+	__u64 cap_eff;
 };
 
 struct {

@@ -585,18 +585,6 @@ func TestDeepBase(t *testing.T) {
 	}
 }
 
-func TestParseStatusCreds(t *testing.T) {
-	v, ok := parseStatusCreds([]byte("Name:\tx\nUid:\t1000\t0\t0\t0\nGid:\t5\t6\t6\t6\nCapPrm:\t000001ffffffffff\nCapEff:\t0000000000200000\n"))
-	if !ok || v != (credsValue{UID: 1000, EUID: 0, GID: 5, EGID: 6, CapEff: 1 << 21, CapPrm: 0x1ffffffffff}) {
-		t.Errorf("%+v %v", v, ok)
-	}
-	for _, bad := range []string{"", "Uid:\tx\t0\nGid:\t1\t1\nCapEff:\t0\nCapPrm:\t0\n", "Uid:\t1\t1\nGid:\t1\t1\nCapEff:\tzz\nCapPrm:\t0\n", "Uid:\t1\n"} {
-		if _, ok := parseStatusCreds([]byte(bad)); ok {
-			t.Errorf("accepted %q", bad)
-		}
-	}
-}
-
 // The exec record names the task's cgroup v2 leaf and parent; userspace derives the container.
 func TestExecCgroup(t *testing.T) {
 	const unified = "/sys/fs/cgroup/unified"

@@ -68,6 +68,11 @@ type Table struct {
 
 	evictions atomic.Uint64
 	size      atomic.Int64
+
+	// For Before and After: the latest event time, and buffers for an exec's strings.
+	now     int64
+	pathBuf []byte
+	scratch []byte
 }
 
 // Options configure a Table.
