@@ -37,6 +37,14 @@ int exit_open(struct sys_exit_args *ctx)
 	return do_open(ctx, AT_FDCWD, (void *)ARG0(r), ARG1(r), ARG2(r));
 }
 
+/* creat(path, mode) is open(path, O_CREAT | O_WRONLY | O_TRUNC, mode). */
+SEC("tracepoint/syscalls/sys_exit_creat")
+int exit_creat(struct sys_exit_args *ctx)
+{
+	struct pt_regs *r = uregs();
+	return do_open(ctx, AT_FDCWD, (void *)ARG0(r), O_CREAT | O_WRONLY | O_TRUNC, ARG1(r));
+}
+
 SEC("tracepoint/syscalls/sys_exit_openat")
 int exit_openat(struct sys_exit_args *ctx)
 {

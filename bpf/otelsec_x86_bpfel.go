@@ -168,6 +168,7 @@ const (
 	OtelsecProgExitClone        = "exit_clone"
 	OtelsecProgExitClone3       = "exit_clone3"
 	OtelsecProgExitConnect      = "exit_connect"
+	OtelsecProgExitCreat        = "exit_creat"
 	OtelsecProgExitDeleteModule = "exit_delete_module"
 	OtelsecProgExitDup          = "exit_dup"
 	OtelsecProgExitDup2         = "exit_dup2"
@@ -285,6 +286,7 @@ type OtelsecProgramSpecs struct {
 	ExitClone        *ebpf.ProgramSpec `ebpf:"exit_clone"`
 	ExitClone3       *ebpf.ProgramSpec `ebpf:"exit_clone3"`
 	ExitConnect      *ebpf.ProgramSpec `ebpf:"exit_connect"`
+	ExitCreat        *ebpf.ProgramSpec `ebpf:"exit_creat"`
 	ExitDeleteModule *ebpf.ProgramSpec `ebpf:"exit_delete_module"`
 	ExitDup          *ebpf.ProgramSpec `ebpf:"exit_dup"`
 	ExitDup2         *ebpf.ProgramSpec `ebpf:"exit_dup2"`
@@ -440,6 +442,7 @@ type OtelsecPrograms struct {
 	ExitClone        *ebpf.Program `ebpf:"exit_clone"`
 	ExitClone3       *ebpf.Program `ebpf:"exit_clone3"`
 	ExitConnect      *ebpf.Program `ebpf:"exit_connect"`
+	ExitCreat        *ebpf.Program `ebpf:"exit_creat"`
 	ExitDeleteModule *ebpf.Program `ebpf:"exit_delete_module"`
 	ExitDup          *ebpf.Program `ebpf:"exit_dup"`
 	ExitDup2         *ebpf.Program `ebpf:"exit_dup2"`
@@ -504,6 +507,7 @@ func (p *OtelsecPrograms) Close() error {
 		p.ExitClone,
 		p.ExitClone3,
 		p.ExitConnect,
+		p.ExitCreat,
 		p.ExitDeleteModule,
 		p.ExitDup,
 		p.ExitDup2,

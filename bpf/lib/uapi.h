@@ -6,6 +6,11 @@
 #ifndef OTELSEC_UAPI_H
 #define OTELSEC_UAPI_H
 
+/* asm-generic/fcntl.h */
+#define O_WRONLY 00000001
+#define O_CREAT 00000100
+#define O_TRUNC 00001000
+
 /* linux/fcntl.h */
 #define AT_FDCWD -100
 #define AT_SYMLINK_NOFOLLOW 0x100

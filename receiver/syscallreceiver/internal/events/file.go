@@ -11,7 +11,7 @@ const oCreat, oTmpfile = 0o100, 0o20200000
 var fileSpecs = []Spec{
 	{
 		Kind: kevent.KindFileOpen, Name: schema.EventFileOpen,
-		Hooks: sysExit("open", "openat", "openat2"),
+		Hooks: sysExit("open", "creat", "openat", "openat2"),
 		Attrs: []string{schema.AttrFilePath, schema.AttrFileFlags, schema.AttrFileMode},
 		decode: func(ev *kevent.Event, r *kevent.Raw) {
 			ev.SetPath(r)

@@ -16,6 +16,7 @@ import (
 	"syscall"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/cilium/ebpf"
 	"golang.org/x/sys/unix"
@@ -79,6 +80,30 @@ func TestOpenatRelativeToDirfd(t *testing.T) {
 	ev = c.wait(t, "failed open", and(pidIs(self), kindIs(kevent.KindFileOpen), pathIs(missing)))
 	if ev.ErrorName() != "ENOENT" || !ev.PathBase.Empty() {
 		t.Errorf("error %q base %q", ev.ErrorName(), ev.PathBase.B)
+	}
+}
+
+// creat(2) is a file.open with the flags it implies (Falco's rules match creat as an open).
+func TestCreat(t *testing.T) {
+	c := shared(t)
+	name := filepath.Join(t.TempDir(), fmt.Sprintf("otelsec-creat-%d", time.Now().UnixNano()))
+	p, err := unix.BytePtrFromString(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The raw syscall: x/sys's Creat is an openat.
+	r, _, errno := unix.Syscall(unix.SYS_CREAT, uintptr(unsafe.Pointer(p)), 0o600, 0)
+	if errno != 0 {
+		t.Fatal(errno)
+	}
+	fd := int(r)
+	unix.Close(fd)
+	ev := c.wait(t, "creat", and(pidIs(self), kindIs(kevent.KindFileOpen), pathIs(name)))
+	if ev.SyscallName() != "creat" || ev.Ret != int64(fd) || ev.DirFD != unix.AT_FDCWD {
+		t.Errorf("syscall %q ret %d dirfd %d, want creat %d AT_FDCWD", ev.SyscallName(), ev.Ret, ev.DirFD, fd)
+	}
+	if ev.Flags != unix.O_CREAT|unix.O_WRONLY|unix.O_TRUNC || ev.Mode != 0o600 {
+		t.Errorf("flags %#o mode %#o, want O_CREAT|O_WRONLY|O_TRUNC 0600", ev.Flags, ev.Mode)
 	}
 }
 
