@@ -209,7 +209,7 @@ func TestEngineAgreesWithNaive(t *testing.T) {
 	}
 	for _, r := range e.rules {
 		if r.fast == nil {
-			t.Errorf("default rule %q runs on cel-go, several times slower: %s (extend the fast path in fast.go or rewrite the condition)", r.Name, r.slowReason)
+			t.Errorf("default rule %q runs on cel-go, several times slower: %s (extend the fast path in fastcompile.go or rewrite the condition)", r.Name, r.slowReason)
 		}
 	}
 	ec, _, err := Compile(benchSources(t), Options{MatchAll: true, celOnly: true})
