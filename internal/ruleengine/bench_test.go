@@ -13,6 +13,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/plog"
 	"golang.org/x/sys/unix"
 
+	"github.com/otelsec/otelsec/internal/logview"
 	"github.com/otelsec/otelsec/internal/schema"
 )
 
@@ -188,7 +189,7 @@ func (n *naive) match(res pcommon.Map, lr plog.LogRecord, dst []*Rule) []*Rule {
 	}
 	res.Range(func(k string, v pcommon.Value) bool { vars[k] = v.AsRaw(); return true })
 	lr.Attributes().Range(func(k string, v pcommon.Value) bool { vars[k] = v.AsRaw(); return true })
-	if en := eventName(lr); en != "" {
+	if en := logview.EventName(lr); en != "" {
 		vars[EventNameAttr] = en
 	}
 	if lr.Body().Type() != pcommon.ValueTypeEmpty {

@@ -9,6 +9,8 @@ import (
 	"github.com/google/cel-go/interpreter"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
+
+	"github.com/otelsec/otelsec/internal/logview"
 )
 
 // Options tune Compile.
@@ -105,7 +107,7 @@ func (e *Engine) Rules() []*Rule { return e.rules }
 // matching rules to dst. Without MatchAll only the first matching rule in file order is
 // appended (Falco's behaviour); with MatchAll every matching rule, in file order.
 func (e *Engine) Match(res pcommon.Map, lr plog.LogRecord, dst []*Rule) []*Rule {
-	name := eventName(lr)
+	name := logview.EventName(lr)
 	rules := e.idx.lookup(name)
 	if len(rules) == 0 {
 		return dst
