@@ -5,11 +5,12 @@ import (
 
 	"github.com/google/cel-go/cel"
 
+	"github.com/otelsec/otelsec/internal/logview"
 	"github.com/otelsec/otelsec/internal/schema"
 )
 
 // EventNameAttr is the identifier rules use for the LogRecord's EventName.
-const EventNameAttr = "event.name"
+const EventNameAttr = logview.EventNameAttr
 
 // BodyIdent is the identifier rules use for the LogRecord's Body (dyn: a string for log lines,
 // a map for journald entries: body.MESSAGE).
