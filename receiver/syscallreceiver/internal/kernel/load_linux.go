@@ -196,11 +196,9 @@ func (t *Tracer) load() error {
 	for _, h := range plan {
 		if h.tp == "" {
 			if !feat.TPBTF {
-				t.missing = append(t.missing, "tp_btf/"+strings.TrimPrefix(h.prog, "on_"))
 				continue
 			}
 		} else if _, err := os.Stat(filepath.Join(feat.Tracefs, "events", "syscalls", h.tp)); err != nil {
-			t.missing = append(t.missing, "syscalls:"+h.tp)
 			continue
 		}
 		attach = append(attach, h)
@@ -240,9 +238,6 @@ func (t *Tracer) load() error {
 	if err != nil && dropTPBTF(spec, &attach) {
 		// Kernels without tp_btf (or without these BTF tracepoints): the syscall programs
 		// still work; exec success, fork and exit become unavailable.
-		for _, p := range schedProgs {
-			t.missing = append(t.missing, "tp_btf/"+strings.TrimPrefix(p, "on_"))
-		}
 		coll, err = ebpf.NewCollectionWithOptions(spec, ebpf.CollectionOptions{})
 	}
 	if err != nil {
@@ -273,6 +268,7 @@ func (t *Tracer) load() error {
 	t.reader = rd
 
 	attached := map[string]bool{}
+	var failed []string
 	for _, h := range attach {
 		prog := coll.Programs[h.prog]
 		var l link.Link
@@ -282,7 +278,7 @@ func (t *Tracer) load() error {
 			l, err = link.Tracepoint("syscalls", h.tp, prog, nil)
 		}
 		if err != nil {
-			t.missing = append(t.missing, fmt.Sprintf("%s (%v)", h.prog, err))
+			failed = append(failed, fmt.Sprintf("%s (%v)", h.prog, err))
 			continue
 		}
 		t.links = append(t.links, l)
@@ -302,7 +298,7 @@ func (t *Tracer) load() error {
 	// Hooks that do not exist here leave their events in Unavailable; hooks that exist but all
 	// failed to attach mean something is wrong with this setup.
 	if len(attach) > 0 && len(t.links) == 0 {
-		return fmt.Errorf("the syscall receiver could not attach any eBPF program: %s", strings.Join(t.missing, ", "))
+		return fmt.Errorf("the syscall receiver could not attach any eBPF program: %s", strings.Join(failed, ", "))
 	}
 	return nil
 }
