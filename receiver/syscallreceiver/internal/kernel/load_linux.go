@@ -180,11 +180,9 @@ func (t *Tracer) plan(feat Features, spec *ebpf.CollectionSpec) (*plan, error) {
 		}
 		if tp, ok := events.Tracepoint(sec); ok {
 			if _, err := os.Stat(filepath.Join(feat.Tracefs, "events", "syscalls", tp)); err != nil {
-				t.missing = append(t.missing, "syscalls:"+tp)
 				continue
 			}
 		} else if !feat.TPBTF {
-			t.missing = append(t.missing, sec)
 			continue
 		}
 		p.attach = append(p.attach, hook{prog: prog, section: sec})
@@ -236,9 +234,6 @@ func (t *Tracer) configure(spec *ebpf.CollectionSpec, p *plan) error {
 func (t *Tracer) loadCollection(spec *ebpf.CollectionSpec, p *plan) (*ebpf.Collection, error) {
 	coll, err := ebpf.NewCollectionWithOptions(spec, ebpf.CollectionOptions{})
 	if err != nil && dropTPBTF(spec, p) {
-		for _, h := range events.SchedHooks {
-			t.missing = append(t.missing, h)
-		}
 		coll, err = ebpf.NewCollectionWithOptions(spec, ebpf.CollectionOptions{})
 	}
 	if err != nil {
@@ -257,6 +252,7 @@ func (t *Tracer) loadCollection(spec *ebpf.CollectionSpec, p *plan) (*ebpf.Colle
 // setup.
 func (t *Tracer) attachAll(coll *ebpf.Collection, p *plan) error {
 	attached := map[string]bool{}
+	var failed []string
 	for _, h := range p.attach {
 		prog := coll.Programs[h.prog]
 		var (
@@ -269,7 +265,7 @@ func (t *Tracer) attachAll(coll *ebpf.Collection, p *plan) error {
 			l, err = link.AttachTracing(link.TracingOptions{Program: prog})
 		}
 		if err != nil {
-			t.missing = append(t.missing, fmt.Sprintf("%s (%v)", h.section, err))
+			failed = append(failed, fmt.Sprintf("%s (%v)", h.section, err))
 			continue
 		}
 		t.links = append(t.links, l)
@@ -281,7 +277,7 @@ func (t *Tracer) attachAll(coll *ebpf.Collection, p *plan) error {
 		}
 	}
 	if len(p.attach) > 0 && len(t.links) == 0 {
-		return fmt.Errorf("the syscall receiver could not attach any eBPF program: %s", strings.Join(t.missing, ", "))
+		return fmt.Errorf("the syscall receiver could not attach any eBPF program: %s", strings.Join(failed, ", "))
 	}
 	return nil
 }

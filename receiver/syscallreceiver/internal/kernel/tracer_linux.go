@@ -33,7 +33,6 @@ type Tracer struct {
 	links       []link.Link
 	reader      *ringbuf.Reader
 	unavailable []string
-	missing     []string
 
 	decodeErrors atomic.Uint64
 	bootOffset   int64 // wall-clock ns minus CLOCK_BOOTTIME ns, taken at Start
@@ -63,7 +62,7 @@ func (t *Tracer) Start() error {
 	if err := t.load(); err != nil {
 		_ = t.closeLocked()
 		t.closed = false
-		t.unavailable, t.missing = nil, nil
+		t.unavailable = nil
 		return err
 	}
 	t.bootOffset = bootOffset()
@@ -76,14 +75,6 @@ func (t *Tracer) Unavailable() []string {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	return append([]string(nil), t.unavailable...)
-}
-
-// Missing lists the hooks that could not be loaded or attached here (tracepoints that do not
-// exist on this architecture, tp_btf without kernel support), for one log line at start.
-func (t *Tracer) Missing() []string {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return append([]string(nil), t.missing...)
 }
 
 // Read decodes records and calls fn for each until ctx is done or the Tracer is closed; it
