@@ -1,8 +1,8 @@
 // Package proctable is the receiver's bounded memory of processes: what each one runs (its
 // executable and command line), where (working directory, container), whether it has a
 // terminal, and who its parent is. It is seeded from procfs at start and kept current by the
-// kernel's fork, exec and exit events, so a record of any syscall can say who made it, and who
-// started that, without reading /proc on the hot path.
+// kernel's fork, exec and exit events (Before and After each event), so a record of any
+// syscall can say who made it, and who started that, without reading /proc on the hot path.
 //
 // A Table is owned by one goroutine (the receiver's event loop); only the counters may be read
 // from others.
