@@ -9,15 +9,21 @@ import (
 	"github.com/otelsec/otelsec/receiver/syscallreceiver/internal/kevent"
 )
 
-// Attrs collects the attributes of one record, typed and in order, then writes them into the
-// record's map in one step (CopyTo). Collecting first makes the map one allocation of exactly
-// the right size without a second description of what a record holds. An Attrs is reused
-// record after record by one goroutine; its strings stay valid (they are cut from an arena).
+// Attrs puts the attributes of one record. Put runs the fill code twice: first counting what
+// it would put (the attributes, and the elements of each list), then writing into the record's
+// map, sized exactly from the count. The count comes from the same code that writes, so no
+// second description of what a record holds exists, and counting is cheap: it resolves no
+// path and makes no string. An Attrs is reused record after record by one goroutine; the
+// strings it makes stay valid (they are cut from an arena).
 type Attrs struct {
-	list  []attr
-	elems []string // elements of the string lists: list[i].lo:hi
-	open  int      // index in list of the string list being appended to, -1 when none
-	trunc []string // attributes cut at a bound, for otelsec.truncated
+	writing bool
+	m       pcommon.Map
+	n       int     // counting: attributes
+	lists   []int32 // counting: the element count of each list, in order; writing: consumed
+	list    int     // writing: index in lists of the list being filled
+	cur     pcommon.Slice
+	trunc   []string // writing: attributes cut at a bound
+	ntrunc  int      // counting: how many
 
 	strs    arena
 	scratch []byte
@@ -25,113 +31,104 @@ type Attrs struct {
 	modes   *[0o10000]string // file.mode strings, made once each
 }
 
-type attr struct {
-	key    string
-	typ    schema.Type
-	s      string
-	i      int64
-	lo, hi int32
+// Put fills m with what put puts: put must put the same attributes on both of its runs.
+func (a *Attrs) Put(m pcommon.Map, put func(a *Attrs)) {
+	a.writing, a.n, a.lists, a.ntrunc = false, 0, a.lists[:0], 0
+	put(a)
+	if a.ntrunc > 0 {
+		a.n++
+	}
+	m.EnsureCapacity(m.Len() + a.n)
+	a.writing, a.m, a.list, a.trunc = true, m, -1, a.trunc[:0]
+	put(a)
+	if len(a.trunc) > 0 {
+		s := m.PutEmptySlice(schema.AttrTruncated)
+		s.EnsureCapacity(len(a.trunc))
+		for _, k := range a.trunc {
+			s.AppendEmpty().SetStr(k)
+		}
+	}
+	a.m = pcommon.Map{}
 }
 
-// Reset starts a new record.
-func (a *Attrs) Reset() {
-	a.list, a.elems, a.trunc, a.open = a.list[:0], a.elems[:0], a.trunc[:0], -1
-}
+// Counted is the number of attributes the last Put counted (tests compare it with the map).
+func (a *Attrs) Counted() int { return a.n }
 
-// Len is the number of attributes collected so far.
-func (a *Attrs) Len() int { return len(a.list) }
-
-func (a *Attrs) put(at attr) {
-	a.closeList()
-	a.list = append(a.list, at)
-}
+// Writing reports whether this is the writing run: work that only makes a value (formatting,
+// resolving) can be skipped while counting.
+func (a *Attrs) Writing() bool { return a.writing }
 
 // Str puts a string attribute.
-func (a *Attrs) Str(key, v string) { a.put(attr{key: key, typ: schema.TypeString, s: v}) }
+func (a *Attrs) Str(key, v string) {
+	if !a.writing {
+		a.n++
+		return
+	}
+	a.m.PutStr(key, v)
+}
 
 // Int puts an int attribute.
-func (a *Attrs) Int(key string, v int64) { a.put(attr{key: key, typ: schema.TypeInt, i: v}) }
+func (a *Attrs) Int(key string, v int64) {
+	if !a.writing {
+		a.n++
+		return
+	}
+	a.m.PutInt(key, v)
+}
 
 // Bool puts a bool attribute.
 func (a *Attrs) Bool(key string, v bool) {
-	var i int64
-	if v {
-		i = 1
+	if !a.writing {
+		a.n++
+		return
 	}
-	a.put(attr{key: key, typ: schema.TypeBool, i: i})
+	a.m.PutBool(key, v)
 }
 
-// List puts a string-list attribute; Elem appends to it until the next attribute is put.
+// List puts a string-list attribute; Elem appends to it until the next List.
 func (a *Attrs) List(key string) {
-	a.put(attr{key: key, typ: schema.TypeStringList, lo: int32(len(a.elems))})
-	a.open = len(a.list) - 1
+	if !a.writing {
+		a.n++
+		a.lists = append(a.lists, 0)
+		return
+	}
+	a.list++
+	a.cur = a.m.PutEmptySlice(key)
+	a.cur.EnsureCapacity(int(a.lists[a.list]))
 }
 
 // Elem appends one element to the list being built.
-func (a *Attrs) Elem(s string) { a.elems = append(a.elems, s) }
-
-func (a *Attrs) closeList() {
-	if a.open >= 0 {
-		a.list[a.open].hi = int32(len(a.elems))
-		a.open = -1
+func (a *Attrs) Elem(s string) {
+	if !a.writing {
+		a.lists[len(a.lists)-1]++
+		return
 	}
+	a.cur.AppendEmpty().SetStr(s)
 }
 
 // Truncated records that key's value was cut at a bound.
-func (a *Attrs) Truncated(key string) { a.trunc = append(a.trunc, key) }
-
-// Finish puts otelsec.truncated when something was cut. Call it after the last attribute.
-func (a *Attrs) Finish() {
-	if len(a.trunc) == 0 {
-		a.closeList()
+func (a *Attrs) Truncated(key string) {
+	if !a.writing {
+		a.ntrunc++
 		return
 	}
-	a.List(schema.AttrTruncated)
-	a.elems = append(a.elems, a.trunc...)
-	a.closeList()
+	a.trunc = append(a.trunc, key)
 }
 
-// CopyTo writes the collected attributes into m.
-func (a *Attrs) CopyTo(m pcommon.Map) {
-	a.closeList()
-	m.EnsureCapacity(m.Len() + len(a.list))
-	for i := range a.list {
-		at := &a.list[i]
-		switch at.typ {
-		case schema.TypeString:
-			m.PutStr(at.key, at.s)
-		case schema.TypeInt:
-			m.PutInt(at.key, at.i)
-		case schema.TypeBool:
-			m.PutBool(at.key, at.i != 0)
-		case schema.TypeStringList:
-			s := m.PutEmptySlice(at.key)
-			s.EnsureCapacity(int(at.hi - at.lo))
-			for _, e := range a.elems[at.lo:at.hi] {
-				s.AppendEmpty().SetStr(e)
-			}
-		}
+// String returns b as a string owned by the record (valid UTF-8); "" while counting.
+func (a *Attrs) String(b []byte) string {
+	if !a.writing {
+		return ""
 	}
+	return a.strs.string(b)
 }
-
-// Each calls fn for every collected attribute with its type (tests, and views that do not
-// need a map).
-func (a *Attrs) Each(fn func(key string, t schema.Type)) {
-	a.closeList()
-	for i := range a.list {
-		fn(a.list[i].key, a.list[i].typ)
-	}
-}
-
-// String returns b as a string owned by the record (valid UTF-8).
-func (a *Attrs) String(b []byte) string { return a.strs.string(b) }
 
 // StrField puts a string the kernel copied, unless empty, marking a cut one.
 func (a *Attrs) StrField(key string, s kevent.Str) {
 	if s.Empty() {
 		return
 	}
-	a.Str(key, a.strs.string(s.B))
+	a.Str(key, a.String(s.B))
 	if s.Truncated {
 		a.Truncated(key)
 	}
@@ -142,8 +139,10 @@ func (a *Attrs) Path(key string, p, base kevent.Str) {
 	if p.Empty() {
 		return
 	}
-	a.pathBuf = kevent.ResolvePathBytes(a.pathBuf, p.B, base.B)
-	a.Str(key, a.strs.string(a.pathBuf))
+	if a.writing {
+		a.pathBuf = kevent.ResolvePathBytes(a.pathBuf, p.B, base.B)
+	}
+	a.Str(key, a.String(a.pathBuf))
 	if p.Truncated || base.Truncated {
 		a.Truncated(key)
 	}
@@ -183,8 +182,10 @@ func (a *Attrs) ID(key string, id uint32) {
 		a.Str(key, "-1")
 		return
 	}
-	a.scratch = strconv.AppendUint(a.scratch[:0], uint64(id), 10)
-	a.Str(key, a.strs.string(a.scratch))
+	if a.writing {
+		a.scratch = strconv.AppendUint(a.scratch[:0], uint64(id), 10)
+	}
+	a.Str(key, a.String(a.scratch))
 }
 
 // Caps puts the names of a capability set.
@@ -208,8 +209,10 @@ func (a *Attrs) Addr(addrKey, portKey string, sa kevent.Sockaddr) {
 	switch sa.Family {
 	case kevent.AFInet, kevent.AFInet6:
 		if sa.IP.IsValid() {
-			a.scratch = sa.IP.AppendTo(a.scratch[:0])
-			a.Str(addrKey, a.strs.string(a.scratch))
+			if a.writing {
+				a.scratch = sa.IP.AppendTo(a.scratch[:0])
+			}
+			a.Str(addrKey, a.String(a.scratch))
 		} else {
 			a.Str(addrKey, sa.IP.String()) // "invalid IP"
 		}
@@ -219,11 +222,11 @@ func (a *Attrs) Addr(addrKey, portKey string, sa kevent.Sockaddr) {
 			return
 		}
 		p := sa.Path.B
-		if p[0] == 0 {
+		if p[0] == 0 && a.writing {
 			a.scratch = append(append(a.scratch[:0], '@'), p[1:]...)
 			p = a.scratch
 		}
-		a.Str(addrKey, a.strs.string(p))
+		a.Str(addrKey, a.String(p))
 		if sa.Path.Truncated {
 			a.Truncated(addrKey)
 		}

@@ -144,14 +144,12 @@ func (f *Filler) Fill(job *Job, lr plog.LogRecord) {
 	lr.SetSeverityNumber(plog.SeverityNumberInfo)
 	lr.SetSeverityText("INFO")
 
-	a := &f.attrs
-	a.Reset()
-	process(a, job)
-	if spec != nil {
-		spec.Fill(a, ev)
-	}
-	a.Finish()
-	a.CopyTo(lr.Attributes())
+	f.attrs.Put(lr.Attributes(), func(a *events.Attrs) {
+		process(a, job)
+		if spec != nil {
+			spec.Fill(a, ev)
+		}
+	})
 }
 
 // process puts who made the call (events.Common).
