@@ -156,6 +156,7 @@ func childPtrace() error {
 type recorder struct {
 	mu      sync.Mutex
 	records []plog.LogRecord
+	events  uint64 // every event record accepted, this test's or not (drop reports aside)
 	self    string
 	fail    func(plog.Logs) error
 	rcv     receiver.Logs // for the drop count when a record is missing
@@ -176,6 +177,9 @@ func (r *recorder) ConsumeLogs(_ context.Context, ld plog.Logs) error {
 			recs := sls.At(j).LogRecords()
 			for k := 0; k < recs.Len(); k++ {
 				lr := recs.At(k)
+				if lr.EventName() != schema.EventAgentEventsDropped {
+					r.events++
+				}
 				if r.mine(lr) {
 					c := plog.NewLogRecord()
 					lr.CopyTo(c)
@@ -230,6 +234,49 @@ func (r *recorder) find(t *testing.T, what string, match func(plog.LogRecord) bo
 		t.FailNow()
 	}
 	return found
+}
+
+// drain returns once the sink holds the record of every event the kernel wrote before the
+// call (the receiver must trace network.listen). A record the receiver built is not delivered
+// yet when a later one is: batches are built side by side and wait behind each other. So
+// drain makes one more event, a child's listen, and waits for it: one reader takes the ring
+// in order, so every event before it has been read then; and then until nothing is in
+// flight. The mark is made once nothing is in flight, when the ring has room; one the kernel
+// may have dropped nevertheless is made again.
+func (r *recorder) drain(t *testing.T, lr *logsReceiver) {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for marked := false; !marked; {
+		r.caughtUp(t, lr)
+		drops, err := lr.tracer.Drops()
+		require.NoError(t, err)
+		mark := child("load", "0,1")
+		mark.Stdout = nil
+		require.NoError(t, mark.Run())
+		for !marked {
+			require.True(t, time.Now().Before(deadline), "the mark's listen never arrived")
+			time.Sleep(10 * time.Millisecond)
+			marked = len(r.all(is(schema.EventNetworkListen, mark.Process.Pid))) > 0
+			if d, _ := lr.tracer.Drops(); !marked && d > drops {
+				break
+			}
+		}
+	}
+	r.caughtUp(t, lr)
+}
+
+// caughtUp waits until the sink holds as many records as the receiver read. The receiver
+// counts an event before it batches it: equal counts, with no event read in between, leave
+// nothing in flight.
+func (r *recorder) caughtUp(t *testing.T, lr *logsReceiver) {
+	t.Helper()
+	require.Eventually(t, func() bool {
+		read := lr.received.Load()
+		r.mu.Lock()
+		accepted := r.events
+		r.mu.Unlock()
+		return accepted == read && lr.received.Load() == read
+	}, 10*time.Second, 10*time.Millisecond, "records the receiver read never reached the sink")
 }
 
 // dump logs what was recorded, to see why a record was not there.
@@ -744,6 +791,8 @@ func TestRingBufferDropsReported(t *testing.T) {
 	require.NoError(t, cmd.Run())
 
 	lr := rcv.(*logsReceiver)
+	// The drop report can overtake the last batches: wait for them, not for the report.
+	rec.drain(t, lr)
 	var kernelDrops uint64
 	require.Eventually(t, func() bool {
 		kernelDrops, _ = lr.tracer.Drops()
