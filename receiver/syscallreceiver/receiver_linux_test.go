@@ -352,12 +352,17 @@ func startReceiver(t *testing.T, cfg *Config, next consumer.Logs, set receiver.S
 	rcv, err := NewFactory().CreateLogs(context.Background(), set, cfg, next)
 	require.NoError(t, err)
 	require.NoError(t, rcv.Start(context.Background(), componenttest.NewNopHost()))
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		assert.NoError(t, rcv.Shutdown(ctx))
-	})
+	t.Cleanup(func() { stop(t, rcv) })
 	return rcv
+}
+
+// stop shuts rcv down (again: a no-op). Once it returns, every event the receiver read has
+// reached the pipeline, also those of a batch still behind the last record that arrived.
+func stop(t *testing.T, rcv receiver.Logs) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	require.NoError(t, rcv.Shutdown(ctx))
 }
 
 func testConfig() *Config {
@@ -610,6 +615,10 @@ func TestKernelEvents(t *testing.T) {
 		rec.find(t, "child's open of the marker", func(lr plog.LogRecord) bool {
 			return is(schema.EventFileOpen, cmd.Process.Pid)(lr) && str(lr, schema.AttrFilePath) == marker
 		})
+		// The test's own opens came before the child's and were read before it; stopping the
+		// receiver delivers them if they were not filtered. (The last subtests need no new
+		// events.)
+		stop(t, rec.rcv)
 		// (agent.events_dropped records, the receiver's own, carry its pid.)
 		own := rec.all(func(lr plog.LogRecord) bool {
 			return num(lr, schema.AttrProcessPID) == int64(os.Getpid()) && lr.EventName() != schema.EventAgentEventsDropped
@@ -655,7 +664,7 @@ func TestPipelineRefusals(t *testing.T) {
 	set.TelemetrySettings = tt.NewTelemetrySettings()
 	cfg := testConfig()
 	cfg.Events = []string{schema.EventProcessExec}
-	startReceiver(t, cfg, rec, set)
+	rcv := startReceiver(t, cfg, rec, set)
 	cmd := exec.Command("/bin/true", "transient-refusal")
 	require.NoError(t, cmd.Run())
 	rec.find(t, "exec after refusals", is(schema.EventProcessExec, cmd.Process.Pid))
@@ -669,7 +678,9 @@ func TestPipelineRefusals(t *testing.T) {
 	m, err = tt.GetMetric("otelcol_receiver_syscall_process_table_size")
 	require.NoError(t, err)
 	require.NotNil(t, m.Data)
-	// The standard receiver metrics count the batches the pipeline accepted after retries.
+	// The standard receiver metrics count the batches the pipeline accepted after retries, once
+	// the pipeline has returned: stopping the receiver waits for that.
+	stop(t, rcv)
 	m, err = tt.GetMetric("otelcol_receiver_accepted_log_records")
 	require.NoError(t, err)
 	acc, ok := m.Data.(metricdata.Sum[int64])
@@ -840,12 +851,14 @@ func TestExcludedExecutables(t *testing.T) {
 	cfg.Events = []string{"process"}
 	echo, _ := filepath.EvalSymlinks("/bin/echo")
 	cfg.Exclude.ExecutablePathPrefixes = []string{echo}
-	startReceiver(t, cfg, rec, receivertest.NewNopSettings(metadata.Type))
+	rcv := startReceiver(t, cfg, rec, receivertest.NewNopSettings(metadata.Type))
 	excluded := exec.Command("/bin/echo", "excluded")
 	require.NoError(t, excluded.Run())
 	kept := exec.Command("/bin/true", "kept")
 	require.NoError(t, kept.Run())
 	rec.find(t, "exit of true", is(schema.EventProcessExit, kept.Process.Pid))
+	// echo's events were read before true's exit; stopping delivers them, were they not dropped.
+	stop(t, rcv)
 	assert.Empty(t, rec.all(func(lr plog.LogRecord) bool {
 		return num(lr, schema.AttrProcessPID) == int64(excluded.Process.Pid) && lr.EventName() == schema.EventProcessExit
 	}), "an excluded executable produces no events")
