@@ -237,12 +237,12 @@ func (r *recorder) find(t *testing.T, what string, match func(plog.LogRecord) bo
 }
 
 // drain returns once the sink holds the record of every event the kernel wrote before the
-// call (the receiver must trace network.listen). A record the receiver built is not delivered
-// yet when a later one is: batches are built side by side and wait behind each other. So
-// drain makes one more event, a child's listen, and waits for it: one reader takes the ring
-// in order, so every event before it has been read then; and then until nothing is in
-// flight. The mark is made once nothing is in flight, when the ring has room; one the kernel
-// may have dropped nevertheless is made again.
+// call (the receiver must trace network.listen). A later record arriving proves nothing: an
+// earlier event may still be in the ring, or in a batch that a builder beside the other has
+// not handed on. So drain makes one more event, a child's listen, and waits for it: one
+// reader takes the ring in order, so every event before it has been read then; and then
+// until nothing is in flight. The mark is made once nothing is in flight, when the ring has
+// room; one the kernel may have dropped nevertheless is made again.
 func (r *recorder) drain(t *testing.T, lr *logsReceiver) {
 	t.Helper()
 	deadline := time.Now().Add(15 * time.Second)
