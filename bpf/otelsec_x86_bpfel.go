@@ -8,8 +8,144 @@ import (
 	_ "embed"
 	"fmt"
 	"io"
+	"structs"
 
 	"github.com/cilium/ebpf"
+)
+
+type OtelsecHflag uint32
+
+const (
+	OtelsecHflagHFLAG_TTY         OtelsecHflag = 1
+	OtelsecHflagHFLAG_OLD_UNKNOWN OtelsecHflag = 2
+)
+
+type OtelsecKind uint32
+
+const (
+	OtelsecKindK_PROCESS_EXEC         OtelsecKind = 1
+	OtelsecKindK_PROCESS_FORK         OtelsecKind = 2
+	OtelsecKindK_PROCESS_EXIT         OtelsecKind = 3
+	OtelsecKindK_PROCESS_PTRACE       OtelsecKind = 4
+	OtelsecKindK_FILE_OPEN            OtelsecKind = 5
+	OtelsecKindK_FILE_UNLINK          OtelsecKind = 6
+	OtelsecKindK_FILE_RENAME          OtelsecKind = 7
+	OtelsecKindK_FILE_LINK            OtelsecKind = 8
+	OtelsecKindK_FILE_SYMLINK         OtelsecKind = 9
+	OtelsecKindK_FILE_CHMOD           OtelsecKind = 10
+	OtelsecKindK_FILE_CHOWN           OtelsecKind = 11
+	OtelsecKindK_FILE_MKDIR           OtelsecKind = 12
+	OtelsecKindK_FILE_MOUNT           OtelsecKind = 13
+	OtelsecKindK_FILE_MEMFD_CREATE    OtelsecKind = 14
+	OtelsecKindK_FD_DUP               OtelsecKind = 15
+	OtelsecKindK_NETWORK_SOCKET       OtelsecKind = 16
+	OtelsecKindK_NETWORK_CONNECT      OtelsecKind = 17
+	OtelsecKindK_NETWORK_ACCEPT       OtelsecKind = 18
+	OtelsecKindK_NETWORK_BIND         OtelsecKind = 19
+	OtelsecKindK_NETWORK_LISTEN       OtelsecKind = 20
+	OtelsecKindK_NETWORK_SEND         OtelsecKind = 21
+	OtelsecKindK_PRIVILEGE_SETUID     OtelsecKind = 22
+	OtelsecKindK_PRIVILEGE_SETGID     OtelsecKind = 23
+	OtelsecKindK_PRIVILEGE_CAPSET     OtelsecKind = 24
+	OtelsecKindK_NAMESPACE_SETNS      OtelsecKind = 25
+	OtelsecKindK_NAMESPACE_UNSHARE    OtelsecKind = 26
+	OtelsecKindK_KERNEL_MODULE_LOAD   OtelsecKind = 27
+	OtelsecKindK_KERNEL_MODULE_UNLOAD OtelsecKind = 28
+	OtelsecKindK_KERNEL_BPF           OtelsecKind = 29
+)
+
+type OtelsecLpmKey struct {
+	_         structs.HostLayout
+	Prefixlen uint32
+	Data      [256]uint8
+}
+
+type OtelsecPreCreds struct {
+	_      structs.HostLayout
+	Uid    uint32
+	Euid   uint32
+	Gid    uint32
+	Egid   uint32
+	CapEff uint64
+}
+
+type OtelsecRecHdr struct {
+	_      structs.HostLayout
+	Ts     uint64
+	Ret    int64
+	A      [6]uint64
+	Pid    uint32
+	Tid    uint32
+	Ppid   uint32
+	Uid    uint32
+	Euid   uint32
+	Gid    uint32
+	Egid   uint32
+	Kind   uint16
+	Nr     uint16
+	Slen   [6]uint16
+	Trunc  uint16
+	Hflags uint16
+	Magic  uint16
+	Pad0   uint16
+	Pad1   uint32
+}
+
+type OtelsecRecLayout uint32
+
+const (
+	OtelsecRecLayoutREC_MAGIC       OtelsecRecLayout = 1516
+	OtelsecRecLayoutHDR_SIZE        OtelsecRecLayout = 120
+	OtelsecRecLayoutNWORDS          OtelsecRecLayout = 6
+	OtelsecRecLayoutNSLOTS          OtelsecRecLayout = 6
+	OtelsecRecLayoutSTR_MAX         OtelsecRecLayout = 4096
+	OtelsecRecLayoutTAIL_START_MASK OtelsecRecLayout = 8191
+	OtelsecRecLayoutTAIL_SIZE       OtelsecRecLayout = 12304
+)
+
+type OtelsecRecNone uint32
+
+const (
+	OtelsecRecNoneNO_SYSCALL   OtelsecRecNone = 65535
+	OtelsecRecNoneID_UNCHANGED OtelsecRecNone = 4294967295
+	OtelsecRecNoneMODE_UNKNOWN OtelsecRecNone = 4294967295
+)
+
+type OtelsecScratch struct {
+	_       structs.HostLayout
+	H       OtelsecRecHdr
+	Tail    [12304]int8
+	Pos     uint32
+	WalkOff uint32
+	Nquery  uint32
+	Pad     uint32
+	Walk    [4352]int8
+	Key     OtelsecLpmKey
+	Sa      struct {
+		_            structs.HostLayout
+		Sin6Family   uint16
+		Sin6Port     uint16
+		Sin6Flowinfo uint32
+		Sin6Addr     struct {
+			_    structs.HostLayout
+			In6U struct {
+				_       structs.HostLayout
+				U6Addr8 [16]uint8
+			}
+		}
+		Sin6ScopeId uint32
+	}
+}
+
+type OtelsecSlot uint32
+
+const (
+	OtelsecSlotSLOT_PATH      OtelsecSlot = 0
+	OtelsecSlotSLOT_PATH_BASE OtelsecSlot = 1
+	OtelsecSlotSLOT_PATH2     OtelsecSlot = 2
+	OtelsecSlotSLOT_PATH2BASE OtelsecSlot = 3
+	OtelsecSlotSLOT_X         OtelsecSlot = 4
+	OtelsecSlotSLOT_Y         OtelsecSlot = 5
 )
 
 // Names of all BPF objects in the ELF.
@@ -22,7 +158,6 @@ const (
 	OtelsecMapExclPrefixes      = "excl_prefixes"
 	OtelsecMapExcluded          = "excluded"
 	OtelsecMapScratchMap        = "scratch_map"
-	OtelsecProgBenchBaseline    = "bench_baseline"
 	OtelsecProgExitAccept       = "exit_accept"
 	OtelsecProgExitAccept4      = "exit_accept4"
 	OtelsecProgExitBind         = "exit_bind"
@@ -33,6 +168,7 @@ const (
 	OtelsecProgExitClone        = "exit_clone"
 	OtelsecProgExitClone3       = "exit_clone3"
 	OtelsecProgExitConnect      = "exit_connect"
+	OtelsecProgExitCreat        = "exit_creat"
 	OtelsecProgExitDeleteModule = "exit_delete_module"
 	OtelsecProgExitDup          = "exit_dup"
 	OtelsecProgExitDup2         = "exit_dup2"
@@ -90,6 +226,11 @@ const (
 	OtelsecVarQueryEvery        = "query_every"
 	OtelsecVarSelfTgid          = "self_tgid"
 	OtelsecVarTrackCreds        = "track_creds"
+	OtelsecVarUnusedHflag       = "unused_hflag"
+	OtelsecVarUnusedKind        = "unused_kind"
+	OtelsecVarUnusedRecLayout   = "unused_rec_layout"
+	OtelsecVarUnusedRecNone     = "unused_rec_none"
+	OtelsecVarUnusedSlot        = "unused_slot"
 	OtelsecVarWakeupBytes       = "wakeup_bytes"
 )
 
@@ -135,7 +276,6 @@ type OtelsecSpecs struct {
 //
 // It can be passed ebpf.CollectionSpec.Assign.
 type OtelsecProgramSpecs struct {
-	BenchBaseline    *ebpf.ProgramSpec `ebpf:"bench_baseline"`
 	ExitAccept       *ebpf.ProgramSpec `ebpf:"exit_accept"`
 	ExitAccept4      *ebpf.ProgramSpec `ebpf:"exit_accept4"`
 	ExitBind         *ebpf.ProgramSpec `ebpf:"exit_bind"`
@@ -146,6 +286,7 @@ type OtelsecProgramSpecs struct {
 	ExitClone        *ebpf.ProgramSpec `ebpf:"exit_clone"`
 	ExitClone3       *ebpf.ProgramSpec `ebpf:"exit_clone3"`
 	ExitConnect      *ebpf.ProgramSpec `ebpf:"exit_connect"`
+	ExitCreat        *ebpf.ProgramSpec `ebpf:"exit_creat"`
 	ExitDeleteModule *ebpf.ProgramSpec `ebpf:"exit_delete_module"`
 	ExitDup          *ebpf.ProgramSpec `ebpf:"exit_dup"`
 	ExitDup2         *ebpf.ProgramSpec `ebpf:"exit_dup2"`
@@ -214,14 +355,19 @@ type OtelsecMapSpecs struct {
 //
 // It can be passed ebpf.CollectionSpec.Assign.
 type OtelsecVariableSpecs struct {
-	EmitMask    *ebpf.VariableSpec `ebpf:"emit_mask"`
-	HaveExcl    *ebpf.VariableSpec `ebpf:"have_excl"`
-	MaxArgBytes *ebpf.VariableSpec `ebpf:"max_arg_bytes"`
-	MaxPath     *ebpf.VariableSpec `ebpf:"max_path"`
-	QueryEvery  *ebpf.VariableSpec `ebpf:"query_every"`
-	SelfTgid    *ebpf.VariableSpec `ebpf:"self_tgid"`
-	TrackCreds  *ebpf.VariableSpec `ebpf:"track_creds"`
-	WakeupBytes *ebpf.VariableSpec `ebpf:"wakeup_bytes"`
+	EmitMask        *ebpf.VariableSpec `ebpf:"emit_mask"`
+	HaveExcl        *ebpf.VariableSpec `ebpf:"have_excl"`
+	MaxArgBytes     *ebpf.VariableSpec `ebpf:"max_arg_bytes"`
+	MaxPath         *ebpf.VariableSpec `ebpf:"max_path"`
+	QueryEvery      *ebpf.VariableSpec `ebpf:"query_every"`
+	SelfTgid        *ebpf.VariableSpec `ebpf:"self_tgid"`
+	TrackCreds      *ebpf.VariableSpec `ebpf:"track_creds"`
+	UnusedHflag     *ebpf.VariableSpec `ebpf:"unused_hflag"`
+	UnusedKind      *ebpf.VariableSpec `ebpf:"unused_kind"`
+	UnusedRecLayout *ebpf.VariableSpec `ebpf:"unused_rec_layout"`
+	UnusedRecNone   *ebpf.VariableSpec `ebpf:"unused_rec_none"`
+	UnusedSlot      *ebpf.VariableSpec `ebpf:"unused_slot"`
+	WakeupBytes     *ebpf.VariableSpec `ebpf:"wakeup_bytes"`
 }
 
 // OtelsecObjects contains all objects after they have been loaded into the kernel.
@@ -267,21 +413,25 @@ func (m *OtelsecMaps) Close() error {
 //
 // It can be passed to LoadOtelsecObjects or ebpf.CollectionSpec.LoadAndAssign.
 type OtelsecVariables struct {
-	EmitMask    *ebpf.Variable `ebpf:"emit_mask"`
-	HaveExcl    *ebpf.Variable `ebpf:"have_excl"`
-	MaxArgBytes *ebpf.Variable `ebpf:"max_arg_bytes"`
-	MaxPath     *ebpf.Variable `ebpf:"max_path"`
-	QueryEvery  *ebpf.Variable `ebpf:"query_every"`
-	SelfTgid    *ebpf.Variable `ebpf:"self_tgid"`
-	TrackCreds  *ebpf.Variable `ebpf:"track_creds"`
-	WakeupBytes *ebpf.Variable `ebpf:"wakeup_bytes"`
+	EmitMask        *ebpf.Variable `ebpf:"emit_mask"`
+	HaveExcl        *ebpf.Variable `ebpf:"have_excl"`
+	MaxArgBytes     *ebpf.Variable `ebpf:"max_arg_bytes"`
+	MaxPath         *ebpf.Variable `ebpf:"max_path"`
+	QueryEvery      *ebpf.Variable `ebpf:"query_every"`
+	SelfTgid        *ebpf.Variable `ebpf:"self_tgid"`
+	TrackCreds      *ebpf.Variable `ebpf:"track_creds"`
+	UnusedHflag     *ebpf.Variable `ebpf:"unused_hflag"`
+	UnusedKind      *ebpf.Variable `ebpf:"unused_kind"`
+	UnusedRecLayout *ebpf.Variable `ebpf:"unused_rec_layout"`
+	UnusedRecNone   *ebpf.Variable `ebpf:"unused_rec_none"`
+	UnusedSlot      *ebpf.Variable `ebpf:"unused_slot"`
+	WakeupBytes     *ebpf.Variable `ebpf:"wakeup_bytes"`
 }
 
 // OtelsecPrograms contains all programs after they have been loaded into the kernel.
 //
 // It can be passed to LoadOtelsecObjects or ebpf.CollectionSpec.LoadAndAssign.
 type OtelsecPrograms struct {
-	BenchBaseline    *ebpf.Program `ebpf:"bench_baseline"`
 	ExitAccept       *ebpf.Program `ebpf:"exit_accept"`
 	ExitAccept4      *ebpf.Program `ebpf:"exit_accept4"`
 	ExitBind         *ebpf.Program `ebpf:"exit_bind"`
@@ -292,6 +442,7 @@ type OtelsecPrograms struct {
 	ExitClone        *ebpf.Program `ebpf:"exit_clone"`
 	ExitClone3       *ebpf.Program `ebpf:"exit_clone3"`
 	ExitConnect      *ebpf.Program `ebpf:"exit_connect"`
+	ExitCreat        *ebpf.Program `ebpf:"exit_creat"`
 	ExitDeleteModule *ebpf.Program `ebpf:"exit_delete_module"`
 	ExitDup          *ebpf.Program `ebpf:"exit_dup"`
 	ExitDup2         *ebpf.Program `ebpf:"exit_dup2"`
@@ -346,7 +497,6 @@ type OtelsecPrograms struct {
 
 func (p *OtelsecPrograms) Close() error {
 	return _OtelsecClose(
-		p.BenchBaseline,
 		p.ExitAccept,
 		p.ExitAccept4,
 		p.ExitBind,
@@ -357,6 +507,7 @@ func (p *OtelsecPrograms) Close() error {
 		p.ExitClone,
 		p.ExitClone3,
 		p.ExitConnect,
+		p.ExitCreat,
 		p.ExitDeleteModule,
 		p.ExitDup,
 		p.ExitDup2,

@@ -12,6 +12,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
 
+	"github.com/otelsec/otelsec/internal/logview"
 	"github.com/otelsec/otelsec/internal/ruleengine"
 	"github.com/otelsec/otelsec/internal/schema"
 )
@@ -45,18 +46,6 @@ var defaultOutputFields = []string{
 	schema.AttrNetworkPeerAddress,
 	schema.AttrNetworkPeerPort,
 }
-
-// Falco's priority names, in Falco's spelling, highest first.
-const (
-	prioEmergency     = "Emergency"
-	prioAlert         = "Alert"
-	prioCritical      = "Critical"
-	prioError         = "Error"
-	prioWarning       = "Warning"
-	prioNotice        = "Notice"
-	prioInformational = "Informational"
-	prioDebug         = "Debug"
-)
 
 // renderer turns one violation record into Falco's text line or Falco's JSON object.
 // It keeps no per-call state; scratch space comes from the caller.
@@ -228,24 +217,22 @@ func appendTags(dst []byte, sc *scratch, attrs pcommon.Map) []byte {
 }
 
 // lookupField resolves a name the way the rules processor's output templates do: a record
-// attribute, else a resource attribute; "event.name" is the record's EventName and "body"
+// attribute, else a resource attribute; "event.name" is the record's event name and "body"
 // the record's original Body (kept in log.record.original once the output replaced it).
 func lookupField(res pcommon.Map, rec plog.LogRecord, name string) (pcommon.Value, bool) {
-	if v, ok := rec.Attributes().Get(name); ok {
-		return v, true
-	}
-	if v, ok := res.Get(name); ok {
-		return v, true
-	}
 	switch name {
 	case ruleengine.EventNameAttr:
-		if n := rec.EventName(); n != "" {
+		if n := logview.EventName(rec); n != "" {
 			return pcommon.NewValueStr(n), true
 		}
+		return pcommon.Value{}, false
 	case ruleengine.BodyIdent:
+		if v, ok := logview.Attr(rec.Attributes(), res, name); ok {
+			return v, true
+		}
 		return rec.Attributes().Get(schema.AttrLogRecordOriginal)
 	}
-	return pcommon.Value{}, false
+	return logview.Attr(rec.Attributes(), res, name)
 }
 
 // recordTime is when the event happened; a record without a Timestamp falls back to when it
@@ -260,56 +247,8 @@ func recordTime(rec plog.LogRecord) time.Time {
 	return time.Now()
 }
 
-// priorityOf returns the Falco priority of a violation: its SeverityText in Falco's spelling
-// (any case, and the OTel short forms), else one derived from SeverityNumber.
-func priorityOf(rec plog.LogRecord) string {
-	if p, ok := falcoPriority(rec.SeverityText()); ok {
-		return p
-	}
-	return priorityFromNumber(rec.SeverityNumber())
-}
-
-func falcoPriority(s string) (string, bool) {
-	for _, c := range [...]struct{ name, alias string }{
-		{prioEmergency, "emerg"},
-		{prioAlert, ""},
-		{prioCritical, "crit"},
-		{prioError, "err"},
-		{prioWarning, "warn"},
-		{prioNotice, ""},
-		{prioInformational, "info"},
-		{prioDebug, ""},
-	} {
-		if strings.EqualFold(s, c.name) || (c.alias != "" && strings.EqualFold(s, c.alias)) {
-			return c.name, true
-		}
-	}
-	return "", false
-}
-
-// priorityFromNumber inverts ruleengine.Priority.SeverityNumber (Emergency FATAL3, Alert
-// FATAL2, Critical FATAL, Error ERROR, Warning WARN, Notice INFO2, Informational INFO, Debug
-// DEBUG), taking each range up to the next level.
-func priorityFromNumber(n plog.SeverityNumber) string {
-	switch {
-	case n >= plog.SeverityNumberFatal3:
-		return prioEmergency
-	case n >= plog.SeverityNumberFatal2:
-		return prioAlert
-	case n >= plog.SeverityNumberFatal:
-		return prioCritical
-	case n >= plog.SeverityNumberError:
-		return prioError
-	case n >= plog.SeverityNumberWarn:
-		return prioWarning
-	case n >= plog.SeverityNumberInfo2:
-		return prioNotice
-	case n >= plog.SeverityNumberInfo, n == plog.SeverityNumberUnspecified:
-		return prioInformational
-	default:
-		return prioDebug
-	}
-}
+// priorityOf is the Falco priority of a violation, in Falco's spelling.
+func priorityOf(rec plog.LogRecord) string { return logview.PriorityOf(rec).String() }
 
 // appendBodyText writes the rule output for the text format on one line: control
 // characters are escaped (\n, \r, \xNN) so a crafted command line or path cannot forge extra

@@ -9,6 +9,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
 
+	"github.com/otelsec/otelsec/internal/logview"
 	"github.com/otelsec/otelsec/internal/schema"
 )
 
@@ -83,7 +84,7 @@ func FuzzRender(f *testing.F) {
 			if err := json.Unmarshal(alert["priority"], &prio); err != nil {
 				t.Fatal(err)
 			}
-			if _, ok := falcoPriority(prio); !ok {
+			if p, ok := logview.ParsePriority(prio); !ok || p.String() != prio {
 				t.Fatalf("priority %q is not one of Falco's", prio)
 			}
 

@@ -277,3 +277,53 @@ func TestPriority(t *testing.T) {
 		assert.Equal(t, tc.want, priorityOf(rec), "%q/%v", tc.text, tc.num)
 	}
 }
+
+// output_fields reads event.name as the rule's output template does: the record's EventName,
+// else its string event.name attribute; neither a shadowing attribute nor the resource
+// overrides a set EventName.
+func TestRenderEventNameLikeTemplates(t *testing.T) {
+	e, _, err := ruleengine.Compile([]ruleengine.Source{{Name: "r.yaml", Data: []byte(`
+- rule: r
+  desc: d
+  condition: present("process.pid")
+  output: "%event.name"
+  priority: WARNING
+`)}}, ruleengine.Options{})
+	require.NoError(t, err)
+	rule := e.Rules()[0]
+	for _, tc := range []struct {
+		name, eventName, attr, resAttr string
+		want                           string
+	}{
+		{"EventName", schema.EventProcessExec, "", "", `"process.exec"`},
+		{"EventName over attribute and resource", schema.EventProcessExec, "spoofed", "from-resource", `"process.exec"`},
+		{"attribute without EventName", "", schema.EventFileOpen, "from-resource", `"file.open"`},
+		{"never the resource", "", "", "from-resource", `null`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			res := pcommon.NewMap()
+			if tc.resAttr != "" {
+				res.PutStr(ruleengine.EventNameAttr, tc.resAttr)
+			}
+			rec := plog.NewLogRecord()
+			violation(rec)
+			rec.SetEventName(tc.eventName)
+			if tc.attr != "" {
+				rec.Attributes().PutStr(ruleengine.EventNameAttr, tc.attr)
+			}
+			of := rec.Attributes().PutEmptySlice(schema.AttrSecurityRuleOutputFields)
+			of.AppendEmpty().SetStr(ruleengine.EventNameAttr)
+			got := string(newRenderer(FormatJSON, false).appendAlert(nil, &scratch{}, "web-1", res, rec))
+			var alert map[string]json.RawMessage
+			require.NoError(t, json.Unmarshal([]byte(got), &alert))
+			var fields map[string]json.RawMessage
+			require.NoError(t, json.Unmarshal(alert["output_fields"], &fields))
+			assert.Equal(t, tc.want, string(fields[ruleengine.EventNameAttr]))
+			want := strings.Trim(tc.want, `"`)
+			if tc.want == "null" {
+				want = "<NA>"
+			}
+			assert.Equal(t, want, rule.Render(res, rec), "the rule's template agrees")
+		})
+	}
+}

@@ -6,6 +6,8 @@ import (
 	"github.com/google/cel-go/interpreter"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
+
+	"github.com/otelsec/otelsec/internal/logview"
 )
 
 // attrTable numbers every attribute name any rule reads, so the per-record cache is a slice.
@@ -95,12 +97,7 @@ func (a *activation) attrRef(slot int) *fslot {
 	case a.table.bodySlot:
 		c.v, c.ok = fvalOf(a.body)
 	default:
-		name := a.table.names[slot]
-		pv, found := a.attrs.Get(name)
-		if !found {
-			pv, found = a.res.Get(name)
-		}
-		if found {
+		if pv, found := logview.Attr(a.attrs, a.res, a.table.names[slot]); found {
 			c.v, c.ok = fvalOf(pv)
 		}
 	}
@@ -148,11 +145,9 @@ func (a *activation) Parent() interpreter.Activation { return nil }
 
 // lookupVal reads an attribute from the record, then the resource, as a CEL value.
 func lookupVal(attrs, res pcommon.Map, name string) ref.Val {
-	pv, ok := attrs.Get(name)
+	pv, ok := logview.Attr(attrs, res, name)
 	if !ok {
-		if pv, ok = res.Get(name); !ok {
-			return absent
-		}
+		return absent
 	}
 	return toVal(pv)
 }
@@ -188,16 +183,4 @@ func toVal(pv pcommon.Value) ref.Val {
 		return types.DefaultTypeAdapter.NativeToValue(pv.Map().AsRaw())
 	}
 	return absent
-}
-
-// eventName is event.name for a record: its EventName, or an "event.name" attribute for
-// records from other sources that carry the name as an attribute.
-func eventName(lr plog.LogRecord) string {
-	if n := lr.EventName(); n != "" {
-		return n
-	}
-	if v, ok := lr.Attributes().Get(EventNameAttr); ok && v.Type() == pcommon.ValueTypeStr {
-		return v.Str()
-	}
-	return ""
 }

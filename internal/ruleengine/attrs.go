@@ -5,11 +5,12 @@ import (
 
 	"github.com/google/cel-go/cel"
 
+	"github.com/otelsec/otelsec/internal/logview"
 	"github.com/otelsec/otelsec/internal/schema"
 )
 
 // EventNameAttr is the identifier rules use for the LogRecord's EventName.
-const EventNameAttr = "event.name"
+const EventNameAttr = logview.EventNameAttr
 
 // BodyIdent is the identifier rules use for the LogRecord's Body (dyn: a string for log lines,
 // a map for journald entries: body.MESSAGE).
@@ -39,43 +40,21 @@ func (t attrType) cel() *cel.Type {
 	return cel.StringType
 }
 
-// knownAttrs gives the contract type of every otelsec attribute; anything not listed here that
-// is in the contract is a string.
+// knownAttrs gives the contract type of every otelsec attribute (schema.Types) and of
+// event.name; anything else is a string.
 var knownAttrs = func() map[string]attrType {
 	m := map[string]attrType{EventNameAttr: typeString}
-	for _, s := range []string{
-		schema.AttrHostName, schema.AttrHostID, schema.AttrOSType, schema.AttrServiceName, schema.AttrServiceVersion,
-		schema.AttrSyscallName, schema.AttrErrorType, schema.AttrProcessExecutablePath, schema.AttrProcessExecutableName,
-		schema.AttrProcessCommandLine, schema.AttrProcessWorkingDirectory, schema.AttrProcessUserName,
-		schema.AttrProcessParentExecutableName, schema.AttrProcessParentExecutablePath, schema.AttrProcessParentCommandLine,
-		schema.AttrContainerID, schema.AttrPtraceRequest, schema.AttrFilePath, schema.AttrFileSymlinkTargetPath,
-		schema.AttrFileLinkTargetPath, schema.AttrFileSourcePath, schema.AttrFileMode, schema.AttrFileOwnerID,
-		schema.AttrFileGroupID, schema.AttrFileName, schema.AttrMountSource, schema.AttrMountFSType, schema.AttrFdType,
-		schema.AttrNetworkPeerAddress, schema.AttrNetworkLocalAddress, schema.AttrNetworkTransport, schema.AttrNetworkType,
-		schema.AttrKernelModuleName, schema.AttrBPFCommand, schema.AttrBPFProgramType, schema.AttrDroppedReason,
-		schema.AttrSecurityRuleName, schema.AttrSecurityRuleDescription, schema.AttrSecurityRuleRulesetName,
-		schema.AttrSecurityRuleCategory, schema.AttrSecurityRuleReference,
-	} {
-		m[s] = typeString
-	}
-	for _, s := range []string{
-		schema.AttrSyscallReturn, schema.AttrProcessPID, schema.AttrThreadID, schema.AttrProcessParentPID,
-		schema.AttrProcessUserID, schema.AttrProcessRealUserID, schema.AttrProcessArgsCount, schema.AttrProcessExitCode,
-		schema.AttrProcessChildPID, schema.AttrPtraceTargetPID, schema.AttrFdOld, schema.AttrFdNew,
-		schema.AttrNetworkPeerPort, schema.AttrNetworkLocalPort, schema.AttrPrivilegeTargetUserID,
-		schema.AttrPrivilegeTargetGroupID, schema.AttrDroppedCount, schema.AttrDroppedTotal,
-		schema.AttrPrivilegePreviousUserID, schema.AttrPrivilegePreviousRealUserID,
-		schema.AttrPrivilegePreviousGroupID, schema.AttrPrivilegePreviousRealGroupID,
-	} {
-		m[s] = typeInt
-	}
-	m[schema.AttrProcessInteractive] = typeBool
-	for _, s := range []string{
-		schema.AttrProcessAncestorsExecName, schema.AttrTruncated, schema.AttrProcessCommandArgs, schema.AttrFileFlags,
-		schema.AttrCapabilitiesAdded, schema.AttrCapabilitiesEffective, schema.AttrNamespaceFlags,
-		schema.AttrSecurityRuleMatched, schema.AttrSecurityRuleTags,
-	} {
-		m[s] = typeStringList
+	for name, t := range schema.Types {
+		switch t {
+		case schema.TypeInt:
+			m[name] = typeInt
+		case schema.TypeBool:
+			m[name] = typeBool
+		case schema.TypeStringList:
+			m[name] = typeStringList
+		default:
+			m[name] = typeString
+		}
 	}
 	return m
 }()

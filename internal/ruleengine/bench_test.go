@@ -13,6 +13,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/plog"
 	"golang.org/x/sys/unix"
 
+	"github.com/otelsec/otelsec/internal/logview"
 	"github.com/otelsec/otelsec/internal/schema"
 )
 
@@ -188,7 +189,7 @@ func (n *naive) match(res pcommon.Map, lr plog.LogRecord, dst []*Rule) []*Rule {
 	}
 	res.Range(func(k string, v pcommon.Value) bool { vars[k] = v.AsRaw(); return true })
 	lr.Attributes().Range(func(k string, v pcommon.Value) bool { vars[k] = v.AsRaw(); return true })
-	if en := eventName(lr); en != "" {
+	if en := logview.EventName(lr); en != "" {
 		vars[EventNameAttr] = en
 	}
 	if lr.Body().Type() != pcommon.ValueTypeEmpty {
@@ -209,7 +210,7 @@ func TestEngineAgreesWithNaive(t *testing.T) {
 	}
 	for _, r := range e.rules {
 		if r.fast == nil {
-			t.Errorf("default rule %q runs on cel-go, several times slower: %s (extend the fast path in fast.go or rewrite the condition)", r.Name, r.slowReason)
+			t.Errorf("default rule %q runs on cel-go, several times slower: %s (extend the fast path in fastcompile.go or rewrite the condition)", r.Name, r.slowReason)
 		}
 	}
 	ec, _, err := Compile(benchSources(t), Options{MatchAll: true, celOnly: true})

@@ -2,55 +2,16 @@ package ruleengine
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
-	"sort"
 	"sync"
 
 	"github.com/google/cel-go/cel"
 	"github.com/google/cel-go/common/types"
 	"github.com/google/cel-go/interpreter"
-
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
+
+	"github.com/otelsec/otelsec/internal/logview"
 )
-
-// Source is one rule file. Name is shown in errors and warnings (a path, or "default/x.yaml"
-// for embedded files); its base name without extension is the default ruleset name.
-type Source struct {
-	Name string
-	Data []byte
-}
-
-// LoadFiles expands each glob (a glob that matches nothing is an error, so a typo in the
-// collector config does not silently run without rules) and reads the files, in glob order and
-// sorted within one glob.
-func LoadFiles(globs []string) ([]Source, error) {
-	var srcs []Source
-	seen := map[string]bool{}
-	for _, g := range globs {
-		matches, err := filepath.Glob(g)
-		if err != nil {
-			return nil, fmt.Errorf("rules glob %q: %w", g, err)
-		}
-		if len(matches) == 0 {
-			return nil, fmt.Errorf("rules glob %q matches no file", g)
-		}
-		sort.Strings(matches)
-		for _, m := range matches {
-			if seen[m] {
-				continue
-			}
-			seen[m] = true
-			data, err := os.ReadFile(m)
-			if err != nil {
-				return nil, fmt.Errorf("reading rules: %w", err)
-			}
-			srcs = append(srcs, Source{Name: m, Data: data})
-		}
-	}
-	return srcs, nil
-}
 
 // Options tune Compile.
 type Options struct {
@@ -146,7 +107,7 @@ func (e *Engine) Rules() []*Rule { return e.rules }
 // matching rules to dst. Without MatchAll only the first matching rule in file order is
 // appended (Falco's behaviour); with MatchAll every matching rule, in file order.
 func (e *Engine) Match(res pcommon.Map, lr plog.LogRecord, dst []*Rule) []*Rule {
-	name := eventName(lr)
+	name := logview.EventName(lr)
 	rules := e.idx.lookup(name)
 	if len(rules) == 0 {
 		return dst

@@ -10,106 +10,6 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-// text is a piece of rule source (a condition or a value) with where it came from, so errors
-// found later (in CEL, in a macro expanded elsewhere) point at the right file line and column.
-type text struct {
-	s      string
-	file   string
-	line   int // line of the scalar's first character (1-based)
-	col    int // column of the scalar's first character (1-based)
-	style  yaml.Style
-	rawSrc []string // the file's lines, to map offsets inside multi-line scalars
-}
-
-// pos maps a 1-based line and 0-based column inside s (as CEL reports them) onto the file.
-// It walks the scalar's source lines, following YAML's folding rules for each style: literal
-// blocks keep every line, folded blocks and plain or quoted scalars join lines with a space
-// (except around blank or, in folded blocks, more-indented lines). Column 0 means unknown.
-func (t text) pos(line, col int) (int, int) {
-	block := t.style&(yaml.LiteralStyle|yaml.FoldedStyle) != 0
-	quoted := t.style&(yaml.DoubleQuotedStyle|yaml.SingleQuotedStyle) != 0
-	first := t.line - 1 // index of the first content line in rawSrc
-	if block {
-		first = t.line // the line after the `|` or `>` indicator
-	}
-	if first < 0 || first >= len(t.rawSrc) {
-		return t.line, 0
-	}
-	blockIndent := 0
-	if block {
-		for i := first; i < len(t.rawSrc); i++ {
-			if strings.TrimSpace(t.rawSrc[i]) != "" {
-				blockIndent = len(t.rawSrc[i]) - len(strings.TrimLeft(t.rawSrc[i], " "))
-				break
-			}
-		}
-	}
-	target := line - 1
-	vi, off := 0, 0
-	blanks := 0
-	prevMore := false
-	started := false
-	for i := first; i < len(t.rawSrc); i++ {
-		raw := strings.TrimRight(t.rawSrc[i], " \t\r")
-		var content string
-		start := 0
-		switch {
-		case !block && i == first:
-			start = t.col - 1
-			if quoted {
-				start++
-			}
-			if start > len(raw) {
-				return t.line, 0
-			}
-			content = raw[start:]
-		case block:
-			if len(raw) < blockIndent {
-				if strings.TrimSpace(raw) == "" {
-					blanks++
-					continue
-				}
-				return t.line, 0 // dedented: the scalar ended
-			}
-			start = blockIndent
-			content = raw[start:]
-		default:
-			trimmed := strings.TrimLeft(raw, " \t")
-			start = len(raw) - len(trimmed)
-			content = trimmed
-		}
-		if content == "" {
-			blanks++
-			continue
-		}
-		more := t.style&yaml.FoldedStyle != 0 && (content[0] == ' ' || content[0] == '\t')
-		if started {
-			switch {
-			case t.style&yaml.LiteralStyle != 0:
-				vi += 1 + blanks
-				off = 0
-			case blanks > 0:
-				vi += blanks
-				off = 0
-			case more || prevMore:
-				vi++
-				off = 0
-			default:
-				off++ // the folded line break became a space
-			}
-		}
-		started, blanks, prevMore = true, 0, more
-		if vi > target {
-			break
-		}
-		if vi == target && col >= off && col <= off+len(content) {
-			return i + 1, start + (col - off) + 1
-		}
-		off += len(content)
-	}
-	return t.line, 0
-}
-
 // item is one parsed YAML item before resolution.
 type item struct {
 	kind     string // "list", "macro", "rule"
@@ -157,6 +57,48 @@ var yamlLineRE = regexp.MustCompile(`line (\d+)`)
 
 // parseSource parses one file into items.
 func parseSource(src Source) ([]*item, error) {
+	root, err := parseDocument(src)
+	if err != nil || root == nil {
+		return nil, err
+	}
+	lines := strings.Split(string(src.Data), "\n")
+	ruleset := strings.TrimSuffix(filepath.Base(src.Name), filepath.Ext(src.Name))
+	rulesetSet := false
+	var items []*item
+	for _, n := range root.Content {
+		fields, err := itemFields(src.Name, n)
+		if err != nil {
+			return nil, err
+		}
+		switch {
+		case fields["ruleset"] != nil:
+			v := fields["ruleset"]
+			if len(fields) != 1 || v.Kind != yaml.ScalarNode || strings.TrimSpace(v.Value) == "" {
+				return nil, &Error{File: src.Name, Line: n.Line, Column: n.Column, Kind: "ruleset", Item: v.Value, Msg: "a ruleset item is just `- ruleset: <name>`"}
+			}
+			if rulesetSet {
+				return nil, &Error{File: src.Name, Line: n.Line, Column: n.Column, Kind: "ruleset", Item: v.Value, Msg: "ruleset given twice in one file"}
+			}
+			ruleset, rulesetSet = v.Value, true
+			continue
+		case fields["required_engine_version"] != nil || fields["required_plugin_versions"] != nil:
+			continue // Falco compatibility: nothing to check here
+		}
+		it, err := newItem(src.Name, n, fields, lines)
+		if err != nil {
+			return nil, err
+		}
+		items = append(items, it)
+	}
+	for _, it := range items {
+		it.ruleset = ruleset
+	}
+	return items, nil
+}
+
+// parseDocument parses a file's YAML and returns its top-level sequence; nil for an empty
+// file.
+func parseDocument(src Source) (*yaml.Node, error) {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(src.Data, &doc); err != nil {
 		line := 0
@@ -176,64 +118,52 @@ func parseSource(src Source) ([]*item, error) {
 	if root.Kind != yaml.SequenceNode {
 		return nil, &Error{File: src.Name, Line: root.Line, Column: root.Column, Msg: "a rules file must be a YAML sequence of items (- rule: ..., - macro: ..., - list: ...)"}
 	}
-	lines := strings.Split(string(src.Data), "\n")
-	ruleset := strings.TrimSuffix(filepath.Base(src.Name), filepath.Ext(src.Name))
-	rulesetSet := false
-	var items []*item
-	for _, n := range root.Content {
-		if n.Kind != yaml.MappingNode {
-			return nil, &Error{File: src.Name, Line: n.Line, Column: n.Column, Msg: "each item must be a mapping (- rule: ..., - macro: ..., - list: ...)"}
-		}
-		fields := map[string]*yaml.Node{}
-		for i := 0; i+1 < len(n.Content); i += 2 {
-			k := n.Content[i]
-			if _, dup := fields[k.Value]; dup {
-				return nil, &Error{File: src.Name, Line: k.Line, Column: k.Column, Msg: fmt.Sprintf("key %q given twice in one item", k.Value)}
-			}
-			fields[k.Value] = n.Content[i+1]
-		}
-		it := &item{file: src.Name, line: n.Line, fields: fields, src: lines}
-		switch {
-		case fields["ruleset"] != nil:
-			v := fields["ruleset"]
-			if len(fields) != 1 || v.Kind != yaml.ScalarNode || strings.TrimSpace(v.Value) == "" {
-				return nil, &Error{File: src.Name, Line: n.Line, Column: n.Column, Kind: "ruleset", Item: v.Value, Msg: "a ruleset item is just `- ruleset: <name>`"}
-			}
-			if rulesetSet {
-				return nil, &Error{File: src.Name, Line: n.Line, Column: n.Column, Kind: "ruleset", Item: v.Value, Msg: "ruleset given twice in one file"}
-			}
-			ruleset, rulesetSet = v.Value, true
-			continue
-		case fields["required_engine_version"] != nil || fields["required_plugin_versions"] != nil:
-			continue // Falco compatibility: nothing to check here
-		case fields["rule"] != nil:
-			it.kind = "rule"
-		case fields["macro"] != nil:
-			it.kind = "macro"
-		case fields["list"] != nil:
-			it.kind = "list"
-		default:
-			return nil, &Error{File: src.Name, Line: n.Line, Column: n.Column, Msg: "unknown item: expected one of rule, macro, list, ruleset"}
-		}
-		nameNode := fields[it.kind]
-		if nameNode.Kind != yaml.ScalarNode || strings.TrimSpace(nameNode.Value) == "" {
-			return nil, &Error{File: src.Name, Line: nameNode.Line, Column: nameNode.Column, Kind: it.kind, Msg: it.kind + " name must be a non-empty string"}
-		}
-		it.name = nameNode.Value
-		for k, v := range fields {
-			if !allowedKeys[it.kind][k] {
-				return nil, it.errf(v, "unknown key %q", k)
-			}
-		}
-		if err := it.parseOverride(); err != nil {
-			return nil, err
-		}
-		items = append(items, it)
+	return root, nil
+}
+
+// itemFields maps an item's keys to their values; a key given twice is an error.
+func itemFields(file string, n *yaml.Node) (map[string]*yaml.Node, error) {
+	if n.Kind != yaml.MappingNode {
+		return nil, &Error{File: file, Line: n.Line, Column: n.Column, Msg: "each item must be a mapping (- rule: ..., - macro: ..., - list: ...)"}
 	}
-	for _, it := range items {
-		it.ruleset = ruleset
+	fields := map[string]*yaml.Node{}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k := n.Content[i]
+		if _, dup := fields[k.Value]; dup {
+			return nil, &Error{File: file, Line: k.Line, Column: k.Column, Msg: fmt.Sprintf("key %q given twice in one item", k.Value)}
+		}
+		fields[k.Value] = n.Content[i+1]
 	}
-	return items, nil
+	return fields, nil
+}
+
+// newItem makes a rule, macro or list item and checks its name, keys and override block.
+func newItem(file string, n *yaml.Node, fields map[string]*yaml.Node, lines []string) (*item, error) {
+	it := &item{file: file, line: n.Line, fields: fields, src: lines}
+	switch {
+	case fields["rule"] != nil:
+		it.kind = "rule"
+	case fields["macro"] != nil:
+		it.kind = "macro"
+	case fields["list"] != nil:
+		it.kind = "list"
+	default:
+		return nil, &Error{File: file, Line: n.Line, Column: n.Column, Msg: "unknown item: expected one of rule, macro, list, ruleset"}
+	}
+	nameNode := fields[it.kind]
+	if nameNode.Kind != yaml.ScalarNode || strings.TrimSpace(nameNode.Value) == "" {
+		return nil, &Error{File: file, Line: nameNode.Line, Column: nameNode.Column, Kind: it.kind, Msg: it.kind + " name must be a non-empty string"}
+	}
+	it.name = nameNode.Value
+	for k, v := range fields {
+		if !allowedKeys[it.kind][k] {
+			return nil, it.errf(v, "unknown key %q", k)
+		}
+	}
+	if err := it.parseOverride(); err != nil {
+		return nil, err
+	}
+	return it, nil
 }
 
 func (it *item) parseOverride() error {

@@ -6,6 +6,8 @@ import (
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
+
+	"github.com/otelsec/otelsec/internal/logview"
 )
 
 // template is a parsed output string: literal text and attribute references, alternating.
@@ -78,17 +80,14 @@ func (t template) render(res pcommon.Map, lr plog.LogRecord) string {
 	for i, name := range t.refs {
 		b.WriteString(t.lit[i])
 		if name == EventNameAttr {
-			if n := eventName(lr); n != "" {
+			if n := logview.EventName(lr); n != "" {
 				b.WriteString(n)
 			} else {
 				b.WriteString("<NA>")
 			}
 			continue
 		}
-		v, ok := attrs.Get(name)
-		if !ok {
-			v, ok = res.Get(name)
-		}
+		v, ok := logview.Attr(attrs, res, name)
 		if !ok && name == BodyIdent {
 			v, ok = lr.Body(), lr.Body().Type() != pcommon.ValueTypeEmpty
 		}

@@ -20,23 +20,6 @@ type macroDef struct {
 	line  int
 }
 
-type excValue struct {
-	s      string
-	list   []string // a YAML sequence given as the value (for in, pmatch, intersects)
-	isList bool
-	node   *yaml.Node
-}
-
-type exceptionDef struct {
-	name   string
-	fields []string
-	comps  []string
-	single bool
-	values [][]excValue
-	file   string
-	line   int
-}
-
 type ruleDef struct {
 	name       string
 	desc       string
@@ -256,140 +239,9 @@ func (d *definitions) setRuleFields(it *item, r *ruleDef, isOverride bool) error
 			r.exceptions = excs
 			return nil
 		}
-		for _, e := range excs {
-			var prev *exceptionDef
-			for _, o := range r.exceptions {
-				if o.name == e.name {
-					prev = o
-				}
-			}
-			if prev == nil {
-				if len(e.fields) == 0 {
-					return it.errf(n, "exception %q: no fields, and the rule has no exception of that name to append values to", e.name)
-				}
-				r.exceptions = append(r.exceptions, e)
-				continue
-			}
-			// Same name: append values (Falco semantics); fields may be omitted.
-			if len(e.fields) != 0 && strings.Join(e.fields, ",") != strings.Join(prev.fields, ",") {
-				return it.errf(n, "exception %q: appended fields %v differ from the original %v", e.name, e.fields, prev.fields)
-			}
-			for _, tup := range e.values {
-				if len(tup) != len(prev.fields) && !prev.single {
-					return it.errf(n, "exception %q: value tuple has %d elements, want %d (one per field)", e.name, len(tup), len(prev.fields))
-				}
-			}
-			prev.values = append(prev.values, e.values...)
+		if err := r.appendExceptions(it, n, excs); err != nil {
+			return err
 		}
 	}
 	return nil
-}
-
-var validComps = map[string]bool{"=": true, "==": true, "!=": true, "<": true, "<=": true, ">": true, ">=": true,
-	"startswith": true, "endswith": true, "contains": true, "icontains": true, "in": true, "intersects": true,
-	"pmatch": true, "glob": true}
-
-func parseExceptions(it *item, n *yaml.Node) ([]*exceptionDef, error) {
-	if n.Kind != yaml.SequenceNode {
-		return nil, it.errf(n, "exceptions must be a sequence")
-	}
-	var out []*exceptionDef
-	for _, en := range n.Content {
-		if en.Kind != yaml.MappingNode {
-			return nil, it.errf(en, "each exception must be a mapping with name, fields, values")
-		}
-		e := &exceptionDef{file: it.file, line: en.Line}
-		var fieldsN, compsN, valuesN *yaml.Node
-		for i := 0; i+1 < len(en.Content); i += 2 {
-			k, v := en.Content[i], en.Content[i+1]
-			switch k.Value {
-			case "name":
-				e.name = v.Value
-			case "fields":
-				fieldsN = v
-			case "comps":
-				compsN = v
-			case "values":
-				valuesN = v
-			default:
-				return nil, it.errf(k, "exception: unknown key %q", k.Value)
-			}
-		}
-		if e.name == "" {
-			return nil, it.errf(en, "exception without a name")
-		}
-		if fieldsN != nil {
-			if fieldsN.Kind == yaml.ScalarNode {
-				e.single = true
-				e.fields = []string{fieldsN.Value}
-			} else if f, ok := stringSeq(fieldsN); ok && len(f) > 0 {
-				e.fields = f
-			} else {
-				return nil, it.errf(fieldsN, "exception %q: fields must be a field name or a sequence of field names", e.name)
-			}
-		}
-		if compsN != nil {
-			if compsN.Kind == yaml.ScalarNode {
-				e.comps = []string{compsN.Value}
-			} else if c, ok := stringSeq(compsN); ok {
-				e.comps = c
-			} else {
-				return nil, it.errf(compsN, "exception %q: comps must be a comparison or a sequence of them", e.name)
-			}
-			if len(e.fields) != 0 && len(e.comps) != len(e.fields) {
-				return nil, it.errf(compsN, "exception %q: %d comps for %d fields", e.name, len(e.comps), len(e.fields))
-			}
-			for _, c := range e.comps {
-				if !validComps[strings.ToLower(c)] {
-					return nil, it.errf(compsN, "exception %q: unknown comparison %q (want =, !=, <, <=, >, >=, startswith, endswith, contains, icontains, in, intersects, pmatch, glob)", e.name, c)
-				}
-			}
-		}
-		if valuesN != nil {
-			if valuesN.Kind != yaml.SequenceNode {
-				return nil, it.errf(valuesN, "exception %q: values must be a sequence", e.name)
-			}
-			for _, vn := range valuesN.Content {
-				var tup []excValue
-				if e.single || (fieldsN == nil && vn.Kind == yaml.ScalarNode) {
-					v, err := excVal(it, e, vn)
-					if err != nil {
-						return nil, err
-					}
-					tup = []excValue{v}
-				} else {
-					if vn.Kind != yaml.SequenceNode {
-						return nil, it.errf(vn, "exception %q: each value must be a tuple [v1, v2, ...] matching fields", e.name)
-					}
-					if fieldsN != nil && len(vn.Content) != len(e.fields) {
-						return nil, it.errf(vn, "exception %q: value tuple has %d elements, want %d (one per field)", e.name, len(vn.Content), len(e.fields))
-					}
-					for _, c := range vn.Content {
-						v, err := excVal(it, e, c)
-						if err != nil {
-							return nil, err
-						}
-						tup = append(tup, v)
-					}
-				}
-				e.values = append(e.values, tup)
-			}
-		}
-		out = append(out, e)
-	}
-	return out, nil
-}
-
-func excVal(it *item, e *exceptionDef, n *yaml.Node) (excValue, error) {
-	switch n.Kind {
-	case yaml.ScalarNode:
-		return excValue{s: n.Value, node: n}, nil
-	case yaml.SequenceNode:
-		l, ok := stringSeq(n)
-		if !ok {
-			return excValue{}, it.errf(n, "exception %q: nested value lists must hold strings", e.name)
-		}
-		return excValue{list: l, isList: true, node: n}, nil
-	}
-	return excValue{}, it.errf(n, "exception %q: bad value", e.name)
 }

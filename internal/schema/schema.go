@@ -115,6 +115,7 @@ const (
 	// process.ptrace
 	AttrPtraceRequest   = "ptrace.request"    // "PTRACE_ATTACH", "PTRACE_TRACEME", ...
 	AttrPtraceTargetPID = "ptrace.target.pid" // int
+	AttrPtraceAddress   = "ptrace.address"    // int: the addr argument (PEEK/POKE target)
 
 	// file.*
 	AttrFilePath              = "file.path" // absolute, normalized; for link/symlink/rename the path created
@@ -122,12 +123,13 @@ const (
 	AttrFileLinkTargetPath    = "file.link.target_path" // link/linkat: the existing file
 	AttrFileSourcePath        = "file.source.path"      // rename: the old path
 	AttrFileMode              = "file.mode"             // octal string "0644"
-	AttrFileFlags             = "file.flags"            // string[]: "O_WRONLY", "O_CREAT", "O_TRUNC", ...
+	AttrFileFlags             = "file.flags"            // string[]: "O_WRONLY", "O_CREAT", "AT_REMOVEDIR", "RENAME_EXCHANGE", "MFD_EXEC", ...
 	AttrFileOwnerID           = "file.owner.id"         // string, per semconv
 	AttrFileGroupID           = "file.group.id"         // string, per semconv
 	AttrFileName              = "file.name"             // memfd_create: the name given
 	AttrMountSource           = "mount.source"
 	AttrMountFSType           = "mount.fs_type"
+	AttrMountFlags            = "mount.flags" // string[]: "MS_BIND", "MS_REMOUNT", ...; umount: "MNT_DETACH", ...
 
 	// fd.dup
 	AttrFdOld  = "fd.old"
@@ -135,18 +137,20 @@ const (
 	AttrFdType = "fd.type" // type of the duplicated fd: "socket", "file", "pipe", "tty", ...
 
 	// network.*
-	AttrNetworkPeerAddress  = "network.peer.address"
-	AttrNetworkPeerPort     = "network.peer.port"
-	AttrNetworkLocalAddress = "network.local.address"
-	AttrNetworkLocalPort    = "network.local.port"
-	AttrNetworkTransport    = "network.transport" // tcp, udp, unix
-	AttrNetworkType         = "network.type"      // ipv4, ipv6
+	AttrNetworkPeerAddress   = "network.peer.address"
+	AttrNetworkPeerPort      = "network.peer.port"
+	AttrNetworkLocalAddress  = "network.local.address"
+	AttrNetworkLocalPort     = "network.local.port"
+	AttrNetworkTransport     = "network.transport"      // tcp, udp, unix
+	AttrNetworkType          = "network.type"           // ipv4, ipv6
+	AttrNetworkListenBacklog = "network.listen.backlog" // int: listen(2)'s backlog
 
 	// privilege.*
 	AttrPrivilegeTargetUserID  = "privilege.target_user.id"         // int; the uid asked for (-1: unchanged)
 	AttrPrivilegeTargetGroupID = "privilege.target_group.id"        // int
 	AttrCapabilitiesAdded      = "privilege.capabilities.added"     // string[]: "CAP_SYS_ADMIN", ...
 	AttrCapabilitiesEffective  = "privilege.capabilities.effective" // string[] after the call
+	AttrCapabilitiesPermitted  = "privilege.capabilities.permitted" // string[] after the call
 	// The ids before a setuid/setgid-family call (the process.* ids are those after it); absent
 	// when the receiver did not know them. A full setuid(0) by a setuid-root program shows here
 	// as previous real uid != 0, while after the call the real uid is 0 too.
@@ -160,8 +164,11 @@ const (
 
 	// kernel.*
 	AttrKernelModuleName = "kernel.module.name"
-	AttrBPFCommand       = "bpf.command"      // "BPF_PROG_LOAD", "BPF_MAP_CREATE", ...
-	AttrBPFProgramType   = "bpf.program.type" // for BPF_PROG_LOAD: "BPF_PROG_TYPE_KPROBE", ...
+	AttrKernelModuleArgs = "kernel.module.args" // the parameter string given to init_module/finit_module
+	AttrBPFCommand       = "bpf.command"        // "BPF_PROG_LOAD", "BPF_MAP_CREATE", ...
+	AttrBPFProgramType   = "bpf.program.type"   // for BPF_PROG_LOAD: "BPF_PROG_TYPE_KPROBE", ...
+	AttrBPFMapType       = "bpf.map.type"       // for BPF_MAP_CREATE: "BPF_MAP_TYPE_HASH", ...
+	AttrBPFName          = "bpf.name"           // the program or map name given; RAW_TRACEPOINT_OPEN: the tracepoint
 
 	// agent.events_dropped
 	AttrDroppedCount  = "otelsec.events_dropped.count"  // int: lost since the previous report

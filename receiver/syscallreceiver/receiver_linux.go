@@ -259,7 +259,11 @@ func (r *logsReceiver) onEvent(ev *kevent.Event) {
 		r.cur, r.batchStart = jb, now
 	}
 	jb := r.cur
-	r.builder.Prepare(ev, &jb.jobs[jb.n], pcommon.NewTimestampFromTime(now))
+	// The process table around the record: an exec changes it before (the record describes
+	// the new image), a fork or exit after (the record describes the caller).
+	p := r.table.Before(ev)
+	r.builder.Prepare(ev, p, &jb.jobs[jb.n], pcommon.NewTimestampFromTime(now))
+	r.table.After(ev)
 	jb.n++
 	full := jb.n == len(jb.jobs)
 	if full {
@@ -302,7 +306,7 @@ func (r *logsReceiver) flushLoop(ctx context.Context) {
 			if send {
 				r.cur = nil
 			}
-			r.table.Sweep(r.builder.Now())
+			r.table.Sweep(r.table.Now())
 			r.mu.Unlock()
 			if send {
 				r.work <- jb

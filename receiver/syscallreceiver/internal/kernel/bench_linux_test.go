@@ -17,7 +17,7 @@ import (
 	"github.com/cilium/ebpf/ringbuf"
 	"golang.org/x/sys/unix"
 
-	"github.com/otelsec/otelsec/bpf"
+	"github.com/otelsec/otelsec/bpf/benchbpf"
 	"github.com/otelsec/otelsec/receiver/syscallreceiver/internal/kevent"
 )
 
@@ -171,27 +171,23 @@ func startTracer(b *testing.B, opts Options) func() {
 	}
 }
 
-// startBaseline loads only bench_baseline on sys_exit_openat and drains its ring.
+// startBaseline loads the benchmark object's bench_baseline on sys_exit_openat and drains its
+// ring.
 func startBaseline(b *testing.B) func() {
-	spec, err := bpf.LoadOtelsec()
+	spec, err := benchbpf.LoadBench()
 	if err != nil {
 		b.Fatal(err)
 	}
-	for name := range spec.Programs {
-		if name != "bench_baseline" {
-			delete(spec.Programs, name)
-		}
+	spec.Maps[benchbpf.BenchMapEvents].MaxEntries = DefaultRingBufferSize
+	var objs benchbpf.BenchObjects
+	if err := spec.LoadAndAssign(&objs, nil); err != nil {
+		b.Fatal(err)
 	}
-	spec.Maps["events"].MaxEntries = DefaultRingBufferSize
-	coll, err := ebpf.NewCollection(spec)
+	l, err := link.Tracepoint("syscalls", "sys_exit_openat", objs.BenchBaseline, nil)
 	if err != nil {
 		b.Fatal(err)
 	}
-	l, err := link.Tracepoint("syscalls", "sys_exit_openat", coll.Programs["bench_baseline"], nil)
-	if err != nil {
-		b.Fatal(err)
-	}
-	rd, err := ringbuf.NewReader(coll.Maps["events"])
+	rd, err := ringbuf.NewReader(objs.Events)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -215,6 +211,6 @@ func startBaseline(b *testing.B) func() {
 		l.Close()
 		rd.Close()
 		<-done
-		coll.Close()
+		objs.Close()
 	}
 }

@@ -12,48 +12,17 @@
 // The *kevent.Event passed to the Read callback and its strings are only valid during the
 // callback (they reference the reader's reused buffer).
 //
-// # Hooks per event (amd64)
+// # Hooks
 //
 // Every syscall event is written once, at the syscall's exit, by a program on the per-syscall
 // tracepoint syscalls:sys_exit_<name>; its arguments are read from the task's saved user
 // registers (bpf_task_pt_regs), so no sys_enter program and no per-thread map is needed (and
 // with no sys_enter program attached, the kernel skips its enter-side dispatch entirely).
-// Only the tracepoints of the selected events are attached: other syscalls pay nothing.
-//
-//	process.exec            tp_btf/sched_process_exec (success: bprm->file, mm argv, fs->pwd,
-//	                        cgroup, tty); sys_exit_execve/execveat with ret < 0 (failures)
-//	process.fork            tp_btf/sched_process_fork (new thread groups only)
-//	process.exit            tp_btf/sched_process_exit (when the last thread exits)
-//	process.ptrace          sys_exit_ptrace
-//	file.open               sys_exit_open, openat, openat2
-//	file.unlink             sys_exit_unlink, unlinkat, rmdir
-//	file.rename             sys_exit_rename, renameat, renameat2
-//	file.link               sys_exit_link, linkat
-//	file.symlink            sys_exit_symlink, symlinkat
-//	file.chmod              sys_exit_chmod, fchmod, fchmodat, fchmodat2
-//	file.chown              sys_exit_chown, fchown, lchown, fchownat
-//	file.mkdir              sys_exit_mkdir, mkdirat
-//	file.mount              sys_exit_mount, umount2
-//	file.memfd_create       sys_exit_memfd_create
-//	fd.dup                  sys_exit_dup, dup2, dup3
-//	network.socket          sys_exit_socket
-//	network.connect         sys_exit_connect
-//	network.accept          sys_exit_accept, accept4
-//	network.bind            sys_exit_bind
-//	network.listen          sys_exit_listen
-//	network.send            sys_exit_sendto, sendmsg (only with a destination address)
-//	privilege.setuid        sys_exit_setuid, setreuid, setresuid, setfsuid
-//	privilege.setgid        sys_exit_setgid, setregid, setresgid, setfsgid
-//	privilege.capset        sys_exit_capset
-//	                        (the credentials "before" come from a per-process map kept at
-//	                        exec, fork and each of these calls, seeded from /proc at Start: a
-//	                        sys_enter program would make every syscall pay the enter dispatch)
-//	namespace.setns         sys_exit_setns
-//	namespace.unshare       sys_exit_unshare, clone, clone3 (clone only with CLONE_NEW* flags)
-//	kernel.module_load      sys_exit_init_module, finit_module
-//	kernel.module_unload    sys_exit_delete_module
-//	kernel.bpf              sys_exit_bpf (MAP_CREATE, PROG_LOAD, BTF_LOAD, PROG_ATTACH,
-//	                        LINK_CREATE, RAW_TRACEPOINT_OPEN)
+// Exec, fork and exit come from the scheduler's BTF tracepoints. Which hooks produce which
+// event is each event's description (package events; the table in docs/events.md is generated
+// from it); the loader attaches the program whose ELF section names the hook, and only those
+// of the selected events: other syscalls pay nothing. Maps and load-time variables are set
+// through the bpf2go-generated specs.
 //
 // Where a tracepoint does not exist (arm64 has no open, chmod, ... syscalls) the remaining
 // ones of the event are attached; an event with none left is reported by Unavailable.

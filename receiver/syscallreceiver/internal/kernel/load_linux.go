@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/cilium/ebpf"
@@ -18,64 +17,9 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/otelsec/otelsec/bpf"
-	"github.com/otelsec/otelsec/receiver/syscallreceiver/internal/kevent"
+	"github.com/otelsec/otelsec/receiver/syscallreceiver/internal/events"
+	"github.com/otelsec/otelsec/receiver/syscallreceiver/internal/procinfo"
 )
-
-// hook is one program attachment: a syscalls:<tp> tracepoint, or a tp_btf program when tp is "".
-type hook struct {
-	prog string
-	tp   string
-}
-
-func sysExit(names ...string) []hook {
-	h := make([]hook, len(names))
-	for i, n := range names {
-		h[i] = hook{prog: "exit_" + n, tp: "sys_exit_" + n}
-	}
-	return h
-}
-
-// hooks lists, per event, every attachment that produces it. Keep doc.go's table in sync.
-var hooks = map[kevent.Kind][]hook{
-	kevent.KindProcessExec:   append([]hook{{prog: "on_exec"}}, sysExit("execve", "execveat")...),
-	kevent.KindProcessFork:   {{prog: "on_fork"}},
-	kevent.KindProcessExit:   {{prog: "on_exit"}},
-	kevent.KindProcessPtrace: sysExit("ptrace"),
-
-	kevent.KindFileOpen:        sysExit("open", "openat", "openat2"),
-	kevent.KindFileUnlink:      sysExit("unlink", "unlinkat", "rmdir"),
-	kevent.KindFileRename:      sysExit("rename", "renameat", "renameat2"),
-	kevent.KindFileLink:        sysExit("link", "linkat"),
-	kevent.KindFileSymlink:     sysExit("symlink", "symlinkat"),
-	kevent.KindFileChmod:       sysExit("chmod", "fchmod", "fchmodat", "fchmodat2"),
-	kevent.KindFileChown:       sysExit("chown", "fchown", "lchown", "fchownat"),
-	kevent.KindFileMkdir:       sysExit("mkdir", "mkdirat"),
-	kevent.KindFileMount:       append(sysExit("mount"), hook{prog: "exit_umount2", tp: "sys_exit_umount"}),
-	kevent.KindFileMemfdCreate: sysExit("memfd_create"),
-	kevent.KindFdDup:           sysExit("dup", "dup2", "dup3"),
-
-	kevent.KindNetworkSocket:  sysExit("socket"),
-	kevent.KindNetworkConnect: sysExit("connect"),
-	kevent.KindNetworkAccept:  sysExit("accept", "accept4"),
-	kevent.KindNetworkBind:    sysExit("bind"),
-	kevent.KindNetworkListen:  sysExit("listen"),
-	kevent.KindNetworkSend:    sysExit("sendto", "sendmsg"),
-
-	kevent.KindPrivilegeSetuid: sysExit("setuid", "setreuid", "setresuid", "setfsuid"),
-	kevent.KindPrivilegeSetgid: sysExit("setgid", "setregid", "setresgid", "setfsgid"),
-	kevent.KindPrivilegeCapset: sysExit("capset"),
-
-	kevent.KindNamespaceSetns:   sysExit("setns"),
-	kevent.KindNamespaceUnshare: sysExit("unshare", "clone", "clone3"),
-
-	kevent.KindKernelModuleLoad:   sysExit("init_module", "finit_module"),
-	kevent.KindKernelModuleUnload: sysExit("delete_module"),
-	kevent.KindKernelBPF:          sysExit("bpf"),
-}
-
-// schedProgs run for exclusion and credential bookkeeping even when their events are not
-// selected.
-var schedProgs = []string{"on_exec", "on_fork", "on_exit"}
 
 // Features is what Probe found.
 type Features struct {
@@ -127,21 +71,12 @@ func privileged() bool {
 	if os.Geteuid() == 0 {
 		return true
 	}
-	b, err := os.ReadFile("/proc/self/status")
-	if err != nil {
+	st, ok := procinfo.ReadStatus("/proc", 0)
+	if !ok {
 		return false
 	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(line, "CapEff:"); ok {
-			caps, err := strconv.ParseUint(strings.TrimSpace(v), 16, 64)
-			if err != nil {
-				return false
-			}
-			const sysAdmin, perfmon, bpfCap = 1 << 21, 1 << 38, 1 << 39
-			return caps&sysAdmin != 0 || (caps&perfmon != 0 && caps&bpfCap != 0)
-		}
-	}
-	return false
+	const sysAdmin, perfmon, bpfCap = 1 << 21, 1 << 38, 1 << 39
+	return st.CapEff&sysAdmin != 0 || (st.CapEff&perfmon != 0 && st.CapEff&bpfCap != 0)
 }
 
 func ensureTracefs() string {
@@ -158,6 +93,21 @@ func ensureTracefs() string {
 	return ""
 }
 
+// hook is one attachment: a program of the object and the section that says where it goes.
+type hook struct {
+	prog    string
+	section string
+}
+
+// plan is what load attaches, derived from the selected events and what this kernel has.
+type plan struct {
+	selected   []*events.Spec
+	attach     []hook
+	haveExcl   bool
+	trackCreds bool
+	emit       uint64 // bit per kind, for the sched programs shared by several purposes
+}
+
 // load runs Probe, loads the selected programs, fills the filter maps, opens the reader and
 // attaches. On error the caller closes whatever was set up.
 func (t *Tracer) load() error {
@@ -169,191 +119,206 @@ func (t *Tracer) load() error {
 	if err != nil {
 		return fmt.Errorf("reading the embedded eBPF object: %w", err)
 	}
-
-	selected := t.selectedKinds()
-	var emit uint64
-	want := map[string]bool{}
-	var plan []hook
-	for _, k := range selected {
-		emit |= 1 << uint(k)
-		plan = append(plan, hooks[k]...)
+	p, err := t.plan(feat, spec)
+	if err != nil {
+		return err
 	}
-	haveExcl := len(t.opts.ExcludeExecutablePrefixes) > 0
-	trackCreds := slices.ContainsFunc(selected, func(k kevent.Kind) bool {
-		return k == kevent.KindPrivilegeSetuid || k == kevent.KindPrivilegeSetgid || k == kevent.KindPrivilegeCapset
-	})
-	if haveExcl || trackCreds {
-		for _, p := range schedProgs {
-			if !slices.ContainsFunc(plan, func(h hook) bool { return h.prog == p }) {
-				plan = append(plan, hook{prog: p})
+	if err := t.configure(spec, p); err != nil {
+		return err
+	}
+	coll, err := t.loadCollection(spec, p)
+	if err != nil {
+		return err
+	}
+	t.progs = coll // after Assign: the programs, closed with the tracer
+	if err := coll.Assign(&t.maps); err != nil {
+		return fmt.Errorf("eBPF object: %w", err)
+	}
+	if p.haveExcl {
+		if err := t.fillExclusions(); err != nil {
+			return err
+		}
+	}
+	if p.trackCreds {
+		seedCreds(t.maps.Creds)
+	}
+	rd, err := ringbuf.NewReader(t.maps.Events)
+	if err != nil {
+		return fmt.Errorf("opening the ring buffer reader: %w", err)
+	}
+	t.reader = rd
+	return t.attachAll(coll, p)
+}
+
+// plan picks the programs of the selected events whose hook exists here: a missing syscall
+// tracepoint (arm64 lacks open, chmod, ...) or missing tp_btf support drops that attachment
+// only. The sched programs run for exclusions and credential bookkeeping even when their
+// events are not selected.
+func (t *Tracer) plan(feat Features, spec *ebpf.CollectionSpec) (*plan, error) {
+	progOf := map[string]string{} // section -> program
+	for name, ps := range spec.Programs {
+		progOf[ps.SectionName] = name
+	}
+	p := &plan{selected: t.selected(), haveExcl: len(t.opts.ExcludeExecutablePrefixes) > 0}
+	var sections []string
+	for _, s := range p.selected {
+		p.emit |= 1 << uint(s.Kind)
+		sections = append(sections, s.Hooks...)
+		p.trackCreds = p.trackCreds || s.Domain() == "privilege"
+	}
+	if p.haveExcl || p.trackCreds {
+		for _, h := range events.SchedHooks {
+			if !slices.Contains(sections, h) {
+				sections = append(sections, h)
 			}
 		}
 	}
-
-	// Keep only programs whose hook exists here: a missing syscall tracepoint (arm64 lacks
-	// open, chmod, ...) or missing tp_btf support drops that attachment only.
-	var attach []hook
-	for _, h := range plan {
-		if h.tp == "" {
-			if !feat.TPBTF {
+	for _, sec := range sections {
+		prog, ok := progOf[sec]
+		if !ok {
+			return nil, fmt.Errorf("the eBPF object has no program for %s", sec)
+		}
+		if tp, ok := events.Tracepoint(sec); ok {
+			if _, err := os.Stat(filepath.Join(feat.Tracefs, "events", "syscalls", tp)); err != nil {
 				continue
 			}
-		} else if _, err := os.Stat(filepath.Join(feat.Tracefs, "events", "syscalls", h.tp)); err != nil {
+		} else if !feat.TPBTF {
 			continue
 		}
-		attach = append(attach, h)
-		want[h.prog] = true
+		p.attach = append(p.attach, hook{prog: prog, section: sec})
 	}
+	return p, nil
+}
+
+// configure keeps only the planned programs and sets the ring size and load-time variables.
+func (t *Tracer) configure(spec *ebpf.CollectionSpec, p *plan) error {
 	for name := range spec.Programs {
-		if !want[name] {
+		if !slices.ContainsFunc(p.attach, func(h hook) bool { return h.prog == name }) {
 			delete(spec.Programs, name)
 		}
 	}
-
-	spec.Maps["events"].MaxEntries = uint32(t.opts.RingBufferSize)
+	var s struct {
+		bpf.OtelsecMapSpecs
+		bpf.OtelsecVariableSpecs
+	}
+	if err := spec.Assign(&s); err != nil {
+		return fmt.Errorf("eBPF object: %w", err)
+	}
+	s.Events.MaxEntries = uint32(t.opts.RingBufferSize)
 	wake := uint64(float64(t.opts.RingBufferSize) * t.opts.WakeupFraction)
-	vars := map[string]any{
-		"self_tgid":     uint32(max(t.opts.SelfPID, 0)),
-		"have_excl":     boolU32(haveExcl),
-		"emit_mask":     emit,
-		"max_path":      uint32(t.opts.MaxPathBytes),
-		"max_arg_bytes": uint32(t.opts.MaxArgBytes),
-		"wakeup_bytes":  wake,
+	set := []struct {
+		v   *ebpf.VariableSpec
+		val any
+	}{
+		{s.SelfTgid, uint32(max(t.opts.SelfPID, 0))},
+		{s.HaveExcl, boolU32(p.haveExcl)},
+		{s.EmitMask, p.emit},
+		{s.MaxPath, uint32(t.opts.MaxPathBytes)},
+		{s.MaxArgBytes, uint32(t.opts.MaxArgBytes)},
+		{s.WakeupBytes, wake},
 		// Checking the fill level every 32 records per CPU is plenty once the wakeup mark is
 		// far above 32 records (~16 KiB); small rings check every record.
-		"query_every": uint32(min(32, max(1, wake/(16<<10)))),
-		"track_creds": boolU32(trackCreds),
+		{s.QueryEvery, uint32(min(32, max(1, wake/(16<<10))))},
+		{s.TrackCreds, boolU32(p.trackCreds)},
 	}
-	for name, v := range vars {
-		vs, ok := spec.Variables[name]
-		if !ok {
-			return fmt.Errorf("eBPF object lacks variable %s", name)
-		}
-		if err := vs.Set(v); err != nil {
-			return fmt.Errorf("setting %s: %w", name, err)
+	for _, v := range set {
+		if err := v.v.Set(v.val); err != nil {
+			return fmt.Errorf("setting %s: %w", v.v.Name, err)
 		}
 	}
+	return nil
+}
 
+// loadCollection loads the programs. A kernel without tp_btf (or without these BTF
+// tracepoints) still runs the syscall programs: exec success, fork and exit become unavailable.
+func (t *Tracer) loadCollection(spec *ebpf.CollectionSpec, p *plan) (*ebpf.Collection, error) {
 	coll, err := ebpf.NewCollectionWithOptions(spec, ebpf.CollectionOptions{})
-	if err != nil && dropTPBTF(spec, &attach) {
-		// Kernels without tp_btf (or without these BTF tracepoints): the syscall programs
-		// still work; exec success, fork and exit become unavailable.
+	if err != nil && dropTPBTF(spec, p) {
 		coll, err = ebpf.NewCollectionWithOptions(spec, ebpf.CollectionOptions{})
 	}
 	if err != nil {
 		var ve *ebpf.VerifierError
 		if errors.As(err, &ve) {
 			// %v keeps the verifier's last lines; the full log (%+v) is thousands of lines.
-			return fmt.Errorf("the kernel's verifier rejected an otelsec eBPF program (kernel too old or unusual?): %v", ve)
+			return nil, fmt.Errorf("the kernel's verifier rejected an otelsec eBPF program (kernel too old or unusual?): %v", ve)
 		}
-		return fmt.Errorf("loading the eBPF programs: %w", err)
+		return nil, fmt.Errorf("loading the eBPF programs: %w", err)
 	}
-	t.coll = coll
-	t.drops = coll.Maps["drops"]
+	return coll, nil
+}
 
-	if haveExcl {
-		if err := t.fillExclusions(coll); err != nil {
-			return err
-		}
-	}
-
-	if trackCreds {
-		seedCreds(coll.Maps["creds"])
-	}
-
-	rd, err := ringbuf.NewReader(coll.Maps["events"])
-	if err != nil {
-		return fmt.Errorf("opening the ring buffer reader: %w", err)
-	}
-	t.reader = rd
-
+// attachAll attaches the planned programs. Hooks that do not exist here leave their events in
+// Unavailable; hooks that exist but all failed to attach mean something is wrong with this
+// setup.
+func (t *Tracer) attachAll(coll *ebpf.Collection, p *plan) error {
 	attached := map[string]bool{}
 	var failed []string
-	for _, h := range attach {
+	for _, h := range p.attach {
 		prog := coll.Programs[h.prog]
-		var l link.Link
-		if h.tp == "" {
-			l, err = link.AttachTracing(link.TracingOptions{Program: prog})
+		var (
+			l   link.Link
+			err error
+		)
+		if tp, ok := events.Tracepoint(h.section); ok {
+			l, err = link.Tracepoint("syscalls", tp, prog, nil)
 		} else {
-			l, err = link.Tracepoint("syscalls", h.tp, prog, nil)
+			l, err = link.AttachTracing(link.TracingOptions{Program: prog})
 		}
 		if err != nil {
-			failed = append(failed, fmt.Sprintf("%s (%v)", h.prog, err))
+			failed = append(failed, fmt.Sprintf("%s (%v)", h.section, err))
 			continue
 		}
 		t.links = append(t.links, l)
-		attached[h.prog] = true
+		attached[h.section] = true
 	}
-	for _, k := range selected {
-		ok := false
-		for _, h := range hooks[k] {
-			if attached[h.prog] {
-				ok = true
-			}
-		}
-		if !ok {
-			t.unavailable = append(t.unavailable, k.EventName())
+	for _, s := range p.selected {
+		if !slices.ContainsFunc(s.Hooks, func(h string) bool { return attached[h] }) {
+			t.unavailable = append(t.unavailable, s.Name)
 		}
 	}
-	// Hooks that do not exist here leave their events in Unavailable; hooks that exist but all
-	// failed to attach mean something is wrong with this setup.
-	if len(attach) > 0 && len(t.links) == 0 {
+	if len(p.attach) > 0 && len(t.links) == 0 {
 		return fmt.Errorf("the syscall receiver could not attach any eBPF program: %s", strings.Join(failed, ", "))
 	}
 	return nil
 }
 
-func (t *Tracer) selectedKinds() []kevent.Kind {
-	var ks []kevent.Kind
+// selected returns the specs of the selected events, all of them when none is named.
+func (t *Tracer) selected() []*events.Spec {
 	if len(t.opts.Events) == 0 {
-		for k := kevent.KindProcessExec; k.EventName() != ""; k++ {
-			ks = append(ks, k)
-		}
-		return ks
+		return events.All()
 	}
+	var out []*events.Spec
 	for _, n := range t.opts.Events {
-		k := kevent.KindOf(n)
-		if !slices.Contains(ks, k) {
-			ks = append(ks, k)
+		if s := events.ByName(n); s != nil && !slices.Contains(out, s) {
+			out = append(out, s)
 		}
 	}
-	return ks
-}
-
-type lpmKey struct {
-	Prefixlen uint32
-	Data      [MaxExcludePrefixBytes]byte
+	return out
 }
 
 // fillExclusions loads the prefixes into the LPM trie and marks the running processes whose
 // executable matches (later ones are marked by the exec program).
-func (t *Tracer) fillExclusions(coll *ebpf.Collection) error {
-	trie := coll.Maps["excl_prefixes"]
+func (t *Tracer) fillExclusions() error {
 	for _, p := range t.opts.ExcludeExecutablePrefixes {
-		var k lpmKey
+		var k bpf.OtelsecLpmKey
 		k.Prefixlen = uint32(len(p) * 8)
 		copy(k.Data[:], p)
-		if err := trie.Put(&k, uint8(1)); err != nil {
+		if err := t.maps.ExclPrefixes.Put(&k, uint8(1)); err != nil {
 			return fmt.Errorf("loading excluded prefix %q: %w", p, err)
 		}
 	}
-	excluded := coll.Maps["excluded"]
-	ents, err := os.ReadDir("/proc")
+	pids, err := procinfo.ListPIDs("/proc")
 	if err != nil {
 		return nil // the exec program still marks new processes
 	}
-	for _, e := range ents {
-		pid, err := strconv.ParseUint(e.Name(), 10, 32)
-		if err != nil {
-			continue
-		}
-		exe, err := os.Readlink("/proc/" + e.Name() + "/exe")
-		if err != nil {
+	for _, pid := range pids {
+		exe := procinfo.Exe("/proc", pid)
+		if exe == "" {
 			continue
 		}
 		for _, p := range t.opts.ExcludeExecutablePrefixes {
 			if strings.HasPrefix(exe, p) {
-				_ = excluded.Put(uint32(pid), uint8(1))
+				_ = t.maps.Excluded.Put(pid, uint8(1))
 				break
 			}
 		}
@@ -377,16 +342,16 @@ func haveMapType(mt ebpf.MapType) bool {
 	return true
 }
 
-// dropTPBTF removes the tp_btf programs from spec and attach; false if there were none.
-func dropTPBTF(spec *ebpf.CollectionSpec, attach *[]hook) bool {
+// dropTPBTF removes the tp_btf programs from spec and p; false if there were none.
+func dropTPBTF(spec *ebpf.CollectionSpec, p *plan) bool {
 	dropped := false
-	for _, p := range schedProgs {
-		if _, ok := spec.Programs[p]; ok {
-			delete(spec.Programs, p)
+	for name, ps := range spec.Programs {
+		if events.IsTPBTF(ps.SectionName) {
+			delete(spec.Programs, name)
 			dropped = true
 		}
 	}
-	*attach = slices.DeleteFunc(*attach, func(h hook) bool { return h.tp == "" })
+	p.attach = slices.DeleteFunc(p.attach, func(h hook) bool { return events.IsTPBTF(h.section) })
 	return dropped
 }
 
@@ -394,75 +359,17 @@ func mountTracefs(dir string) error {
 	return unix.Mount("tracefs", dir, "tracefs", 0, "")
 }
 
-// credsValue mirrors struct pre_creds.
-type credsValue struct {
-	UID, EUID, GID, EGID uint32
-	CapEff, CapPrm       uint64
-}
-
 // seedCreds records the credentials of the running processes, so that the first set*id or
 // capset of a process that was not exec'd under the tracer has a "before".
 func seedCreds(m *ebpf.Map) {
-	ents, err := os.ReadDir("/proc")
+	pids, err := procinfo.ListPIDs("/proc")
 	if err != nil {
 		return
 	}
-	for _, e := range ents {
-		pid, err := strconv.ParseUint(e.Name(), 10, 32)
-		if err != nil {
-			continue
-		}
-		b, err := os.ReadFile("/proc/" + e.Name() + "/status")
-		if err != nil {
-			continue
-		}
-		if v, ok := parseStatusCreds(b); ok {
-			_ = m.Update(uint32(pid), &v, ebpf.UpdateNoExist)
+	for _, pid := range pids {
+		if st, ok := procinfo.ReadStatus("/proc", pid); ok {
+			v := bpf.OtelsecPreCreds{Uid: st.UID, Euid: st.EUID, Gid: st.GID, Egid: st.EGID, CapEff: st.CapEff}
+			_ = m.Update(pid, &v, ebpf.UpdateNoExist)
 		}
 	}
-}
-
-// parseStatusCreds reads the Uid, Gid, CapEff and CapPrm lines of /proc/<pid>/status.
-func parseStatusCreds(b []byte) (credsValue, bool) {
-	var v credsValue
-	seen := 0
-	for _, line := range strings.Split(string(b), "\n") {
-		key, val, ok := strings.Cut(line, ":")
-		if !ok {
-			continue
-		}
-		f := strings.Fields(val)
-		switch key {
-		case "Uid", "Gid":
-			if len(f) < 2 {
-				return v, false
-			}
-			r, err1 := strconv.ParseUint(f[0], 10, 32)
-			e, err2 := strconv.ParseUint(f[1], 10, 32)
-			if err1 != nil || err2 != nil {
-				return v, false
-			}
-			if key == "Uid" {
-				v.UID, v.EUID = uint32(r), uint32(e)
-			} else {
-				v.GID, v.EGID = uint32(r), uint32(e)
-			}
-			seen++
-		case "CapEff", "CapPrm":
-			if len(f) < 1 {
-				return v, false
-			}
-			c, err := strconv.ParseUint(f[0], 16, 64)
-			if err != nil {
-				return v, false
-			}
-			if key == "CapEff" {
-				v.CapEff = c
-			} else {
-				v.CapPrm = c
-			}
-			seen++
-		}
-	}
-	return v, seen == 4
 }

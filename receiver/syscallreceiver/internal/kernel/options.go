@@ -5,17 +5,20 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/otelsec/otelsec/receiver/syscallreceiver/internal/kevent"
+	"github.com/otelsec/otelsec/receiver/syscallreceiver/internal/events"
+
+	"github.com/otelsec/otelsec/bpf"
 )
 
-// Compiled maxima of the bounds (bpf/headers/record.h); Options values above them are clamped.
+// Compiled maxima of the bounds (bpf/lib/record.h, maps.h); Options values above them are
+// clamped.
 const (
-	MaxPathBytesLimit = 4096
-	MaxArgBytesLimit  = 4096
+	MaxPathBytesLimit = int(bpf.OtelsecRecLayoutSTR_MAX)
+	MaxArgBytesLimit  = int(bpf.OtelsecRecLayoutSTR_MAX)
 	// MaxExcludePrefixes bounds Options.ExcludeExecutablePrefixes (the LPM trie's size).
 	MaxExcludePrefixes = 64
 	// MaxExcludePrefixBytes bounds one prefix (the LPM key's data).
-	MaxExcludePrefixBytes = 256
+	MaxExcludePrefixBytes = len(bpf.OtelsecLpmKey{}.Data)
 )
 
 // Defaults for zero Options fields.
@@ -83,7 +86,7 @@ func (o Options) withDefaults() (Options, error) {
 		o.WakeupFraction = 1.0 / 16
 	}
 	for _, n := range o.Events {
-		if kevent.KindOf(n) == kevent.KindInvalid {
+		if events.ByName(n) == nil {
 			return o, fmt.Errorf("unknown event name %q", n)
 		}
 	}

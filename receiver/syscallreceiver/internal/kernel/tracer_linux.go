@@ -16,6 +16,8 @@ import (
 	"github.com/cilium/ebpf/ringbuf"
 	"golang.org/x/sys/unix"
 
+	"github.com/otelsec/otelsec/bpf"
+	"github.com/otelsec/otelsec/receiver/syscallreceiver/internal/events"
 	"github.com/otelsec/otelsec/receiver/syscallreceiver/internal/kevent"
 )
 
@@ -26,10 +28,10 @@ type Tracer struct {
 	mu          sync.Mutex
 	started     bool
 	closed      bool
-	coll        *ebpf.Collection
+	maps        bpf.OtelsecMaps
+	progs       *ebpf.Collection
 	links       []link.Link
 	reader      *ringbuf.Reader
-	drops       *ebpf.Map
 	unavailable []string
 
 	decodeErrors atomic.Uint64
@@ -88,6 +90,7 @@ func (t *Tracer) Read(ctx context.Context, fn func(ev *kevent.Event)) error {
 	var (
 		rec ringbuf.Record
 		ev  kevent.Event
+		dec events.Decoder
 	)
 	poll := t.opts.PollInterval
 	maxArgs := t.opts.MaxArgs
@@ -127,7 +130,7 @@ func (t *Tracer) Read(ctx context.Context, fn func(ev *kevent.Event)) error {
 			}
 			return fmt.Errorf("reading the ring buffer: %w", err)
 		}
-		if err := kevent.Decode(rec.RawSample, &ev); err != nil {
+		if err := dec.Decode(rec.RawSample, &ev); err != nil {
 			t.decodeErrors.Add(1)
 			continue
 		}
@@ -158,7 +161,7 @@ func capArgs(argv *kevent.Str, max int) {
 // Start (the per-CPU counters summed).
 func (t *Tracer) Drops() (uint64, error) {
 	t.mu.Lock()
-	m := t.drops
+	m := t.maps.Drops
 	t.mu.Unlock()
 	if m == nil {
 		return 0, errors.New("tracer is not started")
@@ -212,11 +215,14 @@ func (t *Tracer) closeLocked() error {
 		}
 		t.reader = nil
 	}
-	if t.coll != nil {
-		t.coll.Close()
-		t.coll = nil
+	if t.progs != nil {
+		t.progs.Close()
+		t.progs = nil
 	}
-	t.drops = nil
+	if err := t.maps.Close(); err != nil {
+		errs = append(errs, err)
+	}
+	t.maps = bpf.OtelsecMaps{}
 	t.closed = true
 	return errors.Join(errs...)
 }

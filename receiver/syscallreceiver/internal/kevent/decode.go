@@ -5,55 +5,76 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"unsafe"
+
+	"github.com/otelsec/otelsec/bpf"
 )
 
-// Record layout; keep in sync with bpf/headers/record.h.
+// The record layout comes from the C (bpf/lib/record.h) through bpf2go: the header is
+// bpf.OtelsecRecHdr, the constants its enums. Nothing here restates it.
+type hdr = bpf.OtelsecRecHdr
+
 const (
-	HeaderSize = 120
-	NumSlots   = 6
-	// Magic is the first 16 bits of the header's version word: a record that does not start
-	// with it is not ours (or a layout from another build).
-	Magic = 0x05ec
+	HeaderSize = int(unsafe.Sizeof(hdr{}))
+	NumSlots   = int(bpf.OtelsecRecLayoutNSLOTS)
+	// Magic is in every header: a record without it is not ours (or a layout from another
+	// build).
+	Magic = uint16(bpf.OtelsecRecLayoutREC_MAGIC)
 
-	offTS     = 0
-	offRet    = 8
-	offA      = 16 // 6 x u64
-	offPID    = 64
-	offTID    = 68
-	offPPID   = 72
-	offUID    = 76
-	offEUID   = 80
-	offGID    = 84
-	offEGID   = 88
-	offKind   = 92
-	offNr     = 94
-	offSlen   = 96 // 6 x u16
-	offTrunc  = 108
-	offHFlags = 110
-	offMagic  = 112
+	offTS     = int(unsafe.Offsetof(hdr{}.Ts))
+	offRet    = int(unsafe.Offsetof(hdr{}.Ret))
+	offA      = int(unsafe.Offsetof(hdr{}.A))
+	offPID    = int(unsafe.Offsetof(hdr{}.Pid))
+	offTID    = int(unsafe.Offsetof(hdr{}.Tid))
+	offPPID   = int(unsafe.Offsetof(hdr{}.Ppid))
+	offUID    = int(unsafe.Offsetof(hdr{}.Uid))
+	offEUID   = int(unsafe.Offsetof(hdr{}.Euid))
+	offGID    = int(unsafe.Offsetof(hdr{}.Gid))
+	offEGID   = int(unsafe.Offsetof(hdr{}.Egid))
+	offKind   = int(unsafe.Offsetof(hdr{}.Kind))
+	offNr     = int(unsafe.Offsetof(hdr{}.Nr))
+	offSlen   = int(unsafe.Offsetof(hdr{}.Slen))
+	offTrunc  = int(unsafe.Offsetof(hdr{}.Trunc))
+	offHFlags = int(unsafe.Offsetof(hdr{}.Hflags))
+	offMagic  = int(unsafe.Offsetof(hdr{}.Magic))
+)
 
-	hflagTTY        = 1 << 0
-	hflagOldUnknown = 1 << 1
+// Header flags (Raw.HFlags).
+const (
+	HFlagTTY        = uint16(bpf.OtelsecHflagHFLAG_TTY)
+	HFlagOldUnknown = uint16(bpf.OtelsecHflagHFLAG_OLD_UNKNOWN)
+)
 
-	slotPath      = 0
-	slotPathBase  = 1
-	slotPath2     = 2
-	slotPath2Base = 3
-	slotX         = 4
-	slotY         = 5
+// Slots (Raw.Slots indexes): which string is which depends on the kind.
+const (
+	SlotPath      = int(bpf.OtelsecSlotSLOT_PATH)
+	SlotPathBase  = int(bpf.OtelsecSlotSLOT_PATH_BASE)
+	SlotPath2     = int(bpf.OtelsecSlotSLOT_PATH2)
+	SlotPath2Base = int(bpf.OtelsecSlotSLOT_PATH2BASE)
+	SlotX         = int(bpf.OtelsecSlotSLOT_X)
+	SlotY         = int(bpf.OtelsecSlotSLOT_Y)
 )
 
 // Decode errors. Decode wraps them with detail; test with errors.Is.
 var (
 	ErrShort    = errors.New("record shorter than its header")
 	ErrMagic    = errors.New("record has a wrong magic")
-	ErrKind     = errors.New("record has an unknown kind")
 	ErrOverflow = errors.New("record strings exceed its length")
 )
 
-// Decode decodes one raw record into ev, overwriting every field. It does not allocate in the
-// common path: ev's strings reference raw. Malformed input returns an error, never panics.
-func Decode(raw []byte, ev *Event) error {
+// Raw is what a record holds beyond its header: the kind-specific numbers and strings. Which
+// word and which slot means what is the kind's own; package events maps them onto Event.
+type Raw struct {
+	A      [6]uint64
+	Slots  [NumSlots]Str
+	HFlags uint16
+}
+
+// DecodeHeader checks one raw record and decodes its header into ev (overwriting every field;
+// the fd fields start at -1, "none") and the rest into r. It does not allocate: r's strings
+// reference raw. Malformed input returns an error, never panics. The kind is not checked
+// against the known kinds: that is the caller's table.
+func DecodeHeader(raw []byte, ev *Event, r *Raw) error {
 	*ev = Event{}
 	if len(raw) < HeaderSize {
 		return fmt.Errorf("%w: %d bytes", ErrShort, len(raw))
@@ -62,12 +83,6 @@ func Decode(raw []byte, ev *Event) error {
 	if m := le.Uint16(raw[offMagic:]); m != Magic {
 		return fmt.Errorf("%w: %#x", ErrMagic, m)
 	}
-	kind := Kind(le.Uint16(raw[offKind:]))
-	if kind == KindInvalid || kind >= kindCount {
-		return fmt.Errorf("%w: %d", ErrKind, uint16(kind))
-	}
-
-	var slots [NumSlots]Str
 	trunc := le.Uint16(raw[offTrunc:])
 	pos := HeaderSize
 	for i := range NumSlots {
@@ -75,16 +90,15 @@ func Decode(raw []byte, ev *Event) error {
 		if n > len(raw)-pos {
 			return fmt.Errorf("%w: slot %d needs %d bytes at %d of %d", ErrOverflow, i, n, pos, len(raw))
 		}
-		slots[i] = Str{B: raw[pos : pos+n : pos+n], Truncated: trunc&(1<<i) != 0}
+		r.Slots[i] = Str{B: raw[pos : pos+n : pos+n], Truncated: trunc&(1<<i) != 0}
 		pos += n
 	}
-
-	var a [6]uint64
-	for i := range a {
-		a[i] = le.Uint64(raw[offA+8*i:])
+	for i := range r.A {
+		r.A[i] = le.Uint64(raw[offA+8*i:])
 	}
+	r.HFlags = le.Uint16(raw[offHFlags:])
 
-	ev.Kind = kind
+	ev.Kind = Kind(le.Uint16(raw[offKind:]))
 	ev.Syscall = le.Uint16(raw[offNr:])
 	ev.Ret = int64(le.Uint64(raw[offRet:]))
 	ev.BootNs = le.Uint64(raw[offTS:])
@@ -95,131 +109,19 @@ func Decode(raw []byte, ev *Event) error {
 	ev.EUID = le.Uint32(raw[offEUID:])
 	ev.GID = le.Uint32(raw[offGID:])
 	ev.EGID = le.Uint32(raw[offEGID:])
-	ev.TTY = le.Uint16(raw[offHFlags:])&hflagTTY != 0
+	ev.TTY = r.HFlags&HFlagTTY != 0
 	ev.FD, ev.DirFD, ev.DirFD2, ev.OldFD, ev.NewFD = -1, -1, -1, -1, -1
-
-	switch kind {
-	case KindProcessExec:
-		ev.Path = slots[slotPath]
-		if ev.Ret == 0 {
-			ev.Cwd = slots[slotPathBase]
-		} else {
-			ev.PathBase = slots[slotPathBase]
-		}
-		ev.Path2 = slots[slotPath2]
-		ev.Argv = slots[slotX]
-		ev.Cgroup = slots[slotY]
-		ev.ArgCount = uint32(a[0])
-		ev.DirFD = int32(a[1])
-	case KindProcessFork:
-		ev.ChildPID = uint32(a[0])
-	case KindProcessExit:
-		ev.ExitStatus = uint32(a[0])
-	case KindProcessPtrace:
-		ev.PtraceRequest = int64(a[0])
-		ev.TargetPID = int32(a[1])
-		ev.PtraceAddr = a[2]
-	case KindFileOpen:
-		ev.setPath(slots)
-		ev.DirFD = int32(a[0])
-		ev.Flags = a[1]
-		ev.Mode = uint32(a[2])
-	case KindFileUnlink:
-		ev.setPath(slots)
-		ev.DirFD = int32(a[0])
-		ev.Flags = a[1]
-	case KindFileRename, KindFileLink:
-		ev.setPath(slots)
-		ev.Path2, ev.Path2Base = slots[slotPath2], slots[slotPath2Base]
-		ev.DirFD = int32(a[0])
-		ev.DirFD2 = int32(a[1])
-		ev.Flags = a[2]
-	case KindFileSymlink:
-		ev.setPath(slots)
-		ev.SymlinkTarget = slots[slotX]
-		ev.DirFD = int32(a[0])
-	case KindFileChmod:
-		ev.setPath(slots)
-		ev.DirFD = int32(a[0])
-		ev.Mode = uint32(a[1])
-		ev.Flags = a[2]
-		ev.FD = int32(a[3])
-	case KindFileChown:
-		ev.setPath(slots)
-		ev.DirFD = int32(a[0])
-		ev.OwnerUID = uint32(a[1])
-		ev.OwnerGID = uint32(a[2])
-		ev.Flags = a[3]
-		ev.FD = int32(a[4])
-	case KindFileMkdir:
-		ev.setPath(slots)
-		ev.DirFD = int32(a[0])
-		ev.Mode = uint32(a[1])
-	case KindFileMount:
-		ev.setPath(slots)
-		ev.MountSource = slots[slotPath2]
-		ev.MountFSType = slots[slotX]
-		ev.Flags = a[0]
-	case KindFileMemfdCreate:
-		ev.Name = slots[slotX]
-		ev.Flags = a[0]
-	case KindFdDup:
-		ev.OldFD = int32(a[0])
-		ev.NewFD = int32(a[1])
-		ev.Flags = a[2]
-		ev.FDType = fdTypeOf(uint32(a[3]), uint32(a[4]))
-		ev.Peer = parseSockaddr(slots[slotX])
-	case KindNetworkSocket:
-		ev.Family = uint16(a[0])
-		ev.SockType = uint16(a[1] & 0xff)
-		ev.Protocol = uint16(a[2])
-		ev.Flags = a[1] &^ 0xff
-	case KindNetworkConnect, KindNetworkAccept, KindNetworkBind, KindNetworkListen, KindNetworkSend:
-		ev.FD = int32(a[0])
-		ev.Family = uint16(a[1])
-		ev.SockType = uint16(a[2])
-		ev.Protocol = uint16(a[3])
-		switch kind {
-		case KindNetworkListen:
-			ev.Backlog = int32(a[4])
-		case KindNetworkAccept, KindNetworkSend:
-			ev.Flags = a[4]
-		}
-		ev.Peer = parseSockaddr(slots[slotX])
-		ev.Local = parseSockaddr(slots[slotY])
-	case KindPrivilegeSetuid, KindPrivilegeSetgid:
-		ev.IDs = [3]uint32{uint32(a[0]), uint32(a[1]), uint32(a[2])}
-		ev.OldID = uint32(a[3])
-		ev.OldEID = uint32(a[4])
-		ev.NArgs = uint8(a[5])
-		ev.OldCredsUnknown = le.Uint16(raw[offHFlags:])&hflagOldUnknown != 0
-	case KindPrivilegeCapset:
-		ev.CapEffective, ev.CapPermitted, ev.CapInheritable = a[0], a[1], a[2]
-		ev.CapOldEffective, ev.CapOldPermitted = a[3], a[4]
-		ev.OldCredsUnknown = le.Uint16(raw[offHFlags:])&hflagOldUnknown != 0
-	case KindNamespaceSetns:
-		ev.FD = int32(a[0])
-		ev.Flags = a[1]
-	case KindNamespaceUnshare:
-		ev.Flags = a[0]
-	case KindKernelModuleLoad:
-		ev.setPath(slots)
-		ev.FD = int32(a[0])
-		ev.Flags = a[1]
-		ev.ModuleArgs = slots[slotX]
-	case KindKernelModuleUnload:
-		ev.Flags = a[0]
-		ev.Name = slots[slotX]
-	case KindKernelBPF:
-		ev.BPFCmd = uint32(a[0])
-		ev.BPFType = uint32(a[1])
-		ev.Name = slots[slotX]
-	}
 	return nil
 }
 
-func (e *Event) setPath(s [NumSlots]Str) {
-	e.Path, e.PathBase = s[slotPath], s[slotPathBase]
+// SetPath sets Path and PathBase from the first path slots.
+func (e *Event) SetPath(r *Raw) {
+	e.Path, e.PathBase = r.Slots[SlotPath], r.Slots[SlotPathBase]
+}
+
+// SetPath2 sets Path2 and Path2Base from the second path slots.
+func (e *Event) SetPath2(r *Raw) {
+	e.Path2, e.Path2Base = r.Slots[SlotPath2], r.Slots[SlotPath2Base]
 }
 
 // Address families (linux values).
@@ -229,9 +131,9 @@ const (
 	AFInet6 = 10
 )
 
-// parseSockaddr reads a struct sockaddr as the kernel lays it out (family in host order, port
+// ParseSockaddr reads a struct sockaddr as the kernel lays it out (family in host order, port
 // in network order). Anything it cannot read yields an address with only Family set.
-func parseSockaddr(s Str) Sockaddr {
+func ParseSockaddr(s Str) Sockaddr {
 	b := s.B
 	if len(b) < 2 {
 		return Sockaddr{}

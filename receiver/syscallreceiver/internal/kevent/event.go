@@ -2,74 +2,52 @@ package kevent
 
 import (
 	"net/netip"
-	"strings"
-	"unicode/utf8"
 
-	"github.com/otelsec/otelsec/internal/schema"
+	"github.com/otelsec/otelsec/bpf"
+
+	"github.com/otelsec/otelsec/receiver/syscallreceiver/internal/validutf8"
 )
 
-// Kind identifies the event of a record. The values are shared with bpf/headers/record.h
-// (enum kind) and follow schema.EventNames order, starting at 1.
+// Kind identifies the event of a record: the kernel programs' enum kind (bpf/lib/record.h).
+// Package events describes each kind.
 type Kind uint16
 
 const (
-	KindInvalid Kind = iota
-	KindProcessExec
-	KindProcessFork
-	KindProcessExit
-	KindProcessPtrace
-	KindFileOpen
-	KindFileUnlink
-	KindFileRename
-	KindFileLink
-	KindFileSymlink
-	KindFileChmod
-	KindFileChown
-	KindFileMkdir
-	KindFileMount
-	KindFileMemfdCreate
-	KindFdDup
-	KindNetworkSocket
-	KindNetworkConnect
-	KindNetworkAccept
-	KindNetworkBind
-	KindNetworkListen
-	KindNetworkSend
-	KindPrivilegeSetuid
-	KindPrivilegeSetgid
-	KindPrivilegeCapset
-	KindNamespaceSetns
-	KindNamespaceUnshare
-	KindKernelModuleLoad
-	KindKernelModuleUnload
-	KindKernelBPF
-	kindCount
+	KindInvalid            Kind = 0
+	KindProcessExec             = Kind(bpf.OtelsecKindK_PROCESS_EXEC)
+	KindProcessFork             = Kind(bpf.OtelsecKindK_PROCESS_FORK)
+	KindProcessExit             = Kind(bpf.OtelsecKindK_PROCESS_EXIT)
+	KindProcessPtrace           = Kind(bpf.OtelsecKindK_PROCESS_PTRACE)
+	KindFileOpen                = Kind(bpf.OtelsecKindK_FILE_OPEN)
+	KindFileUnlink              = Kind(bpf.OtelsecKindK_FILE_UNLINK)
+	KindFileRename              = Kind(bpf.OtelsecKindK_FILE_RENAME)
+	KindFileLink                = Kind(bpf.OtelsecKindK_FILE_LINK)
+	KindFileSymlink             = Kind(bpf.OtelsecKindK_FILE_SYMLINK)
+	KindFileChmod               = Kind(bpf.OtelsecKindK_FILE_CHMOD)
+	KindFileChown               = Kind(bpf.OtelsecKindK_FILE_CHOWN)
+	KindFileMkdir               = Kind(bpf.OtelsecKindK_FILE_MKDIR)
+	KindFileMount               = Kind(bpf.OtelsecKindK_FILE_MOUNT)
+	KindFileMemfdCreate         = Kind(bpf.OtelsecKindK_FILE_MEMFD_CREATE)
+	KindFdDup                   = Kind(bpf.OtelsecKindK_FD_DUP)
+	KindNetworkSocket           = Kind(bpf.OtelsecKindK_NETWORK_SOCKET)
+	KindNetworkConnect          = Kind(bpf.OtelsecKindK_NETWORK_CONNECT)
+	KindNetworkAccept           = Kind(bpf.OtelsecKindK_NETWORK_ACCEPT)
+	KindNetworkBind             = Kind(bpf.OtelsecKindK_NETWORK_BIND)
+	KindNetworkListen           = Kind(bpf.OtelsecKindK_NETWORK_LISTEN)
+	KindNetworkSend             = Kind(bpf.OtelsecKindK_NETWORK_SEND)
+	KindPrivilegeSetuid         = Kind(bpf.OtelsecKindK_PRIVILEGE_SETUID)
+	KindPrivilegeSetgid         = Kind(bpf.OtelsecKindK_PRIVILEGE_SETGID)
+	KindPrivilegeCapset         = Kind(bpf.OtelsecKindK_PRIVILEGE_CAPSET)
+	KindNamespaceSetns          = Kind(bpf.OtelsecKindK_NAMESPACE_SETNS)
+	KindNamespaceUnshare        = Kind(bpf.OtelsecKindK_NAMESPACE_UNSHARE)
+	KindKernelModuleLoad        = Kind(bpf.OtelsecKindK_KERNEL_MODULE_LOAD)
+	KindKernelModuleUnload      = Kind(bpf.OtelsecKindK_KERNEL_MODULE_UNLOAD)
+	KindKernelBPF               = Kind(bpf.OtelsecKindK_KERNEL_BPF)
 )
-
-// EventName returns the schema event name of the kind ("file.open"), or "" for an unknown kind.
-func (k Kind) EventName() string {
-	if k == KindInvalid || k >= kindCount {
-		return ""
-	}
-	return schema.EventNames[k-1]
-}
-
-// String is the event name.
-func (k Kind) String() string { return k.EventName() }
-
-// KindOf returns the kind of a schema event name, or KindInvalid.
-func KindOf(eventName string) Kind {
-	for i, n := range schema.EventNames {
-		if n == eventName {
-			return Kind(i + 1)
-		}
-	}
-	return KindInvalid
-}
 
 // NoSyscall is Event.Syscall for records that do not come from a syscall (process.exit, an exec
 // done by a kernel thread such as a usermode helper).
-const NoSyscall = 0xffff
+const NoSyscall = uint16(bpf.OtelsecRecNoneNO_SYSCALL)
 
 // Str is a string field of a record. B references the raw record (see the package doc).
 // Truncated is set when the kernel cut the value at a bound: a truncated value is never whole.
@@ -79,19 +57,10 @@ type Str struct {
 }
 
 // String copies the bytes, replacing invalid UTF-8 with U+FFFD so the result is safe for pdata.
-func (s Str) String() string { return SanitizeUTF8(s.B) }
+func (s Str) String() string { return validutf8.FromBytes(s.B) }
 
 // Empty reports whether the field holds no bytes.
 func (s Str) Empty() bool { return len(s.B) == 0 }
-
-// SanitizeUTF8 returns b as a string with every invalid UTF-8 sequence replaced by U+FFFD.
-// Valid input costs one copy and no other allocation.
-func SanitizeUTF8(b []byte) string {
-	if utf8.Valid(b) {
-		return string(b)
-	}
-	return strings.ToValidUTF8(string(b), "\uFFFD")
-}
 
 // Sockaddr is a decoded socket address (from a sockaddr the caller passed, or built by the
 // kernel program from a struct sock). Family is AF_* (0 when absent).
@@ -166,9 +135,8 @@ type Event struct {
 	FD            int32
 	// Flags: file.open (O_* flags; openat2: how.flags), file.unlink (AT_REMOVEDIR; set for
 	// rmdir too), file.rename (RENAME_*), file.link/chmod/chown (AT_*), file.mount (MS_* for
-	// mount, MNT_* for umount2), file.memfd_create (MFD_*), fd.dup (dup3 O_CLOEXEC),
-	// network.accept/send (SOCK_*/MSG_*), namespace.* (CLONE_NEW* flags; setns: nstype),
-	// kernel.module_load/unload (MODULE_INIT_* / O_*).
+	// mount, MNT_* for umount2), file.memfd_create (MFD_*),
+	// namespace.* (CLONE_NEW* flags; setns: nstype).
 	Flags uint64
 	// Mode: file.open, file.chmod, file.mkdir (permission bits, may include S_IS*).
 	Mode uint32
@@ -208,10 +176,10 @@ type Event struct {
 	IDs           [3]uint32
 	NArgs         uint8
 	OldID, OldEID uint32
-	// privilege.capset: the sets asked for, and the effective/permitted sets before the call.
-	// CapAdded() = new effective bits that were not effective before.
-	CapEffective, CapPermitted, CapInheritable uint64
-	CapOldEffective, CapOldPermitted           uint64
+	// privilege.capset: the effective and permitted sets asked for, and the effective set
+	// before the call. CapAdded() = new effective bits that were not effective before.
+	CapEffective, CapPermitted uint64
+	CapOldEffective            uint64
 	// OldID/OldEID/CapOld* are the process's credentials as of its last exec, fork or
 	// credential call seen by the kernel program (or at load, from /proc). OldCredsUnknown
 	// (privilege.*): there was none (OldID/OldEID are 0xffffffff, CapOld* 0; CapAdded is 0).

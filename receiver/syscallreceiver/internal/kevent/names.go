@@ -50,10 +50,10 @@ func (t FDType) String() string {
 	return "unknown"
 }
 
-// fdTypeOf classifies an inode by i_mode and, for char devices, the rdev major (kernel
+// FDTypeOf classifies an inode by i_mode and, for char devices, the rdev major (kernel
 // encoding: major<<20 | minor). tty majors: 4 (ttyN/ttyS), 5 (tty, console, ptmx), 136-143
 // (pts), 204 (low-density serial).
-func fdTypeOf(mode, rdev uint32) FDType {
+func FDTypeOf(mode, rdev uint32) FDType {
 	if mode == 0xffffffff {
 		return FDUnknown
 	}
@@ -134,12 +134,6 @@ var NamespaceFlags = []Flag{
 
 // CloneNewMask is the union of NamespaceFlags.
 const CloneNewMask = 0x00000080 | 0x00020000 | 0x02000000 | 0x04000000 | 0x08000000 | 0x10000000 | 0x20000000 | 0x40000000
-
-// UnshareFlags names the non-namespace unshare(2) bits.
-var UnshareFlags = []Flag{
-	{0x00000200, "CLONE_FS"}, {0x00000400, "CLONE_FILES"}, {0x00000800, "CLONE_SIGHAND"},
-	{0x00000100, "CLONE_VM"}, {0x00040000, "CLONE_SYSVSEM"}, {0x00010000, "CLONE_THREAD"},
-}
 
 // MountFlags names the MS_* flags of mount(2).
 var MountFlags = []Flag{
@@ -235,10 +229,8 @@ var bpfCmds = [...]string{
 
 // BPF command numbers the kernel program reports (it skips lookups and iteration).
 const (
-	BPFMapCreate  = 0
-	BPFProgLoad   = 5
-	BPFProgAttach = 8
-	BPFLinkCreate = 28
+	BPFMapCreate = 0
+	BPFProgLoad  = 5
 )
 
 // BPFCommandName names a bpf(2) command ("BPF_PROG_LOAD").

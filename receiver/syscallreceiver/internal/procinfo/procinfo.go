@@ -12,7 +12,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"unicode/utf8"
+
+	"github.com/otelsec/otelsec/receiver/syscallreceiver/internal/validutf8"
 )
 
 // Info is one process as procfs shows it.
@@ -54,13 +55,13 @@ func Read(procRoot string, pid uint32, lim Limits) (Info, error) {
 		return info, fmt.Errorf("pid %d: %w", pid, err)
 	}
 	if status, err := os.ReadFile(filepath.Join(dir, "status")); err == nil {
-		parseStatusUIDs(status, &info)
+		// A partial status (no capability lines) still gives the uids.
+		st, _ := ParseStatus(status)
+		info.RealUID, info.UID = st.UID, st.EUID
 	}
-	if exe, err := os.Readlink(filepath.Join(dir, "exe")); err == nil {
-		info.ExePath = ValidUTF8(strings.TrimSuffix(exe, " (deleted)"))
-	}
+	info.ExePath = Exe(procRoot, pid)
 	if cwd, err := os.Readlink(filepath.Join(dir, "cwd")); err == nil {
-		info.Cwd = ValidUTF8(cwd)
+		info.Cwd = validutf8.Clean(cwd)
 	}
 	if cmd, err := os.ReadFile(filepath.Join(dir, "cmdline")); err == nil {
 		info.Args, info.ArgsTrunc = SplitArgs(cmd, lim)
@@ -79,7 +80,7 @@ func parseStat(b []byte, info *Info) error {
 	if open < 0 || end < open {
 		return errors.New("malformed stat")
 	}
-	info.Comm = ValidUTF8(string(b[open+1 : end]))
+	info.Comm = validutf8.Clean(string(b[open+1 : end]))
 	fields := strings.Fields(string(b[end+1:]))
 	// fields[0] is state (field 3); ppid is field 4, tty_nr 7, starttime 22.
 	if len(fields) < 20 {
@@ -101,26 +102,6 @@ func parseStat(b []byte, info *Info) error {
 	info.TTY = uint32(tty)
 	info.StartTime = start
 	return nil
-}
-
-// parseStatusUIDs reads "Uid:\treal\teffective\tsaved\tfs".
-func parseStatusUIDs(b []byte, info *Info) {
-	for line := range bytes.SplitSeq(b, []byte{'\n'}) {
-		rest, ok := bytes.CutPrefix(line, []byte("Uid:"))
-		if !ok {
-			continue
-		}
-		f := strings.Fields(string(rest))
-		if len(f) >= 2 {
-			if r, err := strconv.ParseUint(f[0], 10, 32); err == nil {
-				info.RealUID = uint32(r)
-			}
-			if e, err := strconv.ParseUint(f[1], 10, 32); err == nil {
-				info.UID = uint32(e)
-			}
-		}
-		return
-	}
 }
 
 // SplitArgs splits a NUL-separated argv (as /proc/<pid>/cmdline holds it) and applies the
@@ -145,19 +126,9 @@ func SplitArgs(b []byte, lim Limits) ([]string, bool) {
 		if len(args) == n {
 			break
 		}
-		args = append(args, ValidUTF8(string(part)))
+		args = append(args, validutf8.Clean(string(part)))
 	}
 	return args, truncated
-}
-
-// ValidUTF8 replaces invalid bytes with U+FFFD so that every exported string is valid UTF-8
-// (OTLP requires it; a hostile file name must not break the export). Valid input is returned
-// as is, without allocating.
-func ValidUTF8(s string) string {
-	if utf8.ValidString(s) {
-		return s
-	}
-	return strings.ToValidUTF8(s, "\uFFFD")
 }
 
 // ListPIDs returns the thread-group ids below procRoot.

@@ -10,6 +10,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/otelsec/otelsec/receiver/syscallreceiver/internal/validutf8"
 )
 
 const id64 = "3f2a9c0b7d1e4f5a6b7c8d9e0f1a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c"
@@ -77,9 +79,9 @@ func TestSplitArgs(t *testing.T) {
 }
 
 func TestValidUTF8(t *testing.T) {
-	assert.Equal(t, "/tmp/a", ValidUTF8("/tmp/a"))
-	assert.Equal(t, "/tmp/\uFFFDx", ValidUTF8("/tmp/\xff\xfex"))
-	assert.Equal(t, 0.0, testing.AllocsPerRun(100, func() { _ = ValidUTF8("/usr/bin/valid") }))
+	assert.Equal(t, "/tmp/a", validutf8.Clean("/tmp/a"))
+	assert.Equal(t, "/tmp/\uFFFDx", validutf8.Clean("/tmp/\xff\xfex"))
+	assert.Equal(t, 0.0, testing.AllocsPerRun(100, func() { _ = validutf8.Clean("/usr/bin/valid") }))
 }
 
 func TestParseStatCommWithParens(t *testing.T) {
@@ -191,4 +193,16 @@ func FuzzParseStat(f *testing.F) {
 		var info Info
 		_ = parseStat(b, &info)
 	})
+}
+
+func TestParseStatus(t *testing.T) {
+	st, ok := ParseStatus([]byte("Name:\tx\nUid:\t1000\t0\t0\t0\nGid:\t5\t6\t6\t6\nCapPrm:\t000001ffffffffff\nCapEff:\t0000000000200000\n"))
+	if !ok || st != (Status{UID: 1000, EUID: 0, GID: 5, EGID: 6, CapEff: 1 << 21}) {
+		t.Errorf("%+v %v", st, ok)
+	}
+	for _, bad := range []string{"", "Uid:\tx\t0\nGid:\t1\t1\nCapEff:\t0\nCapPrm:\t0\n", "Uid:\t1\t1\nGid:\t1\t1\nCapEff:\tzz\nCapPrm:\t0\n", "Uid:\t1\n", "Uid:\t1\t1\nGid:\t1\t1\n"} {
+		if _, ok := ParseStatus([]byte(bad)); ok {
+			t.Errorf("accepted %q", bad)
+		}
+	}
 }

@@ -6,6 +6,8 @@ import (
 	"os"
 	"strconv"
 	"time"
+
+	"github.com/otelsec/otelsec/receiver/syscallreceiver/internal/validutf8"
 )
 
 // Users resolves uids to user names from a passwd file. The file is read at most once per
@@ -66,7 +68,7 @@ func (u *Users) reload() {
 			continue
 		}
 		if _, dup := names[uint32(uid)]; !dup {
-			names[uint32(uid)] = ValidUTF8(string(f[0]))
+			names[uint32(uid)] = validutf8.Clean(string(f[0]))
 		}
 	}
 	u.names = names

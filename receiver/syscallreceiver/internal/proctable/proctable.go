@@ -1,8 +1,8 @@
 // Package proctable is the receiver's bounded memory of processes: what each one runs (its
 // executable and command line), where (working directory, container), whether it has a
 // terminal, and who its parent is. It is seeded from procfs at start and kept current by the
-// kernel's fork, exec and exit events, so a record of any syscall can say who made it, and who
-// started that, without reading /proc on the hot path.
+// kernel's fork, exec and exit events (Before and After each event), so a record of any
+// syscall can say who made it, and who started that, without reading /proc on the hot path.
 //
 // A Table is owned by one goroutine (the receiver's event loop); only the counters may be read
 // from others.
@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync/atomic"
 
+	"github.com/otelsec/otelsec/internal/lru"
 	"github.com/otelsec/otelsec/receiver/syscallreceiver/internal/procinfo"
 )
 
@@ -41,12 +42,7 @@ type Process struct {
 	ctxGen    uint64
 	ctxParent *Process
 	ctxNames  []string
-
-	prev int32
-	next int32
 }
-
-const nilIdx = -1
 
 // Table is a fixed-capacity, least-recently-used map from pid to Process.
 type Table struct {
@@ -57,8 +53,7 @@ type Table struct {
 	idx     map[uint32]int32
 	entries []Process
 	free    []int32
-	head    int32 // most recently used
-	tail    int32 // least recently used
+	order   *lru.Order // of entries: the least recently used is evicted when full
 
 	dead []int32 // exited entries, oldest first, removed after the grace period
 
@@ -68,6 +63,11 @@ type Table struct {
 
 	evictions atomic.Uint64
 	size      atomic.Int64
+
+	// For Before and After: the latest event time, and buffers for an exec's strings.
+	now     int64
+	pathBuf []byte
+	scratch []byte
 }
 
 // Options configure a Table.
@@ -98,8 +98,7 @@ func New(opts Options) *Table {
 		idx:      make(map[uint32]int32, opts.Capacity),
 		entries:  make([]Process, opts.Capacity),
 		free:     make([]int32, opts.Capacity),
-		head:     nilIdx,
-		tail:     nilIdx,
+		order:    lru.New(opts.Capacity),
 	}
 	for i := range t.free {
 		t.free[i] = int32(len(t.free) - 1 - i)
@@ -163,7 +162,7 @@ func (t *Table) Get(pid uint32) *Process {
 	if !ok {
 		return nil
 	}
-	t.touch(i)
+	t.order.Touch(i)
 	return &t.entries[i]
 }
 
@@ -211,9 +210,7 @@ func (t *Table) Fork(parent, child uint32) *Process {
 		pp = *p
 	}
 	c := t.insert(child)
-	links := [2]int32{c.prev, c.next}
 	*c = pp
-	c.prev, c.next = links[0], links[1]
 	c.PID = child
 	c.PPID = parent
 	c.exitedAt = 0
@@ -350,14 +347,12 @@ func (t *Table) Ancestors(ppid uint32, depth int, fn func(*Process)) {
 func (t *Table) insert(pid uint32) *Process {
 	t.gen++
 	if i, ok := t.idx[pid]; ok {
-		t.touch(i)
-		p := &t.entries[i]
-		prev, next := p.prev, p.next
-		*p = Process{PID: pid, prev: prev, next: next}
-		return p
+		t.order.Touch(i)
+		t.entries[i] = Process{PID: pid}
+		return &t.entries[i]
 	}
 	if len(t.free) == 0 {
-		victim := t.tail
+		victim := t.order.Oldest()
 		if t.entries[victim].exitedAt == 0 {
 			t.evictions.Add(1)
 		}
@@ -365,14 +360,8 @@ func (t *Table) insert(pid uint32) *Process {
 	}
 	i := t.free[len(t.free)-1]
 	t.free = t.free[:len(t.free)-1]
-	t.entries[i] = Process{PID: pid, prev: nilIdx, next: t.head}
-	if t.head != nilIdx {
-		t.entries[t.head].prev = i
-	}
-	t.head = i
-	if t.tail == nilIdx {
-		t.tail = i
-	}
+	t.entries[i] = Process{PID: pid}
+	t.order.PushFront(i)
 	t.idx[pid] = i
 	t.size.Add(1)
 	return &t.entries[i]
@@ -380,41 +369,9 @@ func (t *Table) insert(pid uint32) *Process {
 
 func (t *Table) remove(i int32) {
 	t.gen++
-	p := &t.entries[i]
-	t.unlink(i)
-	delete(t.idx, p.PID)
-	*p = Process{prev: nilIdx, next: nilIdx}
+	t.order.Remove(i)
+	delete(t.idx, t.entries[i].PID)
+	t.entries[i] = Process{}
 	t.free = append(t.free, i)
 	t.size.Add(-1)
-}
-
-func (t *Table) unlink(i int32) {
-	p := &t.entries[i]
-	if p.prev != nilIdx {
-		t.entries[p.prev].next = p.next
-	} else {
-		t.head = p.next
-	}
-	if p.next != nilIdx {
-		t.entries[p.next].prev = p.prev
-	} else {
-		t.tail = p.prev
-	}
-	p.prev, p.next = nilIdx, nilIdx
-}
-
-func (t *Table) touch(i int32) {
-	if t.head == i {
-		return
-	}
-	t.unlink(i)
-	p := &t.entries[i]
-	p.next = t.head
-	if t.head != nilIdx {
-		t.entries[t.head].prev = i
-	}
-	t.head = i
-	if t.tail == nilIdx {
-		t.tail = i
-	}
 }

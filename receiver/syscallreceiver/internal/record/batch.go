@@ -9,7 +9,8 @@ import (
 	"go.opentelemetry.io/collector/pdata/plog"
 
 	"github.com/otelsec/otelsec/internal/schema"
-	"github.com/otelsec/otelsec/receiver/syscallreceiver/internal/procinfo"
+
+	"github.com/otelsec/otelsec/receiver/syscallreceiver/internal/validutf8"
 )
 
 // Host is what the resource of every batch says about where the events happened.
@@ -24,12 +25,12 @@ type Host struct {
 func LocalHost(serviceName, serviceVersion string) Host {
 	h := Host{ServiceName: serviceName, ServiceVersion: serviceVersion}
 	if n, err := os.Hostname(); err == nil {
-		h.Name = procinfo.ValidUTF8(n)
+		h.Name = validutf8.Clean(n)
 	}
 	for _, p := range []string{"/etc/machine-id", "/var/lib/dbus/machine-id"} {
 		if b, err := os.ReadFile(p); err == nil {
 			if id := bytes.TrimSpace(b); len(id) > 0 {
-				h.ID = procinfo.ValidUTF8(string(id))
+				h.ID = validutf8.Clean(string(id))
 				break
 			}
 		}
@@ -77,9 +78,6 @@ func (b *Batch) reset() {
 
 // Append adds an empty record and returns it for filling.
 func (b *Batch) Append() plog.LogRecord { return b.records.AppendEmpty() }
-
-// Len is the number of records in the batch.
-func (b *Batch) Len() int { return b.records.Len() }
 
 // Take returns the records collected so far and starts a new batch. The returned Logs belong
 // to the caller (they are handed to the pipeline, which may keep them).

@@ -35,13 +35,14 @@ func BenchmarkFill(b *testing.B) {
 		ev   *kevent.Event
 	}{{"listen", &listen}, {"open", openat()}, {"connect", &connect}, {"exec", &exec}} {
 		var job Job
-		bl.Prepare(c.ev, &job, 1)
+		bl.Prepare(c.ev, bl.table.Before(c.ev), &job, 1)
 		b.Run(c.name, func(b *testing.B) {
 			var f Filler
 			bt := NewBatch(Host{ServiceName: "otelsec"}, "s", "v", 1024)
 			b.ReportAllocs()
+			n := 0
 			for b.Loop() {
-				if bt.Len() == 1024 {
+				if n++; n%1024 == 0 {
 					bt.Take()
 				}
 				f.Fill(&job, bt.Append())

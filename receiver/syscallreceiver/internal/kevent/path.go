@@ -1,27 +1,27 @@
-package record // import "github.com/otelsec/otelsec/receiver/syscallreceiver/internal/record"
+package kevent
 
 import (
 	"unicode/utf8"
 
-	"github.com/otelsec/otelsec/receiver/syscallreceiver/internal/kevent"
+	"github.com/otelsec/otelsec/receiver/syscallreceiver/internal/validutf8"
 )
 
-// resolvePath returns p joined to base when p is relative (base: the dirfd's or cwd's absolute
+// ResolvePath returns p joined to base when p is relative (base: the dirfd's or cwd's absolute
 // path the kernel gave), lexically normalized like path.Clean: "//" and "." removed, ".."
 // applied, ".." above the root dropped. With an empty base a relative path stays relative.
 // Invalid UTF-8 becomes U+FFFD. It builds the result in buf and allocates only the returned
 // string.
-func resolvePath(buf []byte, p, base []byte) (string, []byte) {
-	buf = resolvePathBytes(buf, p, base)
+func ResolvePath(buf []byte, p, base []byte) (string, []byte) {
+	buf = ResolvePathBytes(buf, p, base)
 	if !utf8.Valid(buf) {
-		return kevent.SanitizeUTF8(buf), buf
+		return validutf8.FromBytes(buf), buf
 	}
 	return string(buf), buf
 }
 
-// resolvePathBytes is resolvePath leaving the result in buf, not yet a string (nor checked
+// ResolvePathBytes is resolvePath leaving the result in buf, not yet a string (nor checked
 // for UTF-8).
-func resolvePathBytes(buf []byte, p, base []byte) []byte {
+func ResolvePathBytes(buf []byte, p, base []byte) []byte {
 	buf = buf[:0]
 	if len(p) > 0 && p[0] != '/' && len(base) > 0 {
 		buf = append(buf, base...)

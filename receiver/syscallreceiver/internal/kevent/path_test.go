@@ -1,4 +1,4 @@
-package record
+package kevent
 
 import (
 	"path"
@@ -25,7 +25,7 @@ func TestResolvePath(t *testing.T) {
 		{"x", "/base\xfe", "/base\uFFFD/x"},
 	}
 	for _, tt := range tests {
-		got, _ := resolvePath(nil, []byte(tt.p), []byte(tt.base))
+		got, _ := ResolvePath(nil, []byte(tt.p), []byte(tt.base))
 		assert.Equal(t, tt.want, got, "%q in %q", tt.p, tt.base)
 	}
 }
@@ -55,7 +55,7 @@ func BenchmarkResolvePath(b *testing.B) {
 		b.ReportAllocs()
 		var buf []byte
 		for b.Loop() {
-			_, buf = resolvePath(buf, p, base)
+			_, buf = ResolvePath(buf, p, base)
 		}
 	})
 }

@@ -1,10 +1,10 @@
-package record // import "github.com/otelsec/otelsec/receiver/syscallreceiver/internal/record"
+package events
 
 import (
 	"unicode/utf8"
 	"unsafe"
 
-	"github.com/otelsec/otelsec/receiver/syscallreceiver/internal/kevent"
+	"github.com/otelsec/otelsec/receiver/syscallreceiver/internal/validutf8"
 )
 
 // arenaChunk is the size of the blocks that the per-event strings of records (paths,
@@ -26,7 +26,7 @@ func (a *arena) string(b []byte) string {
 		return ""
 	}
 	if !utf8.Valid(b) {
-		return kevent.SanitizeUTF8(b)
+		return validutf8.FromBytes(b)
 	}
 	if len(b) > arenaChunk/4 {
 		return string(b)

@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The object's state: the load-time configuration the loader rewrites before loading
+ * (receiver/syscallreceiver/internal/kernel/load_linux.go sets each by name) and the maps
+ * other than the ring's (ring.h).
+ */
+#ifndef OTELSEC_MAPS_H
+#define OTELSEC_MAPS_H
+
+#include "../headers/vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include "record.h"
+#include "ring.h" /* the events and drops maps */
+
+/* ---- load-time configuration ---- */
+volatile const __u32 self_tgid = 0;     /* never traced; 0: none */
+volatile const __u32 have_excl = 0;     /* exclusion prefixes configured */
+volatile const __u64 emit_mask = ~0ULL; /* bit per enum kind, for the shared sched hooks */
+volatile const __u32 max_path = STR_MAX;
+volatile const __u32 max_arg_bytes = STR_MAX;
+volatile const __u64 wakeup_bytes = 1 << 20; /* force a wakeup past this much unread data */
+volatile const __u32 query_every = 1;        /* records per CPU between two checks of it */
+volatile const __u32 track_creds = 0;        /* keep the creds map (privilege events selected) */
+
+/* ---- the per-CPU work area ---- */
+/* The path walk (lib/path.h) builds a path backwards from the end of walk[]; one name's
+ * worth of room past WALK_SIZE keeps every masked store in bounds. */
+#define WALK_SIZE 4096
+#define WALK_MASK 4095
+#define NAME_MASK 255
+
+/* An excl_prefixes key: an executable path's first PREFIX_BYTES bytes, prefixlen in bits. */
+#define PREFIX_BYTES 256
+
+struct lpm_key {
+	__u32 prefixlen;
+	__u8 data[PREFIX_BYTES];
+};
+
+/* scratch: the record being built (h, tail, pos: the tail's fill), and room for the path walk,
+ * an exclusion key and a socket address. */
+struct scratch {
+	struct rec_hdr h; /* h and tail must stay contiguous: they are output as one record */
+	char tail[TAIL_SIZE];
+	__u32 pos;
+	__u32 walk_off;
+	__u32 nquery; /* records since the last ring fill check (lib/submit.h) */
+	__u32 pad;
+	char walk[WALK_SIZE + NAME_MASK + 1];
+	struct lpm_key key;
+	struct sockaddr_in6 sa;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct scratch);
+} scratch_map SEC(".maps");
+
+static __always_inline struct scratch *get_scratch(void)
+{
+	__u32 zero = 0;
+	return bpf_map_lookup_elem(&scratch_map, &zero);
+}
+
+/* ---- exclusion ---- */
+/* Thread groups whose events are dropped (exclusion prefixes), inherited at fork. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32);
+	__type(value, __u8);
+} excluded SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, 64);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct lpm_key);
+	__type(value, __u8);
+} excl_prefixes SEC(".maps");
+
+/* ---- credentials ---- */
+/* The last known credentials of each thread group, for the "before" side of set*id and capset
+ * records without a sys_enter program (any sys_enter program makes every syscall of the
+ * system pay the enter-side tracepoint dispatch). Written at exec and fork, after each set*id
+ * and capset, seeded from /proc at load; removed at exit. Changes by other means (prctl, user
+ * namespaces) are not seen, so "before" means "as of the last exec, fork or credential call". */
+struct pre_creds {
+	__u32 uid, euid, gid, egid;
+	__u64 cap_eff;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u32);
+	__type(value, struct pre_creds);
+} creds SEC(".maps");
+
+#endif

@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Starting a record in the per-CPU scratch area (begin, fill_hdr) and writing it to the ring
+ * (submit). A record is built in scratch and copied out whole, because its strings have
+ * lengths known only once read.
+ */
+#ifndef OTELSEC_SUBMIT_H
+#define OTELSEC_SUBMIT_H
+
+#include "../headers/vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include "maps.h"
+#include "ring.h"
+#include "syscall.h"
+
+/* filtered: the collector's own events, and those of excluded thread groups, are not written. */
+static __always_inline int filtered(__u32 tgid)
+{
+	if (tgid == self_tgid)
+		return 1;
+	if (have_excl && bpf_map_lookup_elem(&excluded, &tgid))
+		return 1;
+	return 0;
+}
+
+/* fill_hdr writes the common header of s's record and empties its tail. */
+static __always_inline void fill_hdr(struct scratch *s, __u16 kind, __u16 nr, __s64 ret)
+{
+	struct rec_hdr *h = &s->h;
+	struct task_struct *t = bpf_get_current_task_btf();
+	__u64 id = bpf_get_current_pid_tgid();
+	const struct cred *c = t->cred;
+
+	h->ts = bpf_ktime_get_boot_ns();
+	h->ret = ret;
+	for (int i = 0; i < NWORDS; i++)
+		h->a[i] = 0;
+	h->pid = id >> 32;
+	h->tid = (__u32)id;
+	h->ppid = t->real_parent->tgid;
+	h->uid = c->uid.val;
+	h->euid = c->euid.val;
+	h->gid = c->gid.val;
+	h->egid = c->egid.val;
+	h->kind = kind;
+	h->nr = nr;
+	for (int i = 0; i < NSLOTS; i++)
+		h->slen[i] = 0;
+	h->trunc = 0;
+	h->hflags = t->signal->tty ? HFLAG_TTY : 0;
+	h->magic = REC_MAGIC;
+	h->pad0 = 0;
+	h->pad1 = 0;
+	s->pos = 0;
+}
+
+/* begin: the common start of a syscall exit program. NULL: nothing to write. */
+static __always_inline struct scratch *begin(struct sys_exit_args *ctx, __u16 kind)
+{
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	if (filtered(tgid))
+		return NULL;
+	struct scratch *s = get_scratch();
+	if (!s)
+		return NULL;
+	fill_hdr(s, kind, (__u16)ctx->nr, ctx->ret);
+	return s;
+}
+
+/* wake_flags: records go out without a wakeup (a wakeup costs microseconds); the reader polls,
+ * and is woken when the unread data passes wakeup_bytes. Reading the ring's positions touches
+ * a cache line the reader writes, so each CPU checks only every query_every records. */
+static __always_inline __u64 wake_flags(struct scratch *s)
+{
+	if (++s->nquery < query_every)
+		return BPF_RB_NO_WAKEUP;
+	s->nquery = 0;
+	return bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
+}
+
+static __always_inline int submit(struct scratch *s)
+{
+	__u64 n = s->pos;
+	if (n > TAIL_SIZE)
+		n = TAIL_SIZE;
+	if (bpf_ringbuf_output(&events, s, HDR_SIZE + n, wake_flags(s)))
+		count_drop();
+	return 0;
+}
+
+#endif

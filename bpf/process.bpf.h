@@ -1,0 +1,236 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * process.*: exec (the sched_process_exec hook for successes, sys_exit_execve* for failures),
+ * fork, exit and ptrace.
+ */
+
+#include "headers/vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include "lib/creds.h"
+#include "lib/maps.h"
+#include "lib/path.h"
+#include "lib/record.h"
+#include "lib/str.h"
+#include "lib/submit.h"
+#include "lib/syscall.h"
+#include "lib/uapi.h"
+
+/* Kernels before 6.15 name kernfs_node's parent "parent" (now "__parent"). */
+struct kernfs_node___old {
+	struct kernfs_node___old *parent;
+} __attribute__((preserve_access_index));
+
+static __always_inline struct kernfs_node *kn_parent(struct kernfs_node *kn)
+{
+	if (bpf_core_field_exists(kn->__parent))
+		return BPF_CORE_READ(kn, __parent);
+	return (void *)BPF_CORE_READ((struct kernfs_node___old *)kn, parent);
+}
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(on_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
+{
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	if (tgid == self_tgid)
+		return 0;
+	struct scratch *s = get_scratch();
+	if (!s)
+		return 0;
+
+	struct file *f = bprm->file;
+	__u32 w = walk(s, BPF_CORE_READ(f, f_path.dentry), BPF_CORE_READ(f, f_path.mnt));
+
+	if (have_excl) {
+		/* An exec re-decides exclusion from the new image: an excluded process that runs
+		 * something else is traced again. */
+		__u32 len = WALK_LEN(w);
+		if (len > PREFIX_BYTES)
+			len = PREFIX_BYTES;
+		s->key.prefixlen = len * 8;
+		bpf_probe_read_kernel(s->key.data, len & (PREFIX_BYTES * 2 - 1), &s->walk[s->walk_off & WALK_MASK]);
+		if (bpf_map_lookup_elem(&excl_prefixes, &s->key)) {
+			__u8 one = 1;
+			bpf_map_update_elem(&excluded, &tgid, &one, BPF_ANY);
+			return 0;
+		}
+		bpf_map_delete_elem(&excluded, &tgid);
+	}
+	if (track_creds)
+		remember_creds(tgid); /* setuid binaries and file capabilities change them here */
+	if (!(emit_mask & (1ULL << K_PROCESS_EXEC)))
+		return 0;
+
+	__u16 nr = current_nr();
+	if (nr != NR_EXECVE && nr != NR_EXECVEAT)
+		nr = NO_SYSCALL; /* a kernel thread's exec (usermode helper) */
+	fill_hdr(s, K_PROCESS_EXEC, nr, 0);
+	s->h.a[0] = BPF_CORE_READ(bprm, argc);
+	s->h.a[1] = AT_FDCWD;
+	put_walk(s, SLOT_PATH, w);
+	put_cwd(s, SLOT_PATH_BASE);
+	put_kstr(s, SLOT_PATH2, BPF_CORE_READ(bprm, filename), max_path);
+
+	struct mm_struct *mm = p->mm;
+	if (mm) {
+		unsigned long as = BPF_CORE_READ(mm, arg_start), ae = BPF_CORE_READ(mm, arg_end);
+		__u32 m = clamp_max(max_arg_bytes);
+		if (ae > as) {
+			__u64 n = ae - as;
+			int trunc = 0;
+			if (n > m) {
+				n = m;
+				trunc = 1;
+			}
+			put_ubytes(s, SLOT_X, (void *)as, n, trunc);
+		}
+	}
+
+	struct kernfs_node *kn = BPF_CORE_READ(p, cgroups, dfl_cgrp, kn);
+	if (kn) {
+		/* "<parent>/<leaf>": the leaf names the container for the systemd driver
+		 * (docker-<id>.scope), the parent tells the cgroupfs driver's (docker/<id>). */
+		struct kernfs_node *parent = kn_parent(kn);
+		__u16 l1 = 0;
+		if (parent && kn_parent(parent)) {
+			int start = put_kstr(s, SLOT_Y, BPF_CORE_READ(parent, name), NAME_MAX);
+			if (start >= 0 && s->pos <= TAIL_START_MASK) {
+				s->tail[TAIL_AT(s->pos)] = '/';
+				s->pos += 1;
+				l1 = s->h.slen[SLOT_Y] + 1;
+			} else {
+				/* could not write the separator: the parent alone, marked cut */
+				s->h.trunc |= 1 << SLOT_Y;
+				return submit(s);
+			}
+		}
+		s->h.slen[SLOT_Y] = 0;
+		put_kstr(s, SLOT_Y, BPF_CORE_READ(kn, name), NAME_MAX);
+		s->h.slen[SLOT_Y] += l1;
+	}
+	return submit(s);
+}
+
+/* A failed exec's argv is read from the caller's array: at most EXEC_ARGV_MAX pointers. */
+#define EXEC_ARGV_MAX 32
+
+/* Failed execs (successful ones are written by on_exec). */
+static __always_inline int exec_failed(struct sys_exit_args *ctx, int dirfd, const void *fname, const void *const *argv)
+{
+	if (ctx->ret == 0)
+		return 0;
+	struct scratch *s = begin(ctx, K_PROCESS_EXEC);
+	if (!s)
+		return 0;
+	s->h.a[1] = dirfd;
+	put_path(s, SLOT_PATH, dirfd, fname);
+
+	/* argv from the caller's array: bounded count and bytes. */
+	__u32 start = s->pos, budget = clamp_max(max_arg_bytes), used = 0, argc = 0;
+	if (argv && start <= TAIL_START_MASK) {
+		for (int i = 0; i < EXEC_ARGV_MAX; i++) {
+			const char *a = NULL;
+			if (bpf_probe_read_user(&a, sizeof(a), &argv[i]) || !a)
+				break;
+			argc++;
+			__u32 pos = start + used;
+			if (used >= budget || pos > TAIL_START_MASK) {
+				s->h.trunc |= 1 << SLOT_X;
+				break;
+			}
+			__u32 room = budget - used;
+			if (room > STR_MAX)
+				room = STR_MAX;
+			long n = bpf_probe_read_user_str(&s->tail[TAIL_AT(pos)], room, a);
+			if (n <= 0)
+				break;
+			used += n; /* keeps the NUL as the separator */
+			if (n == room) {
+				s->h.trunc |= 1 << SLOT_X;
+				break;
+			}
+		}
+		if (used > STR_MAX)
+			used = STR_MAX;
+		s->h.slen[SLOT_X] = used;
+		s->pos = start + used;
+	}
+	if (argc == EXEC_ARGV_MAX)
+		s->h.trunc |= 1 << SLOT_X; /* there may be more */
+	s->h.a[0] = argc;
+	return submit(s);
+}
+
+SEC("tracepoint/syscalls/sys_exit_execve")
+int exit_execve(struct sys_exit_args *ctx)
+{
+	struct pt_regs *r = uregs();
+	return exec_failed(ctx, AT_FDCWD, (void *)ARG0(r), (void *)ARG1(r));
+}
+
+SEC("tracepoint/syscalls/sys_exit_execveat")
+int exit_execveat(struct sys_exit_args *ctx)
+{
+	struct pt_regs *r = uregs();
+	return exec_failed(ctx, (int)ARG0(r), (void *)ARG1(r), (void *)ARG2(r));
+}
+
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(on_fork, struct task_struct *parent, struct task_struct *child)
+{
+	__u32 ctgid = child->tgid;
+	if (child->pid != ctgid)
+		return 0; /* a thread */
+	__u32 ptgid = bpf_get_current_pid_tgid() >> 32;
+	if (have_excl && bpf_map_lookup_elem(&excluded, &ptgid)) {
+		__u8 one = 1;
+		bpf_map_update_elem(&excluded, &ctgid, &one, BPF_ANY);
+		return 0;
+	}
+	if (track_creds)
+		remember_creds(ctgid); /* the child starts with the parent's (current's) creds */
+	if (ptgid == self_tgid || !(emit_mask & (1ULL << K_PROCESS_FORK)))
+		return 0;
+	struct scratch *s = get_scratch();
+	if (!s)
+		return 0;
+	fill_hdr(s, K_PROCESS_FORK, current_nr(), ctgid);
+	s->h.a[0] = ctgid;
+	return submit(s);
+}
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(on_exit, struct task_struct *p)
+{
+	if (BPF_CORE_READ(p, signal, live.counter) != 0)
+		return 0; /* not the last thread */
+	__u32 tgid = p->tgid;
+	if (track_creds)
+		bpf_map_delete_elem(&creds, &tgid);
+	if (have_excl && bpf_map_lookup_elem(&excluded, &tgid)) {
+		bpf_map_delete_elem(&excluded, &tgid);
+		return 0;
+	}
+	if (tgid == self_tgid || !(emit_mask & (1ULL << K_PROCESS_EXIT)))
+		return 0;
+	struct scratch *s = get_scratch();
+	if (!s)
+		return 0;
+	fill_hdr(s, K_PROCESS_EXIT, NO_SYSCALL, 0);
+	s->h.a[0] = (__u32)p->exit_code;
+	return submit(s);
+}
+
+SEC("tracepoint/syscalls/sys_exit_ptrace")
+int exit_ptrace(struct sys_exit_args *ctx)
+{
+	struct scratch *s = begin(ctx, K_PROCESS_PTRACE);
+	if (!s)
+		return 0;
+	struct pt_regs *r = uregs();
+	s->h.a[0] = ARG0(r);
+	s->h.a[1] = ARG1(r);
+	s->h.a[2] = ARG2(r);
+	return submit(s);
+}

@@ -1,0 +1,67 @@
+package ruleengine
+
+import (
+	"fmt"
+	"testing"
+
+	"gopkg.in/yaml.v3"
+)
+
+// generatedRuleset is a rule set of n rules shaped like the default one (rules/): its lists and
+// macros as they are, and its rules repeated under new names, each copy with a condition of its
+// own (an extra comparison with a distinct value) and every third copy with an exception.
+func generatedRuleset(tb testing.TB, n int) []Source {
+	var items []map[string]any
+	for _, src := range benchSources(tb) {
+		var its []map[string]any
+		if err := yaml.Unmarshal(src.Data, &its); err != nil {
+			tb.Fatal(err)
+		}
+		items = append(items, its...)
+	}
+	var out, rules []map[string]any
+	for _, it := range items {
+		if _, ok := it["rule"]; ok {
+			rules = append(rules, it)
+		} else {
+			out = append(out, it)
+		}
+	}
+	for i := range n {
+		r := map[string]any{}
+		for k, v := range rules[i%len(rules)] {
+			r[k] = v
+		}
+		r["rule"] = fmt.Sprintf("%s #%d", r["rule"], i)
+		r["condition"] = fmt.Sprintf("(%s) && process.user.name != \"gen%d\"", r["condition"], i)
+		if i%3 == 0 {
+			r["exceptions"] = []any{map[string]any{"name": "generated", "fields": []any{"process.executable.name"},
+				"values": []any{[]any{fmt.Sprintf("tool%d", i)}}}}
+		}
+		out = append(out, r)
+	}
+	data, err := yaml.Marshal(out)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return []Source{{Name: fmt.Sprintf("generated-%d.yaml", n), Data: data}}
+}
+
+// BenchmarkCompile compiles generated rule sets of 1k and 20k rules (startup time).
+func BenchmarkCompile(b *testing.B) {
+	for _, n := range []int{1000, 20000} {
+		srcs := generatedRuleset(b, n)
+		b.Run(fmt.Sprintf("rules=%d", n), func(b *testing.B) {
+			for b.Loop() {
+				e, _, err := Compile(srcs, Options{})
+				if err != nil {
+					b.Fatal(err)
+				}
+				if len(e.Rules()) != n {
+					b.Fatalf("%d rules compiled, want %d", len(e.Rules()), n)
+				}
+			}
+			b.ReportMetric(b.Elapsed().Seconds()/float64(b.N), "s/compile")
+		})
+	}
+}

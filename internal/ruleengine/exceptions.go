@@ -1,0 +1,319 @@
+package ruleengine
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+type excValue struct {
+	s      string
+	list   []string // a YAML sequence given as the value (for in, pmatch, intersects)
+	isList bool
+	node   *yaml.Node
+}
+
+type exceptionDef struct {
+	name   string
+	fields []string
+	comps  []string
+	single bool
+	values [][]excValue
+	file   string
+	line   int
+}
+
+var validComps = map[string]bool{"=": true, "==": true, "!=": true, "<": true, "<=": true, ">": true, ">=": true,
+	"startswith": true, "endswith": true, "contains": true, "icontains": true, "in": true, "intersects": true,
+	"pmatch": true, "glob": true}
+
+func parseExceptions(it *item, n *yaml.Node) ([]*exceptionDef, error) {
+	if n.Kind != yaml.SequenceNode {
+		return nil, it.errf(n, "exceptions must be a sequence")
+	}
+	var out []*exceptionDef
+	for _, en := range n.Content {
+		e, err := parseException(it, en)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, e)
+	}
+	return out, nil
+}
+
+// parseException parses one exception: its name, fields (one or a sequence), comparisons and
+// value tuples.
+func parseException(it *item, en *yaml.Node) (*exceptionDef, error) {
+	if en.Kind != yaml.MappingNode {
+		return nil, it.errf(en, "each exception must be a mapping with name, fields, values")
+	}
+	e := &exceptionDef{file: it.file, line: en.Line}
+	var fieldsN, compsN, valuesN *yaml.Node
+	for i := 0; i+1 < len(en.Content); i += 2 {
+		k, v := en.Content[i], en.Content[i+1]
+		switch k.Value {
+		case "name":
+			e.name = v.Value
+		case "fields":
+			fieldsN = v
+		case "comps":
+			compsN = v
+		case "values":
+			valuesN = v
+		default:
+			return nil, it.errf(k, "exception: unknown key %q", k.Value)
+		}
+	}
+	if e.name == "" {
+		return nil, it.errf(en, "exception without a name")
+	}
+	if fieldsN != nil {
+		if fieldsN.Kind == yaml.ScalarNode {
+			e.single = true
+			e.fields = []string{fieldsN.Value}
+		} else if f, ok := stringSeq(fieldsN); ok && len(f) > 0 {
+			e.fields = f
+		} else {
+			return nil, it.errf(fieldsN, "exception %q: fields must be a field name or a sequence of field names", e.name)
+		}
+	}
+	if compsN != nil {
+		if err := e.parseComps(it, compsN); err != nil {
+			return nil, err
+		}
+	}
+	if valuesN != nil {
+		if err := e.parseValues(it, fieldsN, valuesN); err != nil {
+			return nil, err
+		}
+	}
+	return e, nil
+}
+
+func (e *exceptionDef) parseComps(it *item, compsN *yaml.Node) error {
+	if compsN.Kind == yaml.ScalarNode {
+		e.comps = []string{compsN.Value}
+	} else if c, ok := stringSeq(compsN); ok {
+		e.comps = c
+	} else {
+		return it.errf(compsN, "exception %q: comps must be a comparison or a sequence of them", e.name)
+	}
+	if len(e.fields) != 0 && len(e.comps) != len(e.fields) {
+		return it.errf(compsN, "exception %q: %d comps for %d fields", e.name, len(e.comps), len(e.fields))
+	}
+	for _, c := range e.comps {
+		if !validComps[strings.ToLower(c)] {
+			return it.errf(compsN, "exception %q: unknown comparison %q (want =, !=, <, <=, >, >=, startswith, endswith, contains, icontains, in, intersects, pmatch, glob)", e.name, c)
+		}
+	}
+	return nil
+}
+
+// parseValues reads the value tuples: one value each for a single-field exception (or one
+// given without fields, appending to an existing one), else a sequence matching fields.
+func (e *exceptionDef) parseValues(it *item, fieldsN, valuesN *yaml.Node) error {
+	if valuesN.Kind != yaml.SequenceNode {
+		return it.errf(valuesN, "exception %q: values must be a sequence", e.name)
+	}
+	for _, vn := range valuesN.Content {
+		var tup []excValue
+		if e.single || (fieldsN == nil && vn.Kind == yaml.ScalarNode) {
+			v, err := excVal(it, e, vn)
+			if err != nil {
+				return err
+			}
+			tup = []excValue{v}
+		} else {
+			if vn.Kind != yaml.SequenceNode {
+				return it.errf(vn, "exception %q: each value must be a tuple [v1, v2, ...] matching fields", e.name)
+			}
+			if fieldsN != nil && len(vn.Content) != len(e.fields) {
+				return it.errf(vn, "exception %q: value tuple has %d elements, want %d (one per field)", e.name, len(vn.Content), len(e.fields))
+			}
+			for _, c := range vn.Content {
+				v, err := excVal(it, e, c)
+				if err != nil {
+					return err
+				}
+				tup = append(tup, v)
+			}
+		}
+		e.values = append(e.values, tup)
+	}
+	return nil
+}
+
+func excVal(it *item, e *exceptionDef, n *yaml.Node) (excValue, error) {
+	switch n.Kind {
+	case yaml.ScalarNode:
+		return excValue{s: n.Value, node: n}, nil
+	case yaml.SequenceNode:
+		l, ok := stringSeq(n)
+		if !ok {
+			return excValue{}, it.errf(n, "exception %q: nested value lists must hold strings", e.name)
+		}
+		return excValue{list: l, isList: true, node: n}, nil
+	}
+	return excValue{}, it.errf(n, "exception %q: bad value", e.name)
+}
+
+// appendExceptions applies `override: {exceptions: append}`: a new name adds an exception,
+// an existing one gets the values (Falco semantics; fields may then be omitted).
+func (r *ruleDef) appendExceptions(it *item, n *yaml.Node, excs []*exceptionDef) error {
+	for _, e := range excs {
+		var prev *exceptionDef
+		for _, o := range r.exceptions {
+			if o.name == e.name {
+				prev = o
+			}
+		}
+		if prev == nil {
+			if len(e.fields) == 0 {
+				return it.errf(n, "exception %q: no fields, and the rule has no exception of that name to append values to", e.name)
+			}
+			r.exceptions = append(r.exceptions, e)
+			continue
+		}
+		if len(e.fields) != 0 && strings.Join(e.fields, ",") != strings.Join(prev.fields, ",") {
+			return it.errf(n, "exception %q: appended fields %v differ from the original %v", e.name, e.fields, prev.fields)
+		}
+		for _, tup := range e.values {
+			if len(tup) != len(prev.fields) && !prev.single {
+				return it.errf(n, "exception %q: value tuple has %d elements, want %d (one per field)", e.name, len(tup), len(prev.fields))
+			}
+		}
+		prev.values = append(prev.values, e.values...)
+	}
+	return nil
+}
+
+// exceptionText turns an exception into a CEL condition that is true when the record is one
+// of the excepted tuples. ok is false for an exception with no values yet.
+func (c *compiler) exceptionText(e *exceptionDef) (text, bool, error) {
+	if len(e.fields) == 0 {
+		return text{}, false, fmt.Errorf("no fields")
+	}
+	if len(e.values) == 0 {
+		return text{}, false, nil
+	}
+	for _, f := range e.fields {
+		if !chainRE.MatchString(f) {
+			return text{}, false, fmt.Errorf("field %q is not an attribute name", f)
+		}
+	}
+	var tuples []string
+	for _, tup := range e.values {
+		if len(tup) != len(e.fields) {
+			return text{}, false, fmt.Errorf("value tuple has %d elements, want %d (one per field)", len(tup), len(e.fields))
+		}
+		var conj []string
+		for i, v := range tup {
+			comp := "="
+			if len(e.comps) > i {
+				comp = strings.ToLower(e.comps[i])
+			}
+			x, err := c.excCompare(e.fields[i], comp, v)
+			if err != nil {
+				return text{}, false, err
+			}
+			conj = append(conj, x)
+		}
+		tuples = append(tuples, "("+strings.Join(conj, " && ")+")")
+	}
+	return text{s: strings.Join(tuples, " || "), file: e.file, line: e.line}, true, nil
+}
+
+func (c *compiler) excCompare(field, comp string, v excValue) (string, error) {
+	ft, ok := knownAttrs[field]
+	if !ok {
+		ft = typeDyn
+	}
+	lit := func(s string) (string, error) {
+		switch ft {
+		case typeInt:
+			if _, err := strconv.ParseInt(s, 0, 64); err != nil {
+				return "", fmt.Errorf("%s is an integer attribute, %q is not an integer", field, s)
+			}
+			return s, nil
+		case typeBool:
+			if s != "true" && s != "false" {
+				return "", fmt.Errorf("%s is a boolean attribute, %q is not true or false", field, s)
+			}
+			return s, nil
+		}
+		return strconv.Quote(s), nil
+	}
+	listExpr := func() (string, error) {
+		if !v.isList {
+			if _, isList := c.lists[v.s]; isList {
+				return v.s, nil // a list's name stands for its items
+			}
+			v.list = []string{v.s}
+		}
+		var els []string
+		for _, s := range v.list {
+			if ft == typeStringList {
+				els = append(els, strconv.Quote(s))
+				continue
+			}
+			l, err := lit(s)
+			if err != nil {
+				return "", err
+			}
+			els = append(els, l)
+		}
+		return "[" + strings.Join(els, ", ") + "]", nil
+	}
+	if ft == typeStringList {
+		switch comp {
+		case "=", "==", "in", "intersects":
+			l, err := listExpr()
+			if err != nil {
+				return "", err
+			}
+			return "any_in(" + field + ", " + l + ")", nil
+		}
+		return "", fmt.Errorf("comparison %q does not apply to the list attribute %s (use in or intersects)", comp, field)
+	}
+	switch comp {
+	case "in", "intersects", "pmatch":
+		l, err := listExpr()
+		if err != nil {
+			return "", err
+		}
+		switch comp {
+		case "in":
+			return field + " in " + l, nil
+		case "pmatch":
+			return "path_under(" + field + ", " + l + ")", nil
+		}
+		return "any_in([" + field + "], " + l + ")", nil
+	}
+	if v.isList {
+		return "", fmt.Errorf("comparison %q takes a single value, not a list", comp)
+	}
+	l, err := lit(v.s)
+	if err != nil {
+		return "", err
+	}
+	switch comp {
+	case "=", "==":
+		return field + " == " + l, nil
+	case "!=", "<", "<=", ">", ">=":
+		return field + " " + comp + " " + l, nil
+	case "startswith":
+		return field + ".startsWith(" + l + ")", nil
+	case "endswith":
+		return field + ".endsWith(" + l + ")", nil
+	case "contains":
+		return field + ".contains(" + l + ")", nil
+	case "icontains":
+		return "icontains(" + field + ", " + l + ")", nil
+	case "glob":
+		return "glob(" + field + ", " + l + ")", nil
+	}
+	return "", fmt.Errorf("unknown comparison %q", comp)
+}

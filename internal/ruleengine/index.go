@@ -1,0 +1,154 @@
+package ruleengine
+
+import (
+	"strings"
+
+	"github.com/google/cel-go/common/ast"
+	"github.com/google/cel-go/common/operators"
+	"github.com/google/cel-go/common/types"
+
+	"github.com/otelsec/otelsec/internal/schema"
+)
+
+// eventReq is what a condition requires of event.name: any, or one of names / prefixes.
+type eventReq struct {
+	any      bool
+	names    []string
+	prefixes []string
+}
+
+func (c *compiler) eventReq(e ast.Expr) eventReq {
+	anyReq := eventReq{any: true}
+	if e.Kind() != ast.CallKind {
+		return anyReq
+	}
+	call := e.AsCall()
+	args := call.Args()
+	isEvent := func(x ast.Expr) bool {
+		n, ok := chainName(x)
+		return ok && n == EventNameAttr
+	}
+	strLit := func(x ast.Expr) (string, bool) {
+		if x.Kind() != ast.LiteralKind {
+			return "", false
+		}
+		s, ok := x.AsLiteral().(types.String)
+		return string(s), ok
+	}
+	switch call.FunctionName() {
+	case operators.LogicalAnd:
+		a, b := c.eventReq(args[0]), c.eventReq(args[1])
+		switch {
+		case a.any:
+			return b
+		case b.any:
+			return a
+		case len(b.prefixes) < len(a.prefixes) || (len(b.prefixes) == len(a.prefixes) && len(b.names) < len(a.names)):
+			return b
+		}
+		return a
+	case operators.LogicalOr:
+		a, b := c.eventReq(args[0]), c.eventReq(args[1])
+		if a.any || b.any {
+			return anyReq
+		}
+		return eventReq{names: append(append([]string{}, a.names...), b.names...), prefixes: append(append([]string{}, a.prefixes...), b.prefixes...)}
+	case operators.Equals:
+		if isEvent(args[0]) {
+			if s, ok := strLit(args[1]); ok {
+				return eventReq{names: []string{s}}
+			}
+		}
+		if isEvent(args[1]) {
+			if s, ok := strLit(args[0]); ok {
+				return eventReq{names: []string{s}}
+			}
+		}
+	case operators.In:
+		if !isEvent(args[0]) {
+			break
+		}
+		switch args[1].Kind() {
+		case ast.ListKind:
+			var names []string
+			for _, el := range args[1].AsList().Elements() {
+				s, ok := strLit(el)
+				if !ok {
+					return anyReq
+				}
+				names = append(names, s)
+			}
+			return eventReq{names: names}
+		case ast.IdentKind:
+			if l, ok := c.lists[args[1].AsIdent()]; ok {
+				return eventReq{names: append([]string{}, l...)}
+			}
+		}
+	case "startsWith":
+		if call.IsMemberFunction() && isEvent(call.Target()) && len(args) == 1 {
+			if s, ok := strLit(args[0]); ok {
+				return eventReq{prefixes: []string{s}}
+			}
+		}
+	}
+	return anyReq
+}
+
+func (q eventReq) canMatch(name string) bool {
+	if q.any {
+		return true
+	}
+	for _, n := range q.names {
+		if n == name {
+			return true
+		}
+	}
+	for _, p := range q.prefixes {
+		if strings.HasPrefix(name, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// eventIndex maps an event name to the rules that can match it, in file order.
+type eventIndex struct {
+	byName map[string][]*Rule
+	other  []*Rule // rules for names not in byName: unrestricted and prefix rules
+}
+
+func buildIndex(rules []*Rule) eventIndex {
+	names := map[string]bool{}
+	for _, n := range schema.EventNames {
+		names[n] = true
+	}
+	names[schema.EventAgentEventsDropped] = true
+	for _, r := range rules {
+		for _, n := range r.req.names {
+			names[n] = true
+		}
+	}
+	idx := eventIndex{byName: map[string][]*Rule{}}
+	for n := range names {
+		var list []*Rule
+		for _, r := range rules {
+			if r.req.canMatch(n) {
+				list = append(list, r)
+			}
+		}
+		idx.byName[n] = list
+	}
+	for _, r := range rules {
+		if r.req.any || len(r.req.prefixes) > 0 {
+			idx.other = append(idx.other, r)
+		}
+	}
+	return idx
+}
+
+func (x *eventIndex) lookup(name string) []*Rule {
+	if l, ok := x.byName[name]; ok {
+		return l
+	}
+	return x.other
+}

@@ -1,0 +1,68 @@
+package schema
+
+// Type is the value type of an attribute in the contract. Rules are type-checked against it
+// and the receiver's records are tested against it: it is the one place that says it.
+type Type uint8
+
+const (
+	TypeString Type = iota
+	TypeInt
+	TypeBool
+	TypeStringList // string[]
+)
+
+func (t Type) String() string {
+	switch t {
+	case TypeInt:
+		return "int"
+	case TypeBool:
+		return "bool"
+	case TypeStringList:
+		return "string[]"
+	}
+	return "string"
+}
+
+// Types gives the type of every attribute of the contract (resource, record and violation).
+// log.record.original is semconv's, kept where the processor replaces a Body; its namespace
+// is not ours (filelog records carry log.file.*), so it is not listed.
+var Types = func() map[string]Type {
+	m := map[string]Type{}
+	for _, s := range []string{
+		AttrHostName, AttrHostID, AttrOSType, AttrServiceName, AttrServiceVersion,
+		AttrSyscallName, AttrErrorType, AttrProcessExecutablePath, AttrProcessExecutableName,
+		AttrProcessCommandLine, AttrProcessWorkingDirectory, AttrProcessUserName,
+		AttrProcessParentExecutableName, AttrProcessParentExecutablePath, AttrProcessParentCommandLine,
+		AttrContainerID, AttrPtraceRequest, AttrFilePath, AttrFileSymlinkTargetPath,
+		AttrFileLinkTargetPath, AttrFileSourcePath, AttrFileMode, AttrFileOwnerID,
+		AttrFileGroupID, AttrFileName, AttrMountSource, AttrMountFSType, AttrFdType,
+		AttrNetworkPeerAddress, AttrNetworkLocalAddress, AttrNetworkTransport, AttrNetworkType,
+		AttrKernelModuleName, AttrKernelModuleArgs, AttrBPFCommand, AttrBPFProgramType, AttrBPFMapType, AttrBPFName,
+		AttrDroppedReason,
+		AttrSecurityRuleName, AttrSecurityRuleDescription, AttrSecurityRuleRulesetName,
+		AttrSecurityRuleCategory, AttrSecurityRuleReference,
+	} {
+		m[s] = TypeString
+	}
+	for _, s := range []string{
+		AttrSyscallReturn, AttrProcessPID, AttrThreadID, AttrProcessParentPID,
+		AttrProcessUserID, AttrProcessRealUserID, AttrProcessArgsCount, AttrProcessExitCode,
+		AttrProcessChildPID, AttrPtraceTargetPID, AttrPtraceAddress, AttrFdOld, AttrFdNew,
+		AttrNetworkPeerPort, AttrNetworkLocalPort, AttrNetworkListenBacklog, AttrPrivilegeTargetUserID,
+		AttrPrivilegeTargetGroupID, AttrDroppedCount, AttrDroppedTotal,
+		AttrPrivilegePreviousUserID, AttrPrivilegePreviousRealUserID,
+		AttrPrivilegePreviousGroupID, AttrPrivilegePreviousRealGroupID,
+		AttrSecurityRuleSuppressedCount,
+	} {
+		m[s] = TypeInt
+	}
+	m[AttrProcessInteractive] = TypeBool
+	for _, s := range []string{
+		AttrProcessAncestorsExecName, AttrTruncated, AttrProcessCommandArgs, AttrFileFlags, AttrMountFlags,
+		AttrCapabilitiesAdded, AttrCapabilitiesEffective, AttrCapabilitiesPermitted, AttrNamespaceFlags,
+		AttrSecurityRuleMatched, AttrSecurityRuleTags, AttrSecurityRuleOutputFields,
+	} {
+		m[s] = TypeStringList
+	}
+	return m
+}()

@@ -1,0 +1,69 @@
+package proctable
+
+import (
+	"github.com/otelsec/otelsec/receiver/syscallreceiver/internal/kevent"
+	"github.com/otelsec/otelsec/receiver/syscallreceiver/internal/procinfo"
+
+	"github.com/otelsec/otelsec/receiver/syscallreceiver/internal/validutf8"
+)
+
+// Before applies what ev changes before its record is built, and returns the process the
+// record describes: a successful exec replaces the image first (its record describes the new
+// one); any other event looks up its caller and notes its current parent.
+func (t *Table) Before(ev *kevent.Event) *Process {
+	if int64(ev.BootNs) > t.now {
+		t.now = int64(ev.BootNs)
+	}
+	if ev.Kind == kevent.KindProcessExec && ev.Ret >= 0 {
+		return t.exec(ev)
+	}
+	p := t.Lookup(ev.PID, ev.PPID)
+	t.SetParent(p, ev.PPID)
+	return p
+}
+
+// After applies what ev changes once its record is built (the record still describes the
+// caller): a fork adds the child, an exit starts the process's grace period.
+func (t *Table) After(ev *kevent.Event) {
+	switch ev.Kind {
+	case kevent.KindProcessFork:
+		if ev.ChildPID != 0 {
+			t.Fork(ev.PID, ev.ChildPID)
+		}
+	case kevent.KindProcessExit:
+		t.Exit(ev.PID, int64(ev.BootNs))
+	}
+}
+
+// Now is the table's clock: the BootNs of the latest event seen. Pass it to Sweep.
+func (t *Table) Now() int64 { return t.now }
+
+func (t *Table) exec(ev *kevent.Event) *Process {
+	var exe string
+	if !ev.Path.Empty() {
+		exe, t.pathBuf = kevent.ResolvePath(t.pathBuf, ev.Path.B, ev.PathBase.B)
+	}
+	return t.Exec(ev.PID, ExecInfo{
+		PPID:             ev.PPID,
+		ExePath:          exe,
+		CmdLine:          t.joinArgs(ev.Argv.B),
+		CmdLineTruncated: ev.Argv.Truncated,
+		Cwd:              ev.Cwd.String(),
+		ContainerID:      procinfo.ContainerIDFromCgroupPath(string(ev.Cgroup.B)),
+		Interactive:      ev.TTY,
+	})
+}
+
+// joinArgs turns a NUL-separated argv into one space-separated, valid UTF-8 string.
+func (t *Table) joinArgs(argv []byte) string {
+	for len(argv) > 0 && argv[len(argv)-1] == 0 {
+		argv = argv[:len(argv)-1]
+	}
+	t.scratch = append(t.scratch[:0], argv...)
+	for i, c := range t.scratch {
+		if c == 0 {
+			t.scratch[i] = ' '
+		}
+	}
+	return validutf8.FromBytes(t.scratch)
+}
