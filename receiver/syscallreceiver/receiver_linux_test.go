@@ -156,6 +156,7 @@ func childPtrace() error {
 type recorder struct {
 	mu      sync.Mutex
 	records []plog.LogRecord
+	events  uint64 // every event record accepted, this test's or not (drop reports aside)
 	self    string
 	fail    func(plog.Logs) error
 	rcv     receiver.Logs // for the drop count when a record is missing
@@ -176,6 +177,9 @@ func (r *recorder) ConsumeLogs(_ context.Context, ld plog.Logs) error {
 			recs := sls.At(j).LogRecords()
 			for k := 0; k < recs.Len(); k++ {
 				lr := recs.At(k)
+				if lr.EventName() != schema.EventAgentEventsDropped {
+					r.events++
+				}
 				if r.mine(lr) {
 					c := plog.NewLogRecord()
 					lr.CopyTo(c)
@@ -230,6 +234,49 @@ func (r *recorder) find(t *testing.T, what string, match func(plog.LogRecord) bo
 		t.FailNow()
 	}
 	return found
+}
+
+// drain returns once the sink holds the record of every event the kernel wrote before the
+// call (the receiver must trace network.listen). A later record arriving proves nothing: an
+// earlier event may still be in the ring, or in a batch that a builder beside the other has
+// not handed on. So drain makes one more event, a child's listen, and waits for it: one
+// reader takes the ring in order, so every event before it has been read then; and then
+// until nothing is in flight. The mark is made once nothing is in flight, when the ring has
+// room; one the kernel may have dropped nevertheless is made again.
+func (r *recorder) drain(t *testing.T, lr *logsReceiver) {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for marked := false; !marked; {
+		r.caughtUp(t, lr)
+		drops, err := lr.tracer.Drops()
+		require.NoError(t, err)
+		mark := child("load", "0,1")
+		mark.Stdout = nil
+		require.NoError(t, mark.Run())
+		for !marked {
+			require.True(t, time.Now().Before(deadline), "the mark's listen never arrived")
+			time.Sleep(10 * time.Millisecond)
+			marked = len(r.all(is(schema.EventNetworkListen, mark.Process.Pid))) > 0
+			if d, _ := lr.tracer.Drops(); !marked && d > drops {
+				break
+			}
+		}
+	}
+	r.caughtUp(t, lr)
+}
+
+// caughtUp waits until the sink holds as many records as the receiver read. The receiver
+// counts an event before it batches it: equal counts, with no event read in between, leave
+// nothing in flight.
+func (r *recorder) caughtUp(t *testing.T, lr *logsReceiver) {
+	t.Helper()
+	require.Eventually(t, func() bool {
+		read := lr.received.Load()
+		r.mu.Lock()
+		accepted := r.events
+		r.mu.Unlock()
+		return accepted == read && lr.received.Load() == read
+	}, 10*time.Second, 10*time.Millisecond, "records the receiver read never reached the sink")
 }
 
 // dump logs what was recorded, to see why a record was not there.
@@ -305,12 +352,17 @@ func startReceiver(t *testing.T, cfg *Config, next consumer.Logs, set receiver.S
 	rcv, err := NewFactory().CreateLogs(context.Background(), set, cfg, next)
 	require.NoError(t, err)
 	require.NoError(t, rcv.Start(context.Background(), componenttest.NewNopHost()))
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		assert.NoError(t, rcv.Shutdown(ctx))
-	})
+	t.Cleanup(func() { stop(t, rcv) })
 	return rcv
+}
+
+// stop shuts rcv down (again: a no-op). Once it returns, every event the receiver read has
+// reached the pipeline, also those of a batch still behind the last record that arrived.
+func stop(t *testing.T, rcv receiver.Logs) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	require.NoError(t, rcv.Shutdown(ctx))
 }
 
 func testConfig() *Config {
@@ -563,6 +615,10 @@ func TestKernelEvents(t *testing.T) {
 		rec.find(t, "child's open of the marker", func(lr plog.LogRecord) bool {
 			return is(schema.EventFileOpen, cmd.Process.Pid)(lr) && str(lr, schema.AttrFilePath) == marker
 		})
+		// The test's own opens came before the child's and were read before it; stopping the
+		// receiver delivers them if they were not filtered. (The last subtests need no new
+		// events.)
+		stop(t, rec.rcv)
 		// (agent.events_dropped records, the receiver's own, carry its pid.)
 		own := rec.all(func(lr plog.LogRecord) bool {
 			return num(lr, schema.AttrProcessPID) == int64(os.Getpid()) && lr.EventName() != schema.EventAgentEventsDropped
@@ -608,7 +664,7 @@ func TestPipelineRefusals(t *testing.T) {
 	set.TelemetrySettings = tt.NewTelemetrySettings()
 	cfg := testConfig()
 	cfg.Events = []string{schema.EventProcessExec}
-	startReceiver(t, cfg, rec, set)
+	rcv := startReceiver(t, cfg, rec, set)
 	cmd := exec.Command("/bin/true", "transient-refusal")
 	require.NoError(t, cmd.Run())
 	rec.find(t, "exec after refusals", is(schema.EventProcessExec, cmd.Process.Pid))
@@ -622,7 +678,9 @@ func TestPipelineRefusals(t *testing.T) {
 	m, err = tt.GetMetric("otelcol_receiver_syscall_process_table_size")
 	require.NoError(t, err)
 	require.NotNil(t, m.Data)
-	// The standard receiver metrics count the batches the pipeline accepted after retries.
+	// The standard receiver metrics count the batches the pipeline accepted after retries, once
+	// the pipeline has returned: stopping the receiver waits for that.
+	stop(t, rcv)
 	m, err = tt.GetMetric("otelcol_receiver_accepted_log_records")
 	require.NoError(t, err)
 	acc, ok := m.Data.(metricdata.Sum[int64])
@@ -744,6 +802,8 @@ func TestRingBufferDropsReported(t *testing.T) {
 	require.NoError(t, cmd.Run())
 
 	lr := rcv.(*logsReceiver)
+	// The drop report can overtake the last batches: wait for them, not for the report.
+	rec.drain(t, lr)
 	var kernelDrops uint64
 	require.Eventually(t, func() bool {
 		kernelDrops, _ = lr.tracer.Drops()
@@ -791,12 +851,14 @@ func TestExcludedExecutables(t *testing.T) {
 	cfg.Events = []string{"process"}
 	echo, _ := filepath.EvalSymlinks("/bin/echo")
 	cfg.Exclude.ExecutablePathPrefixes = []string{echo}
-	startReceiver(t, cfg, rec, receivertest.NewNopSettings(metadata.Type))
+	rcv := startReceiver(t, cfg, rec, receivertest.NewNopSettings(metadata.Type))
 	excluded := exec.Command("/bin/echo", "excluded")
 	require.NoError(t, excluded.Run())
 	kept := exec.Command("/bin/true", "kept")
 	require.NoError(t, kept.Run())
 	rec.find(t, "exit of true", is(schema.EventProcessExit, kept.Process.Pid))
+	// echo's events were read before true's exit; stopping delivers them, were they not dropped.
+	stop(t, rcv)
 	assert.Empty(t, rec.all(func(lr plog.LogRecord) bool {
 		return num(lr, schema.AttrProcessPID) == int64(excluded.Process.Pid) && lr.EventName() == schema.EventProcessExit
 	}), "an excluded executable produces no events")
