@@ -32,6 +32,9 @@ func (*Tracer) Read(context.Context, func(*kevent.Event)) error { return errNotL
 // Drops returns an error on this OS.
 func (*Tracer) Drops() (uint64, error) { return 0, errNotLinux }
 
+// DropsByRing returns an error on this OS.
+func (*Tracer) DropsByRing() ([NumRings]uint64, error) { return [NumRings]uint64{}, errNotLinux }
+
 // DecodeErrors returns 0 on this OS.
 func (*Tracer) DecodeErrors() uint64 { return 0 }
 
