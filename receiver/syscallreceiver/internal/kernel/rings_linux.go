@@ -24,7 +24,7 @@ import (
 //
 // Order: the process table needs a process's records in the order they happened (the opens a
 // shell makes before it execs belong to the shell; those after, to the new program), but they
-// now travel in two rings read at different lags. So the stream is the merge of the two rings
+// travel in two rings read at different lags. So the stream is the merge of the two rings
 // by the records' BootNs, holding one record (the head) of each ring: of two heads the older
 // goes first; a lone head goes once the other ring has been seen empty after that head was read.
 // That is exact for every pair of records where one happened before the other: the earlier
@@ -32,8 +32,9 @@ import (
 // across processes through fork, exec and exit, whose hooks run before the kernel lets the
 // effect be seen), so the earlier one's BootNs is smaller, and it is already visible in its ring
 // when the later one is read: it is a head, or behind a head with a smaller BootNs still (a
-// ring's records are in reservation order, and every record reserved before a committed one has
-// an older BootNs). Records that raced on different CPUs keep the order of their rings.
+// ring's records are in reservation order, and a record reserved before the earlier one was
+// committed took its BootNs before the later one's program started). Records that raced on
+// different CPUs keep the order of their rings.
 type rings struct {
 	rd   [NumRings]*ringbuf.Reader
 	head [NumRings]head
