@@ -36,3 +36,4 @@ EMIT_TYPE(enum rec_layout, unused_rec_layout);
 EMIT_TYPE(enum slot, unused_slot);
 EMIT_TYPE(enum hflag, unused_hflag);
 EMIT_TYPE(enum rec_none, unused_rec_none);
+EMIT_TYPE(enum ring, unused_ring);

@@ -27,31 +27,32 @@ const (
 	OtelsecKindK_PROCESS_FORK         OtelsecKind = 2
 	OtelsecKindK_PROCESS_EXIT         OtelsecKind = 3
 	OtelsecKindK_PROCESS_PTRACE       OtelsecKind = 4
-	OtelsecKindK_FILE_OPEN            OtelsecKind = 5
-	OtelsecKindK_FILE_UNLINK          OtelsecKind = 6
-	OtelsecKindK_FILE_RENAME          OtelsecKind = 7
-	OtelsecKindK_FILE_LINK            OtelsecKind = 8
-	OtelsecKindK_FILE_SYMLINK         OtelsecKind = 9
-	OtelsecKindK_FILE_CHMOD           OtelsecKind = 10
-	OtelsecKindK_FILE_CHOWN           OtelsecKind = 11
-	OtelsecKindK_FILE_MKDIR           OtelsecKind = 12
-	OtelsecKindK_FILE_MOUNT           OtelsecKind = 13
-	OtelsecKindK_FILE_MEMFD_CREATE    OtelsecKind = 14
-	OtelsecKindK_FD_DUP               OtelsecKind = 15
-	OtelsecKindK_NETWORK_SOCKET       OtelsecKind = 16
-	OtelsecKindK_NETWORK_CONNECT      OtelsecKind = 17
-	OtelsecKindK_NETWORK_ACCEPT       OtelsecKind = 18
-	OtelsecKindK_NETWORK_BIND         OtelsecKind = 19
-	OtelsecKindK_NETWORK_LISTEN       OtelsecKind = 20
-	OtelsecKindK_NETWORK_SEND         OtelsecKind = 21
-	OtelsecKindK_PRIVILEGE_SETUID     OtelsecKind = 22
-	OtelsecKindK_PRIVILEGE_SETGID     OtelsecKind = 23
-	OtelsecKindK_PRIVILEGE_CAPSET     OtelsecKind = 24
-	OtelsecKindK_NAMESPACE_SETNS      OtelsecKind = 25
-	OtelsecKindK_NAMESPACE_UNSHARE    OtelsecKind = 26
-	OtelsecKindK_KERNEL_MODULE_LOAD   OtelsecKind = 27
-	OtelsecKindK_KERNEL_MODULE_UNLOAD OtelsecKind = 28
-	OtelsecKindK_KERNEL_BPF           OtelsecKind = 29
+	OtelsecKindK_PROCESS_CHDIR        OtelsecKind = 5
+	OtelsecKindK_FILE_OPEN            OtelsecKind = 6
+	OtelsecKindK_FILE_UNLINK          OtelsecKind = 7
+	OtelsecKindK_FILE_RENAME          OtelsecKind = 8
+	OtelsecKindK_FILE_LINK            OtelsecKind = 9
+	OtelsecKindK_FILE_SYMLINK         OtelsecKind = 10
+	OtelsecKindK_FILE_CHMOD           OtelsecKind = 11
+	OtelsecKindK_FILE_CHOWN           OtelsecKind = 12
+	OtelsecKindK_FILE_MKDIR           OtelsecKind = 13
+	OtelsecKindK_FILE_MOUNT           OtelsecKind = 14
+	OtelsecKindK_FILE_MEMFD_CREATE    OtelsecKind = 15
+	OtelsecKindK_FD_DUP               OtelsecKind = 16
+	OtelsecKindK_NETWORK_SOCKET       OtelsecKind = 17
+	OtelsecKindK_NETWORK_CONNECT      OtelsecKind = 18
+	OtelsecKindK_NETWORK_ACCEPT       OtelsecKind = 19
+	OtelsecKindK_NETWORK_BIND         OtelsecKind = 20
+	OtelsecKindK_NETWORK_LISTEN       OtelsecKind = 21
+	OtelsecKindK_NETWORK_SEND         OtelsecKind = 22
+	OtelsecKindK_PRIVILEGE_SETUID     OtelsecKind = 23
+	OtelsecKindK_PRIVILEGE_SETGID     OtelsecKind = 24
+	OtelsecKindK_PRIVILEGE_CAPSET     OtelsecKind = 25
+	OtelsecKindK_NAMESPACE_SETNS      OtelsecKind = 26
+	OtelsecKindK_NAMESPACE_UNSHARE    OtelsecKind = 27
+	OtelsecKindK_KERNEL_MODULE_LOAD   OtelsecKind = 28
+	OtelsecKindK_KERNEL_MODULE_UNLOAD OtelsecKind = 29
+	OtelsecKindK_KERNEL_BPF           OtelsecKind = 30
 )
 
 type OtelsecLpmKey struct {
@@ -111,17 +112,24 @@ const (
 	OtelsecRecNoneMODE_UNKNOWN OtelsecRecNone = 4294967295
 )
 
+type OtelsecRing uint32
+
+const (
+	OtelsecRingRING_BULK OtelsecRing = 0
+	OtelsecRingRING_PRIO OtelsecRing = 1
+	OtelsecRingNRINGS    OtelsecRing = 2
+)
+
 type OtelsecScratch struct {
-	_       structs.HostLayout
-	H       OtelsecRecHdr
-	Tail    [12304]int8
-	Pos     uint32
-	WalkOff uint32
-	Nquery  uint32
-	Pad     uint32
-	Walk    [4352]int8
-	Key     OtelsecLpmKey
-	Sa      struct {
+	_      structs.HostLayout
+	H      OtelsecRecHdr
+	Tail   [12304]int8
+	Pos    uint32
+	Nquery uint32
+	Walk   [4352]int8
+	Comp   [512]uint64
+	Key    OtelsecLpmKey
+	Sa     struct {
 		_            structs.HostLayout
 		Sin6Family   uint16
 		Sin6Port     uint16
@@ -155,6 +163,7 @@ const (
 	OtelsecMapCreds             = "creds"
 	OtelsecMapDrops             = "drops"
 	OtelsecMapEvents            = "events"
+	OtelsecMapEventsPrio        = "events_prio"
 	OtelsecMapExclPrefixes      = "excl_prefixes"
 	OtelsecMapExcluded          = "excluded"
 	OtelsecMapScratchMap        = "scratch_map"
@@ -163,6 +172,7 @@ const (
 	OtelsecProgExitBind         = "exit_bind"
 	OtelsecProgExitBpf          = "exit_bpf"
 	OtelsecProgExitCapset       = "exit_capset"
+	OtelsecProgExitChdir        = "exit_chdir"
 	OtelsecProgExitChmod        = "exit_chmod"
 	OtelsecProgExitChown        = "exit_chown"
 	OtelsecProgExitClone        = "exit_clone"
@@ -175,6 +185,7 @@ const (
 	OtelsecProgExitDup3         = "exit_dup3"
 	OtelsecProgExitExecve       = "exit_execve"
 	OtelsecProgExitExecveat     = "exit_execveat"
+	OtelsecProgExitFchdir       = "exit_fchdir"
 	OtelsecProgExitFchmod       = "exit_fchmod"
 	OtelsecProgExitFchmodat     = "exit_fchmodat"
 	OtelsecProgExitFchmodat2    = "exit_fchmodat2"
@@ -223,6 +234,7 @@ const (
 	OtelsecVarHaveExcl          = "have_excl"
 	OtelsecVarMaxArgBytes       = "max_arg_bytes"
 	OtelsecVarMaxPath           = "max_path"
+	OtelsecVarPrioMask          = "prio_mask"
 	OtelsecVarQueryEvery        = "query_every"
 	OtelsecVarSelfTgid          = "self_tgid"
 	OtelsecVarTrackCreds        = "track_creds"
@@ -230,8 +242,10 @@ const (
 	OtelsecVarUnusedKind        = "unused_kind"
 	OtelsecVarUnusedRecLayout   = "unused_rec_layout"
 	OtelsecVarUnusedRecNone     = "unused_rec_none"
+	OtelsecVarUnusedRing        = "unused_ring"
 	OtelsecVarUnusedSlot        = "unused_slot"
 	OtelsecVarWakeupBytes       = "wakeup_bytes"
+	OtelsecVarWakeupBytesPrio   = "wakeup_bytes_prio"
 )
 
 // LoadOtelsec returns the embedded CollectionSpec for Otelsec.
@@ -281,6 +295,7 @@ type OtelsecProgramSpecs struct {
 	ExitBind         *ebpf.ProgramSpec `ebpf:"exit_bind"`
 	ExitBpf          *ebpf.ProgramSpec `ebpf:"exit_bpf"`
 	ExitCapset       *ebpf.ProgramSpec `ebpf:"exit_capset"`
+	ExitChdir        *ebpf.ProgramSpec `ebpf:"exit_chdir"`
 	ExitChmod        *ebpf.ProgramSpec `ebpf:"exit_chmod"`
 	ExitChown        *ebpf.ProgramSpec `ebpf:"exit_chown"`
 	ExitClone        *ebpf.ProgramSpec `ebpf:"exit_clone"`
@@ -293,6 +308,7 @@ type OtelsecProgramSpecs struct {
 	ExitDup3         *ebpf.ProgramSpec `ebpf:"exit_dup3"`
 	ExitExecve       *ebpf.ProgramSpec `ebpf:"exit_execve"`
 	ExitExecveat     *ebpf.ProgramSpec `ebpf:"exit_execveat"`
+	ExitFchdir       *ebpf.ProgramSpec `ebpf:"exit_fchdir"`
 	ExitFchmod       *ebpf.ProgramSpec `ebpf:"exit_fchmod"`
 	ExitFchmodat     *ebpf.ProgramSpec `ebpf:"exit_fchmodat"`
 	ExitFchmodat2    *ebpf.ProgramSpec `ebpf:"exit_fchmodat2"`
@@ -346,6 +362,7 @@ type OtelsecMapSpecs struct {
 	Creds        *ebpf.MapSpec `ebpf:"creds"`
 	Drops        *ebpf.MapSpec `ebpf:"drops"`
 	Events       *ebpf.MapSpec `ebpf:"events"`
+	EventsPrio   *ebpf.MapSpec `ebpf:"events_prio"`
 	ExclPrefixes *ebpf.MapSpec `ebpf:"excl_prefixes"`
 	Excluded     *ebpf.MapSpec `ebpf:"excluded"`
 	ScratchMap   *ebpf.MapSpec `ebpf:"scratch_map"`
@@ -359,6 +376,7 @@ type OtelsecVariableSpecs struct {
 	HaveExcl        *ebpf.VariableSpec `ebpf:"have_excl"`
 	MaxArgBytes     *ebpf.VariableSpec `ebpf:"max_arg_bytes"`
 	MaxPath         *ebpf.VariableSpec `ebpf:"max_path"`
+	PrioMask        *ebpf.VariableSpec `ebpf:"prio_mask"`
 	QueryEvery      *ebpf.VariableSpec `ebpf:"query_every"`
 	SelfTgid        *ebpf.VariableSpec `ebpf:"self_tgid"`
 	TrackCreds      *ebpf.VariableSpec `ebpf:"track_creds"`
@@ -366,8 +384,10 @@ type OtelsecVariableSpecs struct {
 	UnusedKind      *ebpf.VariableSpec `ebpf:"unused_kind"`
 	UnusedRecLayout *ebpf.VariableSpec `ebpf:"unused_rec_layout"`
 	UnusedRecNone   *ebpf.VariableSpec `ebpf:"unused_rec_none"`
+	UnusedRing      *ebpf.VariableSpec `ebpf:"unused_ring"`
 	UnusedSlot      *ebpf.VariableSpec `ebpf:"unused_slot"`
 	WakeupBytes     *ebpf.VariableSpec `ebpf:"wakeup_bytes"`
+	WakeupBytesPrio *ebpf.VariableSpec `ebpf:"wakeup_bytes_prio"`
 }
 
 // OtelsecObjects contains all objects after they have been loaded into the kernel.
@@ -393,6 +413,7 @@ type OtelsecMaps struct {
 	Creds        *ebpf.Map `ebpf:"creds"`
 	Drops        *ebpf.Map `ebpf:"drops"`
 	Events       *ebpf.Map `ebpf:"events"`
+	EventsPrio   *ebpf.Map `ebpf:"events_prio"`
 	ExclPrefixes *ebpf.Map `ebpf:"excl_prefixes"`
 	Excluded     *ebpf.Map `ebpf:"excluded"`
 	ScratchMap   *ebpf.Map `ebpf:"scratch_map"`
@@ -403,6 +424,7 @@ func (m *OtelsecMaps) Close() error {
 		m.Creds,
 		m.Drops,
 		m.Events,
+		m.EventsPrio,
 		m.ExclPrefixes,
 		m.Excluded,
 		m.ScratchMap,
@@ -417,6 +439,7 @@ type OtelsecVariables struct {
 	HaveExcl        *ebpf.Variable `ebpf:"have_excl"`
 	MaxArgBytes     *ebpf.Variable `ebpf:"max_arg_bytes"`
 	MaxPath         *ebpf.Variable `ebpf:"max_path"`
+	PrioMask        *ebpf.Variable `ebpf:"prio_mask"`
 	QueryEvery      *ebpf.Variable `ebpf:"query_every"`
 	SelfTgid        *ebpf.Variable `ebpf:"self_tgid"`
 	TrackCreds      *ebpf.Variable `ebpf:"track_creds"`
@@ -424,8 +447,10 @@ type OtelsecVariables struct {
 	UnusedKind      *ebpf.Variable `ebpf:"unused_kind"`
 	UnusedRecLayout *ebpf.Variable `ebpf:"unused_rec_layout"`
 	UnusedRecNone   *ebpf.Variable `ebpf:"unused_rec_none"`
+	UnusedRing      *ebpf.Variable `ebpf:"unused_ring"`
 	UnusedSlot      *ebpf.Variable `ebpf:"unused_slot"`
 	WakeupBytes     *ebpf.Variable `ebpf:"wakeup_bytes"`
+	WakeupBytesPrio *ebpf.Variable `ebpf:"wakeup_bytes_prio"`
 }
 
 // OtelsecPrograms contains all programs after they have been loaded into the kernel.
@@ -437,6 +462,7 @@ type OtelsecPrograms struct {
 	ExitBind         *ebpf.Program `ebpf:"exit_bind"`
 	ExitBpf          *ebpf.Program `ebpf:"exit_bpf"`
 	ExitCapset       *ebpf.Program `ebpf:"exit_capset"`
+	ExitChdir        *ebpf.Program `ebpf:"exit_chdir"`
 	ExitChmod        *ebpf.Program `ebpf:"exit_chmod"`
 	ExitChown        *ebpf.Program `ebpf:"exit_chown"`
 	ExitClone        *ebpf.Program `ebpf:"exit_clone"`
@@ -449,6 +475,7 @@ type OtelsecPrograms struct {
 	ExitDup3         *ebpf.Program `ebpf:"exit_dup3"`
 	ExitExecve       *ebpf.Program `ebpf:"exit_execve"`
 	ExitExecveat     *ebpf.Program `ebpf:"exit_execveat"`
+	ExitFchdir       *ebpf.Program `ebpf:"exit_fchdir"`
 	ExitFchmod       *ebpf.Program `ebpf:"exit_fchmod"`
 	ExitFchmodat     *ebpf.Program `ebpf:"exit_fchmodat"`
 	ExitFchmodat2    *ebpf.Program `ebpf:"exit_fchmodat2"`
@@ -502,6 +529,7 @@ func (p *OtelsecPrograms) Close() error {
 		p.ExitBind,
 		p.ExitBpf,
 		p.ExitCapset,
+		p.ExitChdir,
 		p.ExitChmod,
 		p.ExitChown,
 		p.ExitClone,
@@ -514,6 +542,7 @@ func (p *OtelsecPrograms) Close() error {
 		p.ExitDup3,
 		p.ExitExecve,
 		p.ExitExecveat,
+		p.ExitFchdir,
 		p.ExitFchmod,
 		p.ExitFchmodat,
 		p.ExitFchmodat2,

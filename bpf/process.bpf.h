@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * process.*: exec (the sched_process_exec hook for successes, sys_exit_execve* for failures),
- * fork, exit and ptrace.
+ * fork, exit, ptrace and chdir.
  */
 
 #include "headers/vmlinux.h"
@@ -49,7 +49,7 @@ int BPF_PROG(on_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm 
 		if (len > PREFIX_BYTES)
 			len = PREFIX_BYTES;
 		s->key.prefixlen = len * 8;
-		bpf_probe_read_kernel(s->key.data, len & (PREFIX_BYTES * 2 - 1), &s->walk[s->walk_off & WALK_MASK]);
+		bpf_probe_read_kernel(s->key.data, len & (PREFIX_BYTES * 2 - 1), s->walk);
 		if (bpf_map_lookup_elem(&excl_prefixes, &s->key)) {
 			__u8 one = 1;
 			bpf_map_update_elem(&excluded, &tgid, &one, BPF_ANY);
@@ -233,4 +233,36 @@ int exit_ptrace(struct sys_exit_args *ctx)
 	s->h.a[1] = ARG1(r);
 	s->h.a[2] = ARG2(r);
 	return submit(s);
+}
+
+/* chdir and fchdir: the working directory a success moved to, so that the receiver's process
+ * table follows it (reading the cwd for every record instead would cost a path walk each);
+ * for a failure, the directory asked for. a0: fchdir's fd, or AT_FDCWD for chdir. */
+static __always_inline int do_chdir(struct sys_exit_args *ctx, int fd, const void *path)
+{
+	struct scratch *s = begin(ctx, K_PROCESS_CHDIR);
+	if (!s)
+		return 0;
+	s->h.a[0] = (__u64)(__s64)fd;
+	if (ctx->ret == 0)
+		put_cwd(s, SLOT_PATH);
+	else if (fd == AT_FDCWD)
+		put_path(s, SLOT_PATH, AT_FDCWD, path);
+	else
+		put_file_path(s, SLOT_PATH, fd_file(fd));
+	return submit(s);
+}
+
+SEC("tracepoint/syscalls/sys_exit_chdir")
+int exit_chdir(struct sys_exit_args *ctx)
+{
+	struct pt_regs *r = uregs();
+	return do_chdir(ctx, AT_FDCWD, (void *)ARG0(r));
+}
+
+SEC("tracepoint/syscalls/sys_exit_fchdir")
+int exit_fchdir(struct sys_exit_args *ctx)
+{
+	struct pt_regs *r = uregs();
+	return do_chdir(ctx, (int)ARG0(r), NULL);
 }

@@ -20,7 +20,7 @@ int bench_baseline(struct sys_exit_args *ctx)
 {
 	void *p = bpf_ringbuf_reserve(&events, BASELINE_RECORD, 0);
 	if (!p) {
-		count_drop();
+		count_drop(RING_BULK);
 		return 0;
 	}
 	((__u64 *)p)[0] = bpf_ktime_get_boot_ns();

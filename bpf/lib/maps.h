@@ -12,22 +12,31 @@
 #include "record.h"
 #include "ring.h" /* the events and drops maps */
 
+/* The priority ring (enum ring): smaller, for the kinds of prio_mask. */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 2 << 20); /* rewritten at load */
+} events_prio SEC(".maps");
+
 /* ---- load-time configuration ---- */
 volatile const __u32 self_tgid = 0;     /* never traced; 0: none */
 volatile const __u32 have_excl = 0;     /* exclusion prefixes configured */
 volatile const __u64 emit_mask = ~0ULL; /* bit per enum kind, for the shared sched hooks */
 volatile const __u32 max_path = STR_MAX;
 volatile const __u32 max_arg_bytes = STR_MAX;
-volatile const __u64 wakeup_bytes = 1 << 20; /* force a wakeup past this much unread data */
+volatile const __u64 prio_mask = 0;         /* bit per enum kind: written to events_prio */
+volatile const __u64 wakeup_bytes = 1 << 20; /* force a wakeup past this much unread data... */
+volatile const __u64 wakeup_bytes_prio = 1 << 17; /* ...in events_prio */
 volatile const __u32 query_every = 1;        /* records per CPU between two checks of it */
 volatile const __u32 track_creds = 0;        /* keep the creds map (privilege events selected) */
 
 /* ---- the per-CPU work area ---- */
-/* The path walk (lib/path.h) builds a path backwards from the end of walk[]; one name's
+/* The path walk (lib/path.h) builds a path forwards from the start of walk[]; one name's
  * worth of room past WALK_SIZE keeps every masked store in bounds. */
 #define WALK_SIZE 4096
 #define WALK_MASK 4095
 #define NAME_MASK 255
+#define COMP_SLOTS 512 /* the dentries a walk keeps (lib/path.h) */
 
 /* An excl_prefixes key: an executable path's first PREFIX_BYTES bytes, prefixlen in bits. */
 #define PREFIX_BYTES 256
@@ -37,16 +46,15 @@ struct lpm_key {
 	__u8 data[PREFIX_BYTES];
 };
 
-/* scratch: the record being built (h, tail, pos: the tail's fill), and room for the path walk,
- * an exclusion key and a socket address. */
+/* scratch: the record being built (h, tail, pos: the tail's fill), and room for the path walk
+ * (its result, and the dentries it passed: lib/path.h), an exclusion key and a socket address. */
 struct scratch {
 	struct rec_hdr h; /* h and tail must stay contiguous: they are output as one record */
 	char tail[TAIL_SIZE];
 	__u32 pos;
-	__u32 walk_off;
 	__u32 nquery; /* records since the last ring fill check (lib/submit.h) */
-	__u32 pad;
 	char walk[WALK_SIZE + NAME_MASK + 1];
+	__u64 comp[COMP_SLOTS]; /* struct dentry *: bpf2go has no Go type for pointers */
 	struct lpm_key key;
 	struct sockaddr_in6 sa;
 };

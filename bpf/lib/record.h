@@ -39,6 +39,15 @@ enum slot {
 
 _Static_assert(SLOT_Y + 1 == NSLOTS, "one slot length per slot");
 
+/* The rings records go out through (ring.h): the high-value kinds, which the rules look for and
+ * which are rare, have one of their own, so that a flood of the others cannot crowd them out.
+ * Which kinds are high-value is the loader's choice (events.Spec.Priority), passed as prio_mask. */
+enum ring {
+	RING_BULK,
+	RING_PRIO,
+	NRINGS,
+};
+
 /* hdr.hflags */
 enum hflag {
 	HFLAG_TTY = 1,
@@ -59,6 +68,7 @@ enum kind {
 	K_PROCESS_FORK,
 	K_PROCESS_EXIT,
 	K_PROCESS_PTRACE,
+	K_PROCESS_CHDIR,
 	K_FILE_OPEN,
 	K_FILE_UNLINK,
 	K_FILE_RENAME,

@@ -68,23 +68,30 @@ static __always_inline struct scratch *begin(struct sys_exit_args *ctx, __u16 ki
 }
 
 /* wake_flags: records go out without a wakeup (a wakeup costs microseconds); the reader polls,
- * and is woken when the unread data passes wakeup_bytes. Reading the ring's positions touches
- * a cache line the reader writes, so each CPU checks only every query_every records. */
-static __always_inline __u64 wake_flags(struct scratch *s)
+ * and is woken when the unread data of a ring passes its mark (wakeup_bytes, wakeup_bytes_prio).
+ * Reading the ring's positions touches a cache line the reader writes, so each CPU checks only
+ * every query_every records. */
+static __always_inline __u64 wake_flags(struct scratch *s, void *ring, __u64 mark)
 {
 	if (++s->nquery < query_every)
 		return BPF_RB_NO_WAKEUP;
 	s->nquery = 0;
-	return bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
+	return bpf_ringbuf_query(ring, BPF_RB_AVAIL_DATA) >= mark ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
 }
 
+/* submit writes the record to its kind's ring; a ring without room counts a drop. */
 static __always_inline int submit(struct scratch *s)
 {
 	__u64 n = s->pos;
 	if (n > TAIL_SIZE)
 		n = TAIL_SIZE;
-	if (bpf_ringbuf_output(&events, s, HDR_SIZE + n, wake_flags(s)))
-		count_drop();
+	if (prio_mask & (1ULL << (s->h.kind & 63))) {
+		if (bpf_ringbuf_output(&events_prio, s, HDR_SIZE + n, wake_flags(s, &events_prio, wakeup_bytes_prio)))
+			count_drop(RING_PRIO);
+	} else {
+		if (bpf_ringbuf_output(&events, s, HDR_SIZE + n, wake_flags(s, &events, wakeup_bytes)))
+			count_drop(RING_BULK);
+	}
 	return 0;
 }
 

@@ -10,6 +10,7 @@ const (
 	EventProcessFork   = "process.fork"
 	EventProcessExit   = "process.exit"
 	EventProcessPtrace = "process.ptrace"
+	EventProcessChdir  = "process.chdir"
 
 	EventFileOpen        = "file.open"
 	EventFileUnlink      = "file.unlink"
@@ -50,7 +51,7 @@ const (
 
 // EventNames lists every kernel event name, in contract order.
 var EventNames = []string{
-	EventProcessExec, EventProcessFork, EventProcessExit, EventProcessPtrace,
+	EventProcessExec, EventProcessFork, EventProcessExit, EventProcessPtrace, EventProcessChdir,
 	EventFileOpen, EventFileUnlink, EventFileRename, EventFileLink, EventFileSymlink,
 	EventFileChmod, EventFileChown, EventFileMkdir, EventFileMount, EventFileMemfdCreate,
 	EventFdDup,

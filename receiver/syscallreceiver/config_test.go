@@ -52,7 +52,7 @@ func TestLoadConfig(t *testing.T) {
 	sel, err := selectEvents(custom.Events)
 	require.NoError(t, err)
 	assert.Equal(t, []string{schema.EventProcessExec, schema.EventProcessFork, schema.EventProcessExit,
-		schema.EventProcessPtrace, schema.EventFileOpen, schema.EventNetworkConnect}, sel)
+		schema.EventProcessPtrace, schema.EventProcessChdir, schema.EventFileOpen, schema.EventNetworkConnect}, sel)
 }
 
 func TestConfigErrors(t *testing.T) {

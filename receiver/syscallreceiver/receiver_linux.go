@@ -211,7 +211,12 @@ func (r *logsReceiver) registerTelemetry() error {
 		return err
 	}
 	r.tel = tel
-	ring := metric.WithAttributes(attribute.String("reason", reasonRingBufferFull))
+	// ring_buffer_full by ring as well: losses of the priority ring are losses of the events
+	// the rules look for.
+	var rings [kernel.NumRings]metric.ObserveOption
+	for i := range rings {
+		rings[i] = metric.WithAttributes(attribute.String("reason", reasonRingBufferFull), attribute.String("ring", kernel.Ring(i).String()))
+	}
 	decode := metric.WithAttributes(attribute.String("reason", reasonDecodeError))
 	refused := metric.WithAttributes(attribute.String("reason", reasonPipelineRefused))
 	return errors.Join(
@@ -220,8 +225,10 @@ func (r *logsReceiver) registerTelemetry() error {
 			return nil
 		}),
 		tel.RegisterReceiverSyscallEventsDroppedCallback(func(_ context.Context, o metric.Int64Observer) error {
-			if d, err := r.tracer.Drops(); err == nil {
-				o.Observe(int64(d), ring)
+			if d, err := r.tracer.DropsByRing(); err == nil {
+				for i, n := range d {
+					o.Observe(int64(n), rings[i])
+				}
 			}
 			o.Observe(int64(r.tracer.DecodeErrors()), decode)
 			o.Observe(int64(r.refused.Load()), refused)

@@ -51,7 +51,7 @@ func TestDocs(t *testing.T) {
 
 func eventsTable() string {
 	var sb strings.Builder
-	sb.WriteString("| EventName | domain | kernel hooks | |\n|---|---|---|---|\n")
+	sb.WriteString("| EventName | domain | kernel hooks | ring | |\n|---|---|---|---|---|\n")
 	for _, s := range All() {
 		var btf, sys []string
 		for _, h := range s.Hooks {
@@ -69,7 +69,11 @@ func eventsTable() string {
 		if len(sys) > 0 {
 			hooks = append(hooks, "exit of "+strings.Join(sys, ", "))
 		}
-		fmt.Fprintf(&sb, "| `%s` | %s | %s | %s |\n", s.Name, s.Domain(), strings.Join(hooks, "; "), s.Note)
+		ring := "bulk"
+		if s.Priority {
+			ring = "priority"
+		}
+		fmt.Fprintf(&sb, "| `%s` | %s | %s | %s | %s |\n", s.Name, s.Domain(), strings.Join(hooks, "; "), ring, s.Note)
 	}
 	return sb.String()
 }

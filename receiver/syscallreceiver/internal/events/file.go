@@ -56,9 +56,10 @@ var fileSpecs = []Spec{
 	},
 	{
 		Kind: kevent.KindFileLink, Name: schema.EventFileLink,
-		Hooks:  sysExit("link", "linkat"),
-		Attrs:  []string{schema.AttrFilePath, schema.AttrFileLinkTargetPath, schema.AttrFileFlags},
-		decode: decodeTwoPaths,
+		Priority: true,
+		Hooks:    sysExit("link", "linkat"),
+		Attrs:    []string{schema.AttrFilePath, schema.AttrFileLinkTargetPath, schema.AttrFileFlags},
+		decode:   decodeTwoPaths,
 		fill: func(a *Attrs, ev *kevent.Event) {
 			a.Path(schema.AttrFilePath, ev.Path, ev.PathBase)
 			a.Path(schema.AttrFileLinkTargetPath, ev.Path2, ev.Path2Base)
@@ -67,8 +68,9 @@ var fileSpecs = []Spec{
 	},
 	{
 		Kind: kevent.KindFileSymlink, Name: schema.EventFileSymlink,
-		Hooks: sysExit("symlink", "symlinkat"),
-		Attrs: []string{schema.AttrFilePath, schema.AttrFileSymlinkTargetPath},
+		Priority: true,
+		Hooks:    sysExit("symlink", "symlinkat"),
+		Attrs:    []string{schema.AttrFilePath, schema.AttrFileSymlinkTargetPath},
 		decode: func(ev *kevent.Event, r *kevent.Raw) {
 			ev.SetPath(r)
 			ev.SymlinkTarget = r.Slots[kevent.SlotX]
@@ -81,8 +83,9 @@ var fileSpecs = []Spec{
 	},
 	{
 		Kind: kevent.KindFileChmod, Name: schema.EventFileChmod,
-		Hooks: sysExit("chmod", "fchmod", "fchmodat", "fchmodat2"),
-		Attrs: []string{schema.AttrFilePath, schema.AttrFileMode, schema.AttrFileFlags},
+		Priority: true,
+		Hooks:    sysExit("chmod", "fchmod", "fchmodat", "fchmodat2"),
+		Attrs:    []string{schema.AttrFilePath, schema.AttrFileMode, schema.AttrFileFlags},
 		decode: func(ev *kevent.Event, r *kevent.Raw) {
 			ev.SetPath(r)
 			ev.DirFD = int32(r.A[0])
@@ -98,8 +101,9 @@ var fileSpecs = []Spec{
 	},
 	{
 		Kind: kevent.KindFileChown, Name: schema.EventFileChown,
-		Hooks: sysExit("chown", "fchown", "lchown", "fchownat"),
-		Attrs: []string{schema.AttrFilePath, schema.AttrFileOwnerID, schema.AttrFileGroupID, schema.AttrFileFlags},
+		Priority: true,
+		Hooks:    sysExit("chown", "fchown", "lchown", "fchownat"),
+		Attrs:    []string{schema.AttrFilePath, schema.AttrFileOwnerID, schema.AttrFileGroupID, schema.AttrFileFlags},
 		decode: func(ev *kevent.Event, r *kevent.Raw) {
 			ev.SetPath(r)
 			ev.DirFD = int32(r.A[0])
@@ -131,8 +135,9 @@ var fileSpecs = []Spec{
 	},
 	{
 		Kind: kevent.KindFileMount, Name: schema.EventFileMount,
-		Hooks: sysExit("mount", "umount2"),
-		Attrs: []string{schema.AttrFilePath, schema.AttrMountSource, schema.AttrMountFSType, schema.AttrMountFlags},
+		Priority: true,
+		Hooks:    sysExit("mount", "umount2"),
+		Attrs:    []string{schema.AttrFilePath, schema.AttrMountSource, schema.AttrMountFSType, schema.AttrMountFlags},
 		decode: func(ev *kevent.Event, r *kevent.Raw) {
 			ev.SetPath(r)
 			ev.MountSource = r.Slots[kevent.SlotPath2]
@@ -152,8 +157,9 @@ var fileSpecs = []Spec{
 	},
 	{
 		Kind: kevent.KindFileMemfdCreate, Name: schema.EventFileMemfdCreate,
-		Hooks: sysExit("memfd_create"),
-		Attrs: []string{schema.AttrFileName, schema.AttrFileFlags},
+		Priority: true,
+		Hooks:    sysExit("memfd_create"),
+		Attrs:    []string{schema.AttrFileName, schema.AttrFileFlags},
 		decode: func(ev *kevent.Event, r *kevent.Raw) {
 			ev.Name = r.Slots[kevent.SlotX]
 			ev.Flags = r.A[0]
@@ -165,8 +171,9 @@ var fileSpecs = []Spec{
 	},
 	{
 		Kind: kevent.KindFdDup, Name: schema.EventFdDup,
-		Hooks: sysExit("dup", "dup2", "dup3"),
-		Attrs: []string{schema.AttrFdOld, schema.AttrFdNew, schema.AttrFdType, schema.AttrNetworkPeerAddress, schema.AttrNetworkPeerPort},
+		Priority: true,
+		Hooks:    sysExit("dup", "dup2", "dup3"),
+		Attrs:    []string{schema.AttrFdOld, schema.AttrFdNew, schema.AttrFdType, schema.AttrNetworkPeerAddress, schema.AttrNetworkPeerPort},
 		decode: func(ev *kevent.Event, r *kevent.Raw) {
 			ev.OldFD = int32(r.A[0])
 			ev.NewFD = int32(r.A[1])

@@ -8,8 +8,9 @@ import (
 var kernelSpecs = []Spec{
 	{
 		Kind: kevent.KindKernelModuleLoad, Name: schema.EventKernelModuleLoad,
-		Hooks: sysExit("init_module", "finit_module"),
-		Attrs: []string{schema.AttrFilePath, schema.AttrKernelModuleArgs},
+		Priority: true,
+		Hooks:    sysExit("init_module", "finit_module"),
+		Attrs:    []string{schema.AttrFilePath, schema.AttrKernelModuleArgs},
 		decode: func(ev *kevent.Event, r *kevent.Raw) {
 			ev.SetPath(r)
 			ev.FD = int32(r.A[0])
@@ -22,8 +23,9 @@ var kernelSpecs = []Spec{
 	},
 	{
 		Kind: kevent.KindKernelModuleUnload, Name: schema.EventKernelModuleUnload,
-		Hooks: sysExit("delete_module"),
-		Attrs: []string{schema.AttrKernelModuleName},
+		Priority: true,
+		Hooks:    sysExit("delete_module"),
+		Attrs:    []string{schema.AttrKernelModuleName},
 		decode: func(ev *kevent.Event, r *kevent.Raw) {
 			ev.Name = r.Slots[kevent.SlotX]
 		},
@@ -33,9 +35,10 @@ var kernelSpecs = []Spec{
 	},
 	{
 		Kind: kevent.KindKernelBPF, Name: schema.EventKernelBPF,
-		Hooks: sysExit("bpf"),
-		Note:  "program loads, map creation, BTF loads, attachments; not lookups or queries",
-		Attrs: []string{schema.AttrBPFCommand, schema.AttrBPFProgramType, schema.AttrBPFMapType, schema.AttrBPFName},
+		Priority: true,
+		Hooks:    sysExit("bpf"),
+		Note:     "program loads, map creation, BTF loads, attachments; not lookups or queries",
+		Attrs:    []string{schema.AttrBPFCommand, schema.AttrBPFProgramType, schema.AttrBPFMapType, schema.AttrBPFName},
 		decode: func(ev *kevent.Event, r *kevent.Raw) {
 			ev.BPFCmd = uint32(r.A[0])
 			ev.BPFType = uint32(r.A[1])

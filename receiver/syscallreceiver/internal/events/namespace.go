@@ -8,8 +8,9 @@ import (
 var namespaceSpecs = []Spec{
 	{
 		Kind: kevent.KindNamespaceSetns, Name: schema.EventNamespaceSetns,
-		Hooks: sysExit("setns"),
-		Attrs: []string{schema.AttrNamespaceFlags},
+		Priority: true,
+		Hooks:    sysExit("setns"),
+		Attrs:    []string{schema.AttrNamespaceFlags},
 		decode: func(ev *kevent.Event, r *kevent.Raw) {
 			ev.FD = int32(r.A[0])
 			ev.Flags = r.A[1] // nstype
@@ -18,9 +19,10 @@ var namespaceSpecs = []Spec{
 	},
 	{
 		Kind: kevent.KindNamespaceUnshare, Name: schema.EventNamespaceUnshare,
-		Hooks: sysExit("unshare", "clone", "clone3"),
-		Note:  "clone and clone3 only with CLONE_NEW* flags",
-		Attrs: []string{schema.AttrNamespaceFlags},
+		Priority: true,
+		Hooks:    sysExit("unshare", "clone", "clone3"),
+		Note:     "clone and clone3 only with CLONE_NEW* flags",
+		Attrs:    []string{schema.AttrNamespaceFlags},
 		decode: func(ev *kevent.Event, r *kevent.Raw) {
 			ev.Flags = r.A[0]
 		},

@@ -45,8 +45,9 @@ var networkSpecs = []Spec{
 	},
 	{
 		Kind: kevent.KindNetworkListen, Name: schema.EventNetworkListen,
-		Hooks: sysExit("listen"),
-		Attrs: append(localAttrs[:len(localAttrs):len(localAttrs)], schema.AttrNetworkListenBacklog),
+		Priority: true,
+		Hooks:    sysExit("listen"),
+		Attrs:    append(localAttrs[:len(localAttrs):len(localAttrs)], schema.AttrNetworkListenBacklog),
 		decode: func(ev *kevent.Event, r *kevent.Raw) {
 			decodeSocketCall(ev, r)
 			ev.Backlog = int32(r.A[4])

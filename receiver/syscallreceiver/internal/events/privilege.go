@@ -8,27 +8,30 @@ import (
 var privilegeSpecs = []Spec{
 	{
 		Kind: kevent.KindPrivilegeSetuid, Name: schema.EventPrivilegeSetuid,
-		Hooks:  sysExit("setuid", "setreuid", "setresuid", "setfsuid"),
-		Attrs:  []string{schema.AttrPrivilegeTargetUserID, schema.AttrPrivilegePreviousUserID, schema.AttrPrivilegePreviousRealUserID},
-		decode: decodeSetID,
+		Priority: true,
+		Hooks:    sysExit("setuid", "setreuid", "setresuid", "setfsuid"),
+		Attrs:    []string{schema.AttrPrivilegeTargetUserID, schema.AttrPrivilegePreviousUserID, schema.AttrPrivilegePreviousRealUserID},
+		decode:   decodeSetID,
 		fill: func(a *Attrs, ev *kevent.Event) {
 			fillSetID(a, ev, schema.AttrPrivilegeTargetUserID, schema.AttrPrivilegePreviousUserID, schema.AttrPrivilegePreviousRealUserID)
 		},
 	},
 	{
 		Kind: kevent.KindPrivilegeSetgid, Name: schema.EventPrivilegeSetgid,
-		Hooks:  sysExit("setgid", "setregid", "setresgid", "setfsgid"),
-		Attrs:  []string{schema.AttrPrivilegeTargetGroupID, schema.AttrPrivilegePreviousGroupID, schema.AttrPrivilegePreviousRealGroupID},
-		decode: decodeSetID,
+		Priority: true,
+		Hooks:    sysExit("setgid", "setregid", "setresgid", "setfsgid"),
+		Attrs:    []string{schema.AttrPrivilegeTargetGroupID, schema.AttrPrivilegePreviousGroupID, schema.AttrPrivilegePreviousRealGroupID},
+		decode:   decodeSetID,
 		fill: func(a *Attrs, ev *kevent.Event) {
 			fillSetID(a, ev, schema.AttrPrivilegeTargetGroupID, schema.AttrPrivilegePreviousGroupID, schema.AttrPrivilegePreviousRealGroupID)
 		},
 	},
 	{
 		Kind: kevent.KindPrivilegeCapset, Name: schema.EventPrivilegeCapset,
-		Hooks: sysExit("capset"),
-		Note:  "the credentials before the call come from a per-process map kept at exec, fork and each privilege call, seeded from /proc at start",
-		Attrs: []string{schema.AttrCapabilitiesEffective, schema.AttrCapabilitiesPermitted, schema.AttrCapabilitiesAdded},
+		Priority: true,
+		Hooks:    sysExit("capset"),
+		Note:     "the credentials before the call come from a per-process map kept at exec, fork and each privilege call, seeded from /proc at start",
+		Attrs:    []string{schema.AttrCapabilitiesEffective, schema.AttrCapabilitiesPermitted, schema.AttrCapabilitiesAdded},
 		decode: func(ev *kevent.Event, r *kevent.Raw) {
 			ev.CapEffective, ev.CapPermitted = r.A[0], r.A[1]
 			ev.CapOldEffective = r.A[3]

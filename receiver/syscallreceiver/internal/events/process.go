@@ -8,9 +8,10 @@ import (
 var processSpecs = []Spec{
 	{
 		Kind: kevent.KindProcessExec, Name: schema.EventProcessExec,
-		Hooks: append([]string{tpBTF("sched_process_exec")}, sysExit("execve", "execveat")...),
-		Note:  "successful: the scheduler hook; failed: the syscall's exit",
-		Attrs: []string{schema.AttrProcessCommandArgs, schema.AttrProcessArgsCount, schema.AttrFilePath},
+		Priority: true,
+		Hooks:    append([]string{tpBTF("sched_process_exec")}, sysExit("execve", "execveat")...),
+		Note:     "successful: the scheduler hook; failed: the syscall's exit",
+		Attrs:    []string{schema.AttrProcessCommandArgs, schema.AttrProcessArgsCount, schema.AttrFilePath},
 		decode: func(ev *kevent.Event, r *kevent.Raw) {
 			ev.Path = r.Slots[kevent.SlotPath]
 			if ev.Ret == 0 {
@@ -38,9 +39,10 @@ var processSpecs = []Spec{
 	},
 	{
 		Kind: kevent.KindProcessFork, Name: schema.EventProcessFork,
-		Hooks: []string{tpBTF("sched_process_fork")},
-		Note:  "fork, vfork, clone, clone3 creating a new process (threads are not reported)",
-		Attrs: []string{schema.AttrProcessChildPID},
+		Priority: true,
+		Hooks:    []string{tpBTF("sched_process_fork")},
+		Note:     "fork, vfork, clone, clone3 creating a new process (threads are not reported)",
+		Attrs:    []string{schema.AttrProcessChildPID},
 		decode: func(ev *kevent.Event, r *kevent.Raw) {
 			ev.ChildPID = uint32(r.A[0])
 		},
@@ -50,9 +52,10 @@ var processSpecs = []Spec{
 	},
 	{
 		Kind: kevent.KindProcessExit, Name: schema.EventProcessExit,
-		Hooks: []string{tpBTF("sched_process_exit")},
-		Note:  "when the last thread of the process exits",
-		Attrs: []string{schema.AttrProcessExitCode},
+		Priority: true,
+		Hooks:    []string{tpBTF("sched_process_exit")},
+		Note:     "when the last thread of the process exits",
+		Attrs:    []string{schema.AttrProcessExitCode},
 		decode: func(ev *kevent.Event, r *kevent.Raw) {
 			ev.ExitStatus = uint32(r.A[0])
 		},
@@ -63,8 +66,9 @@ var processSpecs = []Spec{
 	},
 	{
 		Kind: kevent.KindProcessPtrace, Name: schema.EventProcessPtrace,
-		Hooks: sysExit("ptrace"),
-		Attrs: []string{schema.AttrPtraceRequest, schema.AttrPtraceTargetPID, schema.AttrPtraceAddress},
+		Priority: true,
+		Hooks:    sysExit("ptrace"),
+		Attrs:    []string{schema.AttrPtraceRequest, schema.AttrPtraceTargetPID, schema.AttrPtraceAddress},
 		decode: func(ev *kevent.Event, r *kevent.Raw) {
 			ev.PtraceRequest = int64(r.A[0])
 			ev.TargetPID = int32(r.A[1])
@@ -74,6 +78,20 @@ var processSpecs = []Spec{
 			a.Str(schema.AttrPtraceRequest, kevent.PtraceRequestName(ev.PtraceRequest))
 			a.Int(schema.AttrPtraceTargetPID, int64(ev.TargetPID))
 			a.Int(schema.AttrPtraceAddress, int64(ev.PtraceAddr))
+		},
+	},
+	{
+		Kind: kevent.KindProcessChdir, Name: schema.EventProcessChdir,
+		Priority: true,
+		Hooks:    sysExit("chdir", "fchdir"),
+		Note:     "the process's working directory follows it (process.working_directory)",
+		Attrs:    []string{schema.AttrFilePath},
+		decode: func(ev *kevent.Event, r *kevent.Raw) {
+			ev.SetPath(r)
+			ev.FD = int32(r.A[0])
+		},
+		fill: func(a *Attrs, ev *kevent.Event) {
+			a.Path(schema.AttrFilePath, ev.Path, ev.PathBase)
 		},
 	},
 }

@@ -21,6 +21,14 @@ type Spec struct {
 	Hooks []string
 	// Note qualifies the hooks for the reader of docs/events.md ("only with a destination").
 	Note string
+	// Priority: the event is high-value, written to the kernel's priority ring, where a flood of
+	// the other kinds cannot crowd it out (internal/kernel, rings): rules look for it and normal
+	// work makes it rarely, or the process table needs it to say who did everything else (exec,
+	// fork, exit). Kinds that normal work makes by the thousand a second stay in the bulk ring
+	// even where rules match them (file.open, unlink, rename, mkdir; network.connect, accept,
+	// send, socket, bind): in the priority ring they would be the flood. A process that loops
+	// on a high-value call fills the priority ring too; both rings count their drops.
+	Priority bool
 	// Attrs are the attributes the event may carry besides Common ones; their types are
 	// schema.Types'. Fill puts no others (a test holds it to that).
 	Attrs []string

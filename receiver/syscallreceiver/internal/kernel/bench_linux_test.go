@@ -31,7 +31,8 @@ import (
 //	openat:    only file.open selected, drained by Tracer.Read (decoding)
 //	all:       every event selected (the default), drained by Tracer.Read
 //
-// for openat+close of a small file (captured) and getppid (never captured). The parent
+// for openat+close of a small file by its absolute path and by a name relative to the cwd
+// (captured) and getppid (never captured). The parent
 // benchmark logs ns added per syscall and the ratios.
 // bestOf keeps each configuration's best chunk across -count runs.
 var bestOf = map[string]float64{}
@@ -49,6 +50,23 @@ func BenchmarkSyscallOverhead(b *testing.B) {
 	}
 	openClose := func() {
 		fd, err := unix.Openat(unix.AT_FDCWD, file, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+		if err != nil {
+			b.Fatal(err)
+		}
+		unix.Close(fd)
+	}
+	// openat-rel-close: the same file by a name relative to the cwd, so the program also walks
+	// the working directory (the kernel path walk's cost).
+	wd, err := os.Getwd()
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := os.Chdir(filepath.Dir(file)); err != nil {
+		b.Fatal(err)
+	}
+	defer os.Chdir(wd)
+	openRelClose := func() {
+		fd, err := unix.Openat(unix.AT_FDCWD, "f", unix.O_RDONLY|unix.O_CLOEXEC, 0)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -105,10 +123,11 @@ func BenchmarkSyscallOverhead(b *testing.B) {
 	for _, c := range configs {
 		stop := c.start(b)
 		run("openat-close/"+c.name, openClose)
+		run("openat-rel-close/"+c.name, openRelClose)
 		run("getppid/"+c.name, getppid)
 		stop()
 	}
-	for _, op := range []string{"openat-close", "getppid"} {
+	for _, op := range []string{"openat-close", "openat-rel-close", "getppid"} {
 		none := res[op+"/none"]
 		base := res["openat-close/baseline"] - res["openat-close/none"]
 		for _, c := range configs[1:] {

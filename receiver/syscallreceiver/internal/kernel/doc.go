@@ -5,7 +5,7 @@
 //	err = t.Start()                   // probe, load, attach; one clear error when it cannot run
 //	log.Info("unavailable", t.Unavailable())  // selected events whose hooks are missing here
 //	go t.Read(ctx, func(ev *kevent.Event) { ... })  // until ctx is done or Close
-//	drops, _ := t.Drops()             // ring-buffer reservations that failed (exact)
+//	drops, _ := t.Drops()             // ring-buffer reservations that failed (exact; DropsByRing per ring)
 //	t.DecodeErrors()                  // malformed records skipped
 //	t.Close()                         // detaches everything; idempotent
 //
@@ -43,15 +43,24 @@
 //
 // Strings are copied up to Options.MaxPathBytes (paths, names) and MaxArgBytes (argv), at most
 // 4096 bytes each, and a record's strings start within its first 8 KiB of string space. A
-// string cut at a bound has its Truncated flag set; paths longer than 4096 bytes or deeper
-// than 40 components are cut on the root side and flagged. MaxArgs is applied by Read.
+// string cut at a bound has its Truncated flag set. Paths the kernel walks (executables, fd
+// paths, the cwd and dirfd bases) keep their head when cut, as user path arguments do (rules
+// match prefixes), and are flagged; a path not reachable from the caller's mount namespace
+// root is "(unreachable MAJOR:MINOR)" and its path within that filesystem (bpf/lib/path.h).
+// MaxArgs is applied by Read.
 //
-// # Ring buffer and wakeups
+// # Ring buffers and wakeups
+//
+// There are two rings: the priority ring (Options.PriorityRingBufferSize) for the high-value
+// kinds (events.Spec.Priority: exec, fork, exit, privilege and namespace changes, module and
+// BPF loads, ...), the bulk ring for the rest, so that a flood of opens cannot crowd out what
+// the rules look for. Read merges them in the order things happened (see rings).
 //
 // Records are written with BPF_RB_NO_WAKEUP (a wakeup per record costs microseconds); each CPU
-// checks the ring's fill level every few records and forces a wakeup past
-// Options.WakeupFraction of the ring, and Read polls every Options.PollInterval, so latency
-// stays within a few milliseconds. A failed write is counted per CPU (Drops sums them).
+// checks its ring's fill level every few records and forces a wakeup past
+// Options.WakeupFraction of that ring; Read sleeps in one epoll over both rings, up to
+// Options.PollInterval, so latency stays within a few milliseconds. A failed write is counted
+// per CPU and ring (Drops sums them, DropsByRing by ring).
 //
 // # Costs (see BenchmarkSyscallOverhead)
 //

@@ -13,6 +13,9 @@ import (
 	"syscall"
 	"testing"
 	"time"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
 
 	"github.com/otelsec/otelsec/receiver/syscallreceiver/internal/kevent"
 )
@@ -50,6 +53,46 @@ func runHelper(action string) int {
 			return 1
 		}
 		return 0
+	case strings.HasPrefix(action, "flood:"):
+		// Opens one file as fast as it can until killed: the flood of floodHighValue.
+		name := strings.TrimPrefix(action, "flood:")
+		for {
+			if fd, err := syscall.Open(name, syscall.O_RDONLY|syscall.O_CLOEXEC, 0); err == nil {
+				syscall.Close(fd)
+			}
+		}
+	case strings.HasPrefix(action, "fchdir:"):
+		// Moves to a directory by its fd, then opens a name relative to it.
+		fd, err := unix.Open(strings.TrimPrefix(action, "fchdir:"), unix.O_DIRECTORY|unix.O_RDONLY, 0)
+		if err != nil || unix.Fchdir(fd) != nil {
+			return 1
+		}
+		if f, err := unix.Open("otelsec-after-fchdir", unix.O_RDONLY, 0); err == nil {
+			unix.Close(f)
+		}
+		return 0
+	case strings.HasPrefix(action, "exec-detached:"):
+		// Runs dir/name from a detached clone of dir (open_tree), through the fd alone.
+		dir, name, _ := strings.Cut(strings.TrimPrefix(action, "exec-detached:"), ":")
+		tree, err := unix.OpenTree(unix.AT_FDCWD, dir, unix.OPEN_TREE_CLONE|unix.OPEN_TREE_CLOEXEC)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "open_tree:", err)
+			return 1
+		}
+		fd, err := unix.Openat(tree, name, unix.O_PATH|unix.O_CLOEXEC, 0)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "openat:", err)
+			return 1
+		}
+		empty, _ := unix.BytePtrFromString("")
+		arg0, _ := unix.BytePtrFromString(name)
+		arg1, _ := unix.BytePtrFromString("otelsec-detached")
+		argv := []*byte{arg0, arg1, nil}
+		envv := []*byte{nil}
+		_, _, errno := unix.Syscall6(unix.SYS_EXECVEAT, uintptr(fd), uintptr(unsafe.Pointer(empty)),
+			uintptr(unsafe.Pointer(&argv[0])), uintptr(unsafe.Pointer(&envv[0])), unix.AT_EMPTY_PATH, 0)
+		fmt.Fprintln(os.Stderr, "execveat:", errno)
+		return 1
 	case strings.HasPrefix(action, "open:"):
 		f, err := os.Open(strings.TrimPrefix(action, "open:"))
 		if err == nil {

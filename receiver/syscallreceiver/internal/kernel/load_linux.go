@@ -12,7 +12,6 @@ import (
 
 	"github.com/cilium/ebpf"
 	"github.com/cilium/ebpf/link"
-	"github.com/cilium/ebpf/ringbuf"
 	"github.com/cilium/ebpf/rlimit"
 	"golang.org/x/sys/unix"
 
@@ -106,6 +105,7 @@ type plan struct {
 	haveExcl   bool
 	trackCreds bool
 	emit       uint64 // bit per kind, for the sched programs shared by several purposes
+	prio       uint64 // bit per kind written to the priority ring
 }
 
 // load runs Probe, loads the selected programs, fills the filter maps, opens the reader and
@@ -142,11 +142,11 @@ func (t *Tracer) load() error {
 	if p.trackCreds {
 		seedCreds(t.maps.Creds)
 	}
-	rd, err := ringbuf.NewReader(t.maps.Events)
+	rs, err := openRings(t.maps.Events, t.maps.EventsPrio)
 	if err != nil {
-		return fmt.Errorf("opening the ring buffer reader: %w", err)
+		return err
 	}
-	t.reader = rd
+	t.rings = rs
 	return t.attachAll(coll, p)
 }
 
@@ -163,6 +163,9 @@ func (t *Tracer) plan(feat Features, spec *ebpf.CollectionSpec) (*plan, error) {
 	var sections []string
 	for _, s := range p.selected {
 		p.emit |= 1 << uint(s.Kind)
+		if s.Priority {
+			p.prio |= 1 << uint(s.Kind)
+		}
 		sections = append(sections, s.Hooks...)
 		p.trackCreds = p.trackCreds || s.Domain() == "privilege"
 	}
@@ -205,7 +208,9 @@ func (t *Tracer) configure(spec *ebpf.CollectionSpec, p *plan) error {
 		return fmt.Errorf("eBPF object: %w", err)
 	}
 	s.Events.MaxEntries = uint32(t.opts.RingBufferSize)
+	s.EventsPrio.MaxEntries = uint32(t.opts.PriorityRingBufferSize)
 	wake := uint64(float64(t.opts.RingBufferSize) * t.opts.WakeupFraction)
+	wakePrio := uint64(float64(t.opts.PriorityRingBufferSize) * t.opts.WakeupFraction)
 	set := []struct {
 		v   *ebpf.VariableSpec
 		val any
@@ -215,7 +220,9 @@ func (t *Tracer) configure(spec *ebpf.CollectionSpec, p *plan) error {
 		{s.EmitMask, p.emit},
 		{s.MaxPath, uint32(t.opts.MaxPathBytes)},
 		{s.MaxArgBytes, uint32(t.opts.MaxArgBytes)},
+		{s.PrioMask, p.prio},
 		{s.WakeupBytes, wake},
+		{s.WakeupBytesPrio, wakePrio},
 		// Checking the fill level every 32 records per CPU is plenty once the wakeup mark is
 		// far above 32 records (~16 KiB); small rings check every record.
 		{s.QueryEvery, uint32(min(32, max(1, wake/(16<<10))))},

@@ -39,6 +39,10 @@ type Options struct {
 	ExcludeExecutablePrefixes []string
 	// RingBufferSize in bytes; rounded up to a power of two >= the page size.
 	RingBufferSize int
+	// PriorityRingBufferSize is the size of the ring of the high-value kinds
+	// (events.Spec.Priority), rounded like RingBufferSize; 0: an eighth of RingBufferSize, at
+	// least 64 KiB. They are rare, so a small ring holds them through a flood of the others.
+	PriorityRingBufferSize int
 	// MaxArgs bounds the exec arguments Read passes on (Event.Argv is cut after MaxArgs and
 	// marked truncated). MaxArgBytes bounds the argv bytes the kernel copies; MaxPathBytes every
 	// path and string. Both are clamped to the compiled maxima.
@@ -54,6 +58,19 @@ type Options struct {
 	WakeupFraction float64
 }
 
+// minPriorityRing: the default priority ring holds at least a few records of the largest size
+// (a 120-byte header and up to 12 KiB of strings).
+const minPriorityRing = 64 << 10
+
+// ringSize rounds n up to a power of two of at least a page, as ring buffers must be.
+func ringSize(n int) int {
+	size := 4096
+	for size < n {
+		size <<= 1
+	}
+	return size
+}
+
 func (o Options) withDefaults() (Options, error) {
 	if o.RingBufferSize == 0 {
 		o.RingBufferSize = DefaultRingBufferSize
@@ -61,11 +78,14 @@ func (o Options) withDefaults() (Options, error) {
 	if o.RingBufferSize < 0 {
 		return o, errors.New("ring buffer size must not be negative")
 	}
-	size := 4096
-	for size < o.RingBufferSize {
-		size <<= 1
+	if o.PriorityRingBufferSize < 0 {
+		return o, errors.New("priority ring buffer size must not be negative")
 	}
-	o.RingBufferSize = size
+	o.RingBufferSize = ringSize(o.RingBufferSize)
+	if o.PriorityRingBufferSize == 0 {
+		o.PriorityRingBufferSize = max(o.RingBufferSize/8, minPriorityRing)
+	}
+	o.PriorityRingBufferSize = ringSize(o.PriorityRingBufferSize)
 	clamp := func(v *int, def, max int) {
 		if *v <= 0 {
 			*v = def

@@ -6,14 +6,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/cilium/ebpf"
 	"github.com/cilium/ebpf/link"
-	"github.com/cilium/ebpf/ringbuf"
 	"golang.org/x/sys/unix"
 
 	"github.com/otelsec/otelsec/bpf"
@@ -21,7 +19,7 @@ import (
 	"github.com/otelsec/otelsec/receiver/syscallreceiver/internal/kevent"
 )
 
-// Tracer owns the loaded programs, their links and the ring-buffer reader.
+// Tracer owns the loaded programs, their links and the ring-buffer readers.
 type Tracer struct {
 	opts Options
 
@@ -31,7 +29,7 @@ type Tracer struct {
 	maps        bpf.OtelsecMaps
 	progs       *ebpf.Collection
 	links       []link.Link
-	reader      *ringbuf.Reader
+	rings       *rings
 	unavailable []string
 
 	decodeErrors atomic.Uint64
@@ -79,16 +77,16 @@ func (t *Tracer) Unavailable() []string {
 
 // Read decodes records and calls fn for each until ctx is done or the Tracer is closed; it
 // returns nil then. fn runs on the calling goroutine; ev and its strings are only valid during
-// the call. Malformed records are counted (DecodeErrors) and skipped. Only one Read may run.
+// the call. Records come from both rings merged in the order they happened (see rings).
+// Malformed records are counted (DecodeErrors) and skipped. Only one Read may run.
 func (t *Tracer) Read(ctx context.Context, fn func(ev *kevent.Event)) error {
 	t.mu.Lock()
-	rd := t.reader
+	rs := t.rings
 	t.mu.Unlock()
-	if rd == nil {
+	if rs == nil {
 		return errors.New("tracer is not started")
 	}
 	var (
-		rec ringbuf.Record
 		ev  kevent.Event
 		dec events.Decoder
 	)
@@ -96,9 +94,8 @@ func (t *Tracer) Read(ctx context.Context, fn func(ev *kevent.Event)) error {
 	maxArgs := t.opts.MaxArgs
 	offset, offsetAt := t.bootOffset, time.Now()
 	n := 0
-	rd.SetDeadline(time.Now().Add(poll))
 	for {
-		// A ring that never runs dry (forced wakeups keep coming) never reports the deadline:
+		// Rings that never run dry (forced wakeups keep coming) never make the reader wait:
 		// look at ctx every 64 records as well.
 		if n++; n&63 == 0 {
 			if ctx.Err() != nil {
@@ -110,27 +107,28 @@ func (t *Tracer) Read(ctx context.Context, fn func(ev *kevent.Event)) error {
 				}
 			}
 		}
-		err := rd.ReadInto(&rec)
-		if err != nil {
-			if errors.Is(err, os.ErrDeadlineExceeded) {
-				if ctx.Err() != nil {
-					return nil
-				}
-				now := time.Now()
-				// The wall clock is stepped and slewed (NTP), CLOCK_BOOTTIME is not: refresh
-				// the offset now and then so timestamps follow the wall clock.
-				if now.Sub(offsetAt) > time.Second {
-					offset, offsetAt = bootOffset(), now
-				}
-				rd.SetDeadline(now.Add(poll))
-				continue
-			}
-			if errors.Is(err, ringbuf.ErrClosed) || errors.Is(err, os.ErrClosed) {
+		raw, err := rs.next()
+		if err == nil && raw == nil {
+			if ctx.Err() != nil {
 				return nil
 			}
-			return fmt.Errorf("reading the ring buffer: %w", err)
+			// The wall clock is stepped and slewed (NTP), CLOCK_BOOTTIME is not: refresh
+			// the offset now and then so timestamps follow the wall clock.
+			if now := time.Now(); now.Sub(offsetAt) > time.Second {
+				offset, offsetAt = bootOffset(), now
+			}
+			err = rs.wait(poll)
+			if err == nil {
+				continue
+			}
 		}
-		if err := dec.Decode(rec.RawSample, &ev); err != nil {
+		if err != nil {
+			if errors.Is(err, errRingsClosed) {
+				return nil
+			}
+			return err
+		}
+		if err := dec.Decode(raw, &ev); err != nil {
 			t.decodeErrors.Add(1)
 			continue
 		}
@@ -157,24 +155,36 @@ func capArgs(argv *kevent.Str, max int) {
 	}
 }
 
-// Drops returns how many records the kernel could not write because the ring was full, since
-// Start (the per-CPU counters summed).
+// Drops returns how many records the kernel could not write because their ring was full, since
+// Start (the per-CPU counters of both rings summed).
 func (t *Tracer) Drops() (uint64, error) {
-	t.mu.Lock()
-	m := t.maps.Drops
-	t.mu.Unlock()
-	if m == nil {
-		return 0, errors.New("tracer is not started")
-	}
-	var per []uint64
-	if err := m.Lookup(uint32(0), &per); err != nil {
-		return 0, fmt.Errorf("reading the drop counters: %w", err)
-	}
+	per, err := t.DropsByRing()
 	var sum uint64
 	for _, v := range per {
 		sum += v
 	}
-	return sum, nil
+	return sum, err
+}
+
+// DropsByRing is Drops for each ring (indexed by Ring).
+func (t *Tracer) DropsByRing() ([NumRings]uint64, error) {
+	var out [NumRings]uint64
+	t.mu.Lock()
+	m := t.maps.Drops
+	t.mu.Unlock()
+	if m == nil {
+		return out, errors.New("tracer is not started")
+	}
+	var per []uint64
+	for r := range out {
+		if err := m.Lookup(uint32(r), &per); err != nil {
+			return out, fmt.Errorf("reading the drop counters: %w", err)
+		}
+		for _, v := range per {
+			out[r] += v
+		}
+	}
+	return out, nil
 }
 
 // DecodeErrors returns how many records were malformed and skipped.
@@ -209,11 +219,11 @@ func (t *Tracer) closeLocked() error {
 	}
 	wg.Wait()
 	t.links = nil
-	if t.reader != nil {
-		if err := t.reader.Close(); err != nil {
+	if t.rings != nil {
+		if err := t.rings.close(); err != nil {
 			errs = append(errs, err)
 		}
-		t.reader = nil
+		t.rings = nil
 	}
 	if t.progs != nil {
 		t.progs.Close()

@@ -588,28 +588,6 @@ func TestBounds(t *testing.T) {
 	}
 }
 
-// A base deeper than the walk's depth is cut on the root side and flagged.
-func TestDeepBase(t *testing.T) {
-	c := shared(t)
-	deep := t.TempDir()
-	for range 45 {
-		deep = filepath.Join(deep, "d")
-	}
-	if err := os.MkdirAll(deep, 0o700); err != nil {
-		t.Fatal(err)
-	}
-	dfd, err := unix.Open(deep, unix.O_DIRECTORY|unix.O_RDONLY, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer unix.Close(dfd)
-	unix.Openat(dfd, "deep-otelsec", unix.O_RDONLY, 0)
-	ev := c.wait(t, "deep open", and(pidIs(self), kindIs(kevent.KindFileOpen), pathIs("deep-otelsec")))
-	if !ev.PathBase.Truncated || !strings.HasSuffix(deep, str(ev.PathBase)) || ev.ErrorName() != "ENOENT" {
-		t.Errorf("base %q truncated=%v err %s", ev.PathBase.B, ev.PathBase.Truncated, ev.ErrorName())
-	}
-}
-
 // The exec record names the task's cgroup v2 leaf and parent; userspace derives the container.
 func TestExecCgroup(t *testing.T) {
 	const unified = "/sys/fs/cgroup/unified"

@@ -18,6 +18,7 @@ const (
 	KindProcessFork             = Kind(bpf.OtelsecKindK_PROCESS_FORK)
 	KindProcessExit             = Kind(bpf.OtelsecKindK_PROCESS_EXIT)
 	KindProcessPtrace           = Kind(bpf.OtelsecKindK_PROCESS_PTRACE)
+	KindProcessChdir            = Kind(bpf.OtelsecKindK_PROCESS_CHDIR)
 	KindFileOpen                = Kind(bpf.OtelsecKindK_FILE_OPEN)
 	KindFileUnlink              = Kind(bpf.OtelsecKindK_FILE_UNLINK)
 	KindFileRename              = Kind(bpf.OtelsecKindK_FILE_RENAME)
@@ -104,7 +105,8 @@ type Event struct {
 	// Path/PathBase: file.* (the path acted on; for rename and link the path created, for
 	// symlink the link created, for mount/umount the mount point), process.exec (the executable
 	// as the kernel resolved it, absolute, for a successful exec; the filename as given for a
-	// failed one), kernel.module_load (finit_module: the module file's path).
+	// failed one), process.chdir (the new working directory, absolute, on success; the
+	// directory asked for on failure), kernel.module_load (finit_module: the module file's path).
 	Path, PathBase Str
 	// Path2/Path2Base: file.rename (the old path), file.link (the existing file).
 	// process.exec: the filename as given to execve (bprm->filename; a script's path when the
@@ -130,7 +132,8 @@ type Event struct {
 	PtraceAddr    uint64 // process.ptrace
 
 	// DirFD: the dirfd of Path (-100 AT_FDCWD) for the *at syscalls; DirFD2 that of Path2.
-	// For fchmod/fchown/finit_module/setns/network.* the fd operated on is in FD.
+	// For fchmod/fchown/fchdir/finit_module/setns/network.* the fd operated on is in FD
+	// (process.chdir: -100 for chdir).
 	DirFD, DirFD2 int32
 	FD            int32
 	// Flags: file.open (O_* flags; openat2: how.flags), file.unlink (AT_REMOVEDIR; set for

@@ -9,7 +9,8 @@ import (
 
 // Before applies what ev changes before its record is built, and returns the process the
 // record describes: a successful exec replaces the image first (its record describes the new
-// one); any other event looks up its caller and notes its current parent.
+// one), a successful chdir moves the working directory first; any other event looks up its
+// caller and notes its current parent.
 func (t *Table) Before(ev *kevent.Event) *Process {
 	if int64(ev.BootNs) > t.now {
 		t.now = int64(ev.BootNs)
@@ -19,6 +20,9 @@ func (t *Table) Before(ev *kevent.Event) *Process {
 	}
 	p := t.Lookup(ev.PID, ev.PPID)
 	t.SetParent(p, ev.PPID)
+	if ev.Kind == kevent.KindProcessChdir && ev.Ret == 0 && !ev.Path.Empty() {
+		p.Cwd = ev.Path.String() // absolute, as the kernel walked it
+	}
 	return p
 }
 

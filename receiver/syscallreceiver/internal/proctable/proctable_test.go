@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/otelsec/otelsec/receiver/syscallreceiver/internal/kevent"
 	"github.com/otelsec/otelsec/receiver/syscallreceiver/internal/procinfo"
 )
 
@@ -264,4 +265,16 @@ func TestLookupZombieTakesParentImage(t *testing.T) {
 	exe, _ := os.Executable()
 	assert.Equal(t, exe, p.ExePath, "a process we cannot read runs its parent's image")
 	assert.True(t, p.Known)
+}
+
+// A successful chdir moves the working directory before its record is built; a failed one
+// leaves it; the children forked after it start there.
+func TestChdirMovesCwd(t *testing.T) {
+	tb := newTable(16)
+	tb.Exec(100, ExecInfo{PPID: 1, ExePath: "/usr/bin/bash", Cwd: "/tmp"})
+	ev := &kevent.Event{Kind: kevent.KindProcessChdir, PID: 100, PPID: 1, Path: kevent.Str{B: []byte("/etc")}}
+	assert.Equal(t, "/etc", tb.Before(ev).Cwd)
+	failed := &kevent.Event{Kind: kevent.KindProcessChdir, PID: 100, PPID: 1, Ret: -2, Path: kevent.Str{B: []byte("/missing")}}
+	assert.Equal(t, "/etc", tb.Before(failed).Cwd)
+	assert.Equal(t, "/etc", tb.Fork(100, 101).Cwd)
 }
