@@ -55,6 +55,7 @@ var knownAttrs = func() map[string]attrType {
 		schema.AttrKernelModuleName, schema.AttrBPFCommand, schema.AttrBPFProgramType, schema.AttrDroppedReason,
 		schema.AttrSecurityRuleName, schema.AttrSecurityRuleDescription, schema.AttrSecurityRuleRulesetName,
 		schema.AttrSecurityRuleCategory, schema.AttrSecurityRuleReference,
+		schema.AttrUncleanStopWindowStart, schema.AttrUncleanStopWindowEnd,
 	} {
 		m[s] = typeString
 	}
@@ -66,6 +67,7 @@ var knownAttrs = func() map[string]attrType {
 		schema.AttrPrivilegeTargetGroupID, schema.AttrDroppedCount, schema.AttrDroppedTotal,
 		schema.AttrPrivilegePreviousUserID, schema.AttrPrivilegePreviousRealUserID,
 		schema.AttrPrivilegePreviousGroupID, schema.AttrPrivilegePreviousRealGroupID,
+		schema.AttrUncleanStopPreviousPID,
 	} {
 		m[s] = typeInt
 	}

@@ -126,9 +126,9 @@ func newSuppressor(cfg SuppressConfig, rules []*ruleengine.Rule) (s *suppressor,
 	return s, unknownExcludes
 }
 
-// exempt reports whether a violation is never suppressed: its rule is excluded, or it is the
-// receiver's loss report, where each record carries its own count and hiding one would hide
-// lost events.
+// exempt reports whether a violation is never suppressed: its rule is excluded, or it is one of
+// the receiver's loss reports (agent.events_dropped, agent.unclean_stop), where each record
+// carries its own count or window and hiding one would hide lost events.
 func (s *suppressor) exempt(rule *ruleengine.Rule, lr plog.LogRecord) bool {
 	if s.exclude[rule.Index()] {
 		return true
@@ -139,7 +139,7 @@ func (s *suppressor) exempt(rule *ruleengine.Rule, lr plog.LogRecord) bool {
 			name = v.Str()
 		}
 	}
-	return name == schema.EventAgentEventsDropped
+	return name == schema.EventAgentEventsDropped || name == schema.EventAgentUncleanStop
 }
 
 // key reads the record's identity the way rule conditions do: record attributes first, then
