@@ -4,6 +4,7 @@ package e2e
 
 import (
 	"fmt"
+	"net"
 	"strings"
 	"sync"
 	"testing"
@@ -267,4 +268,57 @@ func TestSIGKILLIsReportedAfterRestart(t *testing.T) {
 	if n := len(uncleanAlerts(be.records(t))); n != rounds {
 		t.Errorf("%d %q alerts after a clean restart, want %d", n, uncleanRule, rounds)
 	}
+}
+
+// A backend that accepts connections and never answers: SIGTERM still stops the sensor (the
+// OTLP exporter's 10 s timeout bounds its last request), and the persistent queue keeps the
+// alerts for the real backend after the restart.
+func TestSIGTERMWithAHungBackend(t *testing.T) {
+	hung, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var conns []net.Conn
+	var mu sync.Mutex
+	go func() {
+		for {
+			c, err := hung.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			conns = append(conns, c) // held open, never read, never answered
+			mu.Unlock()
+		}
+	}()
+	t.Cleanup(func() {
+		hung.Close()
+		mu.Lock()
+		defer mu.Unlock()
+		for _, c := range conns {
+			c.Close()
+		}
+	})
+
+	storage := t.TempDir()
+	sensor := newCollector(t, "sensor", "otelsec:otlp",
+		"OTELSEC_OTLP_ENDPOINT=http://"+hung.Addr().String(), "OTELSEC_STORAGE_DIR="+storage)
+	sensor.start()
+	want := cause(t, outageViolations, 5)
+	waitAlertLines(t, sensor, want)
+	time.Sleep(time.Second) // the exporter's request is hanging
+	took, ok := sensor.terminate(30 * time.Second)
+	t.Logf("SIGTERM to exit with a hung backend: %v", took)
+	if !ok {
+		t.Fatalf("the sensor was still running %v after SIGTERM", took)
+	}
+	if took > 20*time.Second {
+		t.Errorf("the sensor took %v to stop", took)
+	}
+
+	be := newBackend(t)
+	be.start()
+	sensor = newSensor(t, be, storage)
+	sensor.start()
+	expectEach(t, be, want, 60*time.Second)
 }
