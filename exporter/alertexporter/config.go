@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"strconv"
+	"strings"
 
 	"go.opentelemetry.io/collector/config/confighttp"
 	"go.opentelemetry.io/collector/config/configoptional"
@@ -79,14 +81,8 @@ func (cfg *Config) Validate() error {
 		if cfg.Format == FormatText {
 			errs = append(errs, errors.New(`format "text" cannot be sent to an endpoint: HTTP receivers such as Falcosidekick take Falco's JSON; set format: json or leave it empty`))
 		}
-		u, err := url.Parse(cfg.ClientConfig.Endpoint)
-		switch {
-		case err != nil:
-			errs = append(errs, fmt.Errorf("endpoint %q is not a URL: %w", cfg.ClientConfig.Endpoint, err))
-		case u.Scheme != "http" && u.Scheme != "https":
-			errs = append(errs, fmt.Errorf("endpoint %q must be an http:// or https:// URL", cfg.ClientConfig.Endpoint))
-		case u.Host == "":
-			errs = append(errs, fmt.Errorf("endpoint %q has no host", cfg.ClientConfig.Endpoint))
+		if err := validateEndpoint(cfg.ClientConfig.Endpoint); err != nil {
+			errs = append(errs, err)
 		}
 	}
 	if cfg.Rotation.MaxMegabytes < 0 {
@@ -96,6 +92,28 @@ func (cfg *Config) Validate() error {
 		errs = append(errs, fmt.Errorf("rotation.max_backups must be 0 or positive, got %d", cfg.Rotation.MaxBackups))
 	}
 	return errors.Join(errs...)
+}
+
+// validateEndpoint checks what the HTTP client would otherwise find out at every send (and
+// retry, for minutes, while alerts queue up): the scheme, a host, a port in range.
+func validateEndpoint(endpoint string) error {
+	u, err := url.Parse(endpoint)
+	switch {
+	case err != nil:
+		return fmt.Errorf("endpoint %q is not a URL: %w", endpoint, err)
+	case u.Scheme != "http" && u.Scheme != "https":
+		return fmt.Errorf("endpoint %q must be an http:// or https:// URL", endpoint)
+	case u.Hostname() == "":
+		return fmt.Errorf("endpoint %q has no host", endpoint)
+	}
+	if p := u.Port(); p != "" {
+		if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
+			return fmt.Errorf("endpoint %q: port %s is out of range, must be 1-65535", endpoint, p)
+		}
+	} else if strings.HasSuffix(u.Host, ":") {
+		return fmt.Errorf("endpoint %q: empty port, must be 1-65535 (or none, for the scheme's)", endpoint)
+	}
+	return nil
 }
 
 // format resolves the empty default against the destination.

@@ -78,6 +78,10 @@ func TestLoadConfig(t *testing.T) {
 		{"bad_format", []string{`format "yaml" is not supported: use "text" or "json"`}},
 		{"bad_scheme", []string{`endpoint "ftp://localhost:2801/" must be an http:// or https:// URL`}},
 		{"no_host", []string{`endpoint "http:///path" has no host`}},
+		{"port_out_of_range", []string{`endpoint "http://127.0.0.1:99999/": port 99999 is out of range, must be 1-65535`}},
+		{"port_zero", []string{`endpoint "http://[::1]:0/alerts": port 0 is out of range, must be 1-65535`}},
+		{"port_empty", []string{`endpoint "http://sidekick:/": empty port, must be 1-65535`}},
+		{"port_only", []string{`endpoint "http://:2801/" has no host`}},
 		{"negative_rotation", []string{
 			"rotation.max_megabytes must be 0 (no rotation) or positive, got -1",
 			"rotation.max_backups must be 0 or positive, got -2",

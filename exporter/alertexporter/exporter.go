@@ -6,11 +6,13 @@ import (
 	"net/http"
 	"os"
 	"sync"
+	"sync/atomic"
 
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/consumer/consumererror"
 	"go.opentelemetry.io/collector/exporter"
 	"go.opentelemetry.io/collector/pdata/plog"
+	"go.uber.org/zap"
 
 	"github.com/otelsec/otelsec/exporter/alertexporter/internal/metadata"
 	"github.com/otelsec/otelsec/internal/schema"
@@ -25,6 +27,9 @@ type alertExporter struct {
 
 	sink    sink
 	scratch sync.Pool
+	// failing: the destination's last send failed and may pass later; said once per streak,
+	// since exporterhelper logs each retry at INFO only.
+	failing atomic.Bool
 }
 
 func newAlertExporter(cfg *Config, set exporter.Settings) (*alertExporter, error) {
@@ -123,6 +128,9 @@ func (e *alertExporter) pushLogs(ctx context.Context, ld plog.Logs) error {
 				err := e.sink.send(ctx, sc.buf)
 				if err == nil {
 					sent++
+					if e.failing.Swap(false) {
+						e.set.Logger.Info("The alert destination accepts alerts again")
+					}
 					continue
 				}
 				e.telemetry.ExporterAlertSendFailures.Add(ctx, 1)
@@ -132,6 +140,9 @@ func (e *alertExporter) pushLogs(ctx context.Context, ld plog.Logs) error {
 						firstRejection = err
 					}
 					continue
+				}
+				if !e.failing.Swap(true) {
+					e.set.Logger.Warn("The alert destination fails; alerts wait in the queue and are retried", zap.Error(err))
 				}
 				return consumererror.NewLogs(err, violationsFrom(ld, i, j, k))
 			}

@@ -30,6 +30,9 @@ import (
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata/metricdatatest"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/otelsec/otelsec/exporter/alertexporter/internal/metadatatest"
 	"github.com/otelsec/otelsec/internal/schema"
@@ -293,6 +296,28 @@ func TestHTTPDestinationRetriesWithoutDuplicates(t *testing.T) {
 	assert.Equal(t, []string{"rule-0", "rule-1", "rule-2"}, got, "each alert delivered exactly once")
 	assertCounter(t, tt, metadatatest.AssertEqualExporterAlertAlertsSent, 3)
 	assertCounter(t, tt, metadatatest.AssertEqualExporterAlertSendFailures, 2)
+}
+
+// A failing destination is said once, at WARN, and its recovery at INFO; the retries between
+// are exporterhelper's INFO lines.
+func TestHTTPDestinationFailureIsLoggedOnce(t *testing.T) {
+	srv := newAlertServer(t, http.StatusInternalServerError, http.StatusServiceUnavailable, http.StatusOK)
+	core, logs := observer.New(zapcore.InfoLevel)
+	set := metadatatest.NewSettings(newTelemetry(t))
+	set.Logger = zap.New(core)
+	cfg := httpConfig(srv.URL)
+	require.NoError(t, cfg.Validate())
+	exp, err := NewFactory().CreateLogs(context.Background(), set, cfg)
+	require.NoError(t, err)
+	require.NoError(t, exp.Start(context.Background(), componenttest.NewNopHost()))
+	require.NoError(t, exp.ConsumeLogs(context.Background(), mixedLogs(1)))
+	require.NoError(t, exp.Shutdown(context.Background()))
+
+	warned := logs.FilterMessage("The alert destination fails; alerts wait in the queue and are retried").All()
+	require.Len(t, warned, 1)
+	assert.Equal(t, zapcore.WarnLevel, warned[0].Level)
+	assert.Contains(t, warned[0].ContextMap()["error"], "HTTP 500")
+	assert.Len(t, logs.FilterMessage("The alert destination accepts alerts again").All(), 1)
 }
 
 func TestHTTPDestinationPermanentRejection(t *testing.T) {

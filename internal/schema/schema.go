@@ -202,3 +202,17 @@ const DefaultServiceName = "otelsec"
 // AttrSecurityRuleSuppressedCount (int) is on a violation the security_rules processor passes
 // after suppressing repeats: how many of the same rule and process it dropped since the last one.
 const AttrSecurityRuleSuppressedCount = "security_rule.suppressed.count"
+
+// EventAgentUncleanStop is emitted once by a sensor that starts after its previous run stopped
+// without shutting down (killed, crashed, power lost): events of the window it carries may be
+// missing, and nothing else says so. Needs the receiver's storage setting.
+const EventAgentUncleanStop = "agent.unclean_stop"
+
+// agent.unclean_stop: the window in which events may be missing (RFC 3339 strings), from the
+// last time the previous run knew everything it had read was delivered or reported, to this
+// start; and the previous run's pid.
+const (
+	AttrUncleanStopWindowStart = "otelsec.unclean_stop.window.start"
+	AttrUncleanStopWindowEnd   = "otelsec.unclean_stop.window.end"
+	AttrUncleanStopPreviousPID = "otelsec.unclean_stop.previous_pid"
+)

@@ -38,7 +38,7 @@ var Types = func() map[string]Type {
 		AttrFileGroupID, AttrFileName, AttrMountSource, AttrMountFSType, AttrFdType,
 		AttrNetworkPeerAddress, AttrNetworkLocalAddress, AttrNetworkTransport, AttrNetworkType,
 		AttrKernelModuleName, AttrKernelModuleArgs, AttrBPFCommand, AttrBPFProgramType, AttrBPFMapType, AttrBPFName,
-		AttrDroppedReason,
+		AttrDroppedReason, AttrUncleanStopWindowStart, AttrUncleanStopWindowEnd,
 		AttrSecurityRuleName, AttrSecurityRuleDescription, AttrSecurityRuleRulesetName,
 		AttrSecurityRuleCategory, AttrSecurityRuleReference,
 	} {
@@ -52,7 +52,7 @@ var Types = func() map[string]Type {
 		AttrPrivilegeTargetGroupID, AttrDroppedCount, AttrDroppedTotal,
 		AttrPrivilegePreviousUserID, AttrPrivilegePreviousRealUserID,
 		AttrPrivilegePreviousGroupID, AttrPrivilegePreviousRealGroupID,
-		AttrSecurityRuleSuppressedCount,
+		AttrSecurityRuleSuppressedCount, AttrUncleanStopPreviousPID,
 	} {
 		m[s] = TypeInt
 	}

@@ -122,7 +122,7 @@ func BenchmarkSuppressObserve(b *testing.B) {
 			now := time.Now().UnixNano()
 			for pid := range int64(defaultSuppressMaxKeys) { // fill the table
 				attrs.PutInt(schema.AttrProcessPID, 1_000_000+pid)
-				p.sup.observe(p.sup.key(rule, res, attrs), now)
+				p.sup.observe(p.sup.key(rule, res, attrs), recordID(lr), now)
 			}
 			attrs.PutInt(schema.AttrProcessPID, 1049)
 			pid := int64(0)
@@ -135,7 +135,7 @@ func BenchmarkSuppressObserve(b *testing.B) {
 				if p.sup.exempt(rule, lr) {
 					b.Fatal("exempt")
 				}
-				p.sup.observe(p.sup.key(rule, res, attrs), now)
+				p.sup.observe(p.sup.key(rule, res, attrs), recordID(lr), now)
 			}
 			if p.sup.len() != defaultSuppressMaxKeys {
 				b.Fatalf("%d keys, want %d", p.sup.len(), defaultSuppressMaxKeys)

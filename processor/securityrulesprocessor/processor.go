@@ -95,25 +95,37 @@ func (p *rulesProcessor) processLogs(ctx context.Context, ld plog.Logs) (plog.Lo
 					dropped++
 					return true
 				}
-				for _, r := range st.matches {
-					st.counts[r.Index()]++
-				}
 				primary := p.primary(st.matches)
-				var repeats int64
-				if p.sup != nil && !p.sup.exempt(primary, lr) {
+				v, repeats := verdictPass, int64(0)
+				marked := markedBy(lr, primary)
+				switch {
+				case marked:
+					v = verdictAgain
+				case p.sup != nil && !p.sup.exempt(primary, lr):
 					if !haveNow {
 						now, haveNow = p.now().Sub(p.epoch).Nanoseconds(), true
 					}
-					suppress, n, evicted := p.sup.observe(p.sup.key(primary, res, lr.Attributes()), now)
+					var evicted bool
+					v, repeats, evicted = p.sup.observe(p.sup.key(primary, res, lr.Attributes()), recordID(lr), now)
 					if evicted {
 						st.evictions++
 					}
-					if suppress {
-						st.suppressed[primary.Index()]++
-						// emit all: the record still passes, as one that violates nothing.
-						return !p.emitAll
+				}
+				if v == verdictAgain {
+					// Counted when it first passed. A copy taken before this processor changed
+					// the batch is marked again.
+					if !marked {
+						p.mark(res, lr, st.matches, primary)
 					}
-					repeats = n
+					return false
+				}
+				for _, r := range st.matches {
+					st.counts[r.Index()]++
+				}
+				if v == verdictSuppress {
+					st.suppressed[primary.Index()]++
+					// emit all: the record still passes, as one that violates nothing.
+					return !p.emitAll
 				}
 				p.mark(res, lr, st.matches, primary)
 				if repeats > 0 {

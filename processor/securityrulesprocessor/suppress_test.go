@@ -384,12 +384,12 @@ func TestSuppressObserveDoesNotAllocate(t *testing.T) {
 	lr := ld.ResourceLogs().At(0).ScopeLogs().At(0).LogRecords().At(0)
 	rule := rs.engine.Rules()[0]
 	now := time.Now().UnixNano()
-	rs.sup.observe(rs.sup.key(rule, res, lr.Attributes()), now)
+	rs.sup.observe(rs.sup.key(rule, res, lr.Attributes()), recordID(lr), now)
 	allocs := testing.AllocsPerRun(100, func() {
 		if rs.sup.exempt(rule, lr) {
 			t.Fatal("exempt")
 		}
-		if sup, _, _ := rs.sup.observe(rs.sup.key(rule, res, lr.Attributes()), now); !sup {
+		if v, _, _ := rs.sup.observe(rs.sup.key(rule, res, lr.Attributes()), recordID(lr), now); v != verdictSuppress {
 			t.Fatal("not suppressed")
 		}
 	})

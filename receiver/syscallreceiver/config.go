@@ -3,10 +3,12 @@ package syscallreceiver // import "github.com/otelsec/otelsec/receiver/syscallre
 import (
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"strings"
 	"time"
 
+	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/confmap"
 
 	"github.com/otelsec/otelsec/internal/schema"
@@ -58,6 +60,20 @@ type Config struct {
 	// ServiceName is the service.name resource attribute of every record.
 	ServiceName string `mapstructure:"service_name"`
 
+	// RetryTimeout is how long a batch the pipeline refused for now (memory_limiter) is
+	// retried before its events are counted lost (pipeline_refused) and reported.
+	RetryTimeout time.Duration `mapstructure:"retry_timeout"`
+
+	// ShutdownTimeout bounds how long Shutdown keeps delivering what was read before the stop
+	// (or the collector's shutdown deadline, when it sets an earlier one); what is left is
+	// counted lost.
+	ShutdownTimeout time.Duration `mapstructure:"shutdown_timeout"`
+
+	// Storage is a storage extension (file_storage) in which the receiver keeps a marker while it
+	// runs. A start that finds the marker of a run that never shut down emits one
+	// agent.unclean_stop record with the window whose events may be missing. Unset: no marker.
+	Storage *component.ID `mapstructure:"storage"`
+
 	// prevent unkeyed literal initialization
 	_ struct{}
 }
@@ -72,7 +88,10 @@ type ExcludeConfig struct {
 	_ struct{}
 }
 
-var _ confmap.Validator = (*Config)(nil)
+var (
+	_ confmap.Validator   = (*Config)(nil)
+	_ confmap.Unmarshaler = (*Config)(nil)
+)
 
 const (
 	defaultRingBufferSize     = 64 << 20
@@ -83,6 +102,8 @@ const (
 	defaultDropReportInterval = 10 * time.Second
 	defaultMaxBatchSize       = 1024
 	defaultFlushInterval      = 10 * time.Millisecond
+	defaultRetryTimeout       = 30 * time.Second
+	defaultShutdownTimeout    = 5 * time.Second
 
 	maxProcessTableSize = 1 << 22
 	maxMaxBatchSize     = 1 << 16
@@ -100,7 +121,63 @@ func createDefaultConfig() *Config {
 		MaxBatchSize:       defaultMaxBatchSize,
 		FlushInterval:      defaultFlushInterval,
 		ServiceName:        schema.DefaultServiceName,
+		RetryTimeout:       defaultRetryTimeout,
+		ShutdownTimeout:    defaultShutdownTimeout,
 	}
+}
+
+// intSetting is an integer setting and its valid range.
+type intSetting struct {
+	key    string
+	v      *int
+	lo, hi int
+}
+
+// ints lists the integer settings with their ranges, for Validate and for Unmarshal, which
+// must see a number before decoding changes it. ring_buffer_size has further rules (Validate).
+func (cfg *Config) ints() []intSetting {
+	return []intSetting{
+		{"ring_buffer_size", &cfg.RingBufferSize, os.Getpagesize(), maxRingBufferSize},
+		{"max_args", &cfg.MaxArgs, 1, maxMaxArgs},
+		{"max_arg_bytes", &cfg.MaxArgBytes, 64, maxMaxArgBytes},
+		{"max_path_bytes", &cfg.MaxPathBytes, 64, maxMaxPathBytes},
+		{"process_table_size", &cfg.ProcessTableSize, 64, maxProcessTableSize},
+		{"max_batch_size", &cfg.MaxBatchSize, 1, maxMaxBatchSize},
+	}
+}
+
+func (s intSetting) check() error {
+	if *s.v < s.lo || *s.v > s.hi {
+		return fmt.Errorf("%s %d: must be between %d and %d", s.key, *s.v, s.lo, s.hi)
+	}
+	return nil
+}
+
+// Unmarshal decodes the configuration after checking that every integer setting holds a whole
+// number an int can hold. YAML reads 99999999999999999999999 as the float 1e+23 and
+// 18446744073709551615 as a uint64; decoding would turn both into other numbers (the lowest
+// int, -1) and 1.5 into 1, and the error would then name a value nobody gave.
+func (cfg *Config) Unmarshal(conf *confmap.Conf) error {
+	var errs []error
+	for _, s := range cfg.ints() {
+		given := conf.Get(s.key)
+		bad := false
+		switch v := given.(type) {
+		case float64:
+			bad = v != math.Trunc(v) || v < math.MinInt64 || v >= math.MaxInt64
+		case float32:
+			bad = float64(v) != math.Trunc(float64(v)) || float64(v) < math.MinInt64 || float64(v) >= math.MaxInt64
+		case uint64:
+			bad = v > math.MaxInt64
+		}
+		if bad {
+			errs = append(errs, fmt.Errorf("%s %v: not a whole number between %d and %d", s.key, given, s.lo, s.hi))
+		}
+	}
+	if len(errs) > 0 {
+		return errors.Join(errs...)
+	}
+	return conf.Unmarshal(cfg)
 }
 
 // Validate reports every problem of the configuration at once.
@@ -113,29 +190,29 @@ func (cfg *Config) Validate() error {
 		errs = append(errs, fmt.Errorf("exclude.executable_path_prefixes: %d prefixes, at most %d are supported", n, kernel.MaxExcludePrefixes))
 	}
 	for i, p := range cfg.Exclude.ExecutablePathPrefixes {
-		if !strings.HasPrefix(p, "/") {
+		switch {
+		case !strings.HasPrefix(p, "/"):
 			errs = append(errs, fmt.Errorf("exclude.executable_path_prefixes[%d] %q: must be an absolute path prefix", i, p))
+		case p == "/":
+			errs = append(errs, fmt.Errorf("exclude.executable_path_prefixes[%d] %q: excludes every process, the sensor would see nothing; list the programs or directories to leave out (/usr/sbin/chronyd, /opt/monitoring/)", i, p))
 		}
 		if len(p) > kernel.MaxExcludePrefixBytes {
 			errs = append(errs, fmt.Errorf("exclude.executable_path_prefixes[%d]: %d bytes, at most %d are supported", i, len(p), kernel.MaxExcludePrefixBytes))
 		}
 	}
 	page := os.Getpagesize()
-	switch {
-	case cfg.RingBufferSize <= 0:
-		errs = append(errs, fmt.Errorf("ring_buffer_size %d: must be positive", cfg.RingBufferSize))
-	case cfg.RingBufferSize&(cfg.RingBufferSize-1) != 0:
-		errs = append(errs, fmt.Errorf("ring_buffer_size %d: must be a power of two", cfg.RingBufferSize))
-	case cfg.RingBufferSize%page != 0:
-		errs = append(errs, fmt.Errorf("ring_buffer_size %d: must be a multiple of the page size (%d)", cfg.RingBufferSize, page))
-	case cfg.RingBufferSize > maxRingBufferSize:
-		errs = append(errs, fmt.Errorf("ring_buffer_size %d: must be at most %d (1 GiB)", cfg.RingBufferSize, maxRingBufferSize))
+	ints := cfg.ints()
+	switch rb := cfg.RingBufferSize; {
+	case rb <= 0 || rb&(rb-1) != 0:
+		errs = append(errs, fmt.Errorf("ring_buffer_size %d: must be a power of two between %d and %d (1 GiB)", rb, page, maxRingBufferSize))
+	case rb%page != 0:
+		errs = append(errs, fmt.Errorf("ring_buffer_size %d: must be a multiple of the page size (%d)", rb, page))
+	case rb > maxRingBufferSize:
+		errs = append(errs, fmt.Errorf("ring_buffer_size %d: must be at most %d (1 GiB)", rb, maxRingBufferSize))
 	}
-	errs = append(errs, bound("max_args", cfg.MaxArgs, 1, maxMaxArgs))
-	errs = append(errs, bound("max_arg_bytes", cfg.MaxArgBytes, 64, maxMaxArgBytes))
-	errs = append(errs, bound("max_path_bytes", cfg.MaxPathBytes, 64, maxMaxPathBytes))
-	errs = append(errs, bound("process_table_size", cfg.ProcessTableSize, 64, maxProcessTableSize))
-	errs = append(errs, bound("max_batch_size", cfg.MaxBatchSize, 1, maxMaxBatchSize))
+	for _, s := range ints[1:] { // ring_buffer_size, the first, has the rules above
+		errs = append(errs, s.check())
+	}
 	if cfg.DropReportInterval < time.Second {
 		errs = append(errs, fmt.Errorf("drop_report_interval %s: must be at least 1s", cfg.DropReportInterval))
 	}
@@ -145,14 +222,36 @@ func (cfg *Config) Validate() error {
 	if strings.TrimSpace(cfg.ServiceName) == "" {
 		errs = append(errs, errors.New("service_name: must not be empty"))
 	}
+	if cfg.RetryTimeout < 0 || cfg.RetryTimeout > 10*time.Minute {
+		errs = append(errs, fmt.Errorf("retry_timeout %s: must be between 0s (no retry) and 10m", cfg.RetryTimeout))
+	}
+	if cfg.ShutdownTimeout < 100*time.Millisecond || cfg.ShutdownTimeout > 5*time.Minute {
+		errs = append(errs, fmt.Errorf("shutdown_timeout %s: must be between 100ms and 5m", cfg.ShutdownTimeout))
+	}
 	return errors.Join(errs...)
 }
 
-func bound(name string, v, lo, hi int) error {
-	if v < lo || v > hi {
-		return fmt.Errorf("%s %d: must be between %d and %d", name, v, lo, hi)
+// systemDirs are directories whose programs a sensor must see: an attacker's tools run from
+// them (or are staged in them).
+var systemDirs = []string{
+	"/bin", "/sbin", "/lib", "/lib64", "/usr", "/usr/bin", "/usr/sbin", "/usr/lib", "/usr/lib64",
+	"/usr/libexec", "/usr/local", "/usr/local/bin", "/usr/local/sbin", "/etc", "/tmp", "/var",
+	"/var/tmp", "/dev", "/dev/shm", "/run", "/home", "/root", "/opt", "/srv", "/snap", "/memfd:",
+}
+
+// broadExcludes returns the exclusion prefixes that leave out a whole system directory, each
+// with the directory: allowed (a host may run only trusted programs from /opt), but worth a
+// warning at start.
+func broadExcludes(prefixes []string) (out [][2]string) {
+	for _, p := range prefixes {
+		for _, d := range systemDirs {
+			if strings.HasPrefix(d+"/", p) {
+				out = append(out, [2]string{p, d})
+				break
+			}
+		}
 	}
-	return nil
+	return out
 }
 
 // selectEvents expands event names and domains into the set of event names to capture, in

@@ -17,13 +17,19 @@ import (
 
 func loadConfig(t *testing.T, name string) *Config {
 	t.Helper()
+	cfg, err := unmarshalConfig(t, name)
+	require.NoError(t, err)
+	return cfg
+}
+
+func unmarshalConfig(t *testing.T, name string) (*Config, error) {
+	t.Helper()
 	cm, err := confmaptest.LoadConf(filepath.Join("testdata", "config.yaml"))
 	require.NoError(t, err)
 	cfg := NewFactory().CreateDefaultConfig()
 	sub, err := cm.Sub(component.NewIDWithName(metadata.Type, name).String())
 	require.NoError(t, err)
-	require.NoError(t, sub.Unmarshal(cfg))
-	return cfg.(*Config)
+	return cfg.(*Config), sub.Unmarshal(cfg)
 }
 
 func TestLoadConfig(t *testing.T) {
@@ -74,6 +80,8 @@ func TestConfigErrors(t *testing.T) {
 		}},
 		{"bad_exclude", []string{`exclude.executable_path_prefixes[0] "usr/bin/": must be an absolute path prefix`}},
 		{"bad_intervals", []string{"drop_report_interval 10ms: must be at least 1s", "flush_interval 0s: must be between 1ms and 1m"}},
+		{"exclude_all", []string{`exclude.executable_path_prefixes[1] "/": excludes every process, the sensor would see nothing`}},
+		{"timeouts", []string{"retry_timeout -1s: must be between 0s (no retry) and 10m", "shutdown_timeout 10ms: must be between 100ms and 5m"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -118,4 +126,45 @@ func TestConfigMoreBounds(t *testing.T) {
 	require.Error(t, err)
 	_, err = selectEvents([]string{"process.exec", "process"})
 	require.NoError(t, err, "overlapping selections are fine")
+}
+
+// A number no int holds was decoded into another one (1e+23 into the lowest int, reported as
+// "-9223372036854775808: must be positive"): the error now says what was given and the range.
+func TestConfigNumbersOutOfRange(t *testing.T) {
+	_, err := unmarshalConfig(t, "overflow")
+	require.Error(t, err)
+	for _, w := range []string{
+		"ring_buffer_size 1e+23: not a whole number between 4096 and 1073741824",
+		"max_args 1.5: not a whole number between 1 and 1024",
+		"max_batch_size 18446744073709551615: not a whole number between 1 and 65536",
+		"process_table_size -1e+20: not a whole number between 64 and 4194304",
+	} {
+		assert.Contains(t, err.Error(), w)
+	}
+	assert.NotContains(t, err.Error(), "-9223372036854775808")
+
+	// In range but not a power of two: the range is in the message too.
+	cfg := createDefaultConfig()
+	cfg.RingBufferSize = -5
+	assert.ErrorContains(t, cfg.Validate(), "ring_buffer_size -5: must be a power of two between 4096 and 1073741824")
+}
+
+func TestConfigStorageAndTimeouts(t *testing.T) {
+	cfg := loadConfig(t, "storage")
+	require.NoError(t, confmap.Validate(cfg))
+	require.NotNil(t, cfg.Storage)
+	assert.Equal(t, "file_storage/queue", cfg.Storage.String())
+	assert.Equal(t, time.Duration(0), cfg.RetryTimeout)
+	assert.Equal(t, 30*time.Second, cfg.ShutdownTimeout)
+	def := createDefaultConfig()
+	assert.Nil(t, def.Storage)
+	assert.Equal(t, 30*time.Second, def.RetryTimeout)
+	assert.Equal(t, 5*time.Second, def.ShutdownTimeout)
+}
+
+// A prefix that leaves out a whole system directory is allowed, with a warning at start.
+func TestBroadExcludes(t *testing.T) {
+	assert.Equal(t, [][2]string{{"/usr/", "/usr"}, {"/tmp", "/tmp"}, {"/usr/b", "/usr/bin"}, {"/o", "/opt"}},
+		broadExcludes([]string{"/usr/", "/usr/sbin/chronyd", "/tmp", "/opt/monitoring/", "/usr/b", "/o"}))
+	assert.Empty(t, broadExcludes([]string{"/usr/bin/python3", "/usr/lib/jvm/", "/opt/agent/bin/"}))
 }

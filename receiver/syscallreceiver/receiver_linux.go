@@ -15,9 +15,8 @@ import (
 
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/consumer"
-	"go.opentelemetry.io/collector/consumer/consumererror"
+	"go.opentelemetry.io/collector/extension/xextension/storage"
 	"go.opentelemetry.io/collector/pdata/pcommon"
-	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/collector/receiver"
 	"go.opentelemetry.io/collector/receiver/receiverhelper"
 	"go.opentelemetry.io/otel/attribute"
@@ -59,6 +58,9 @@ const (
 	// readerStopGrace is how long Shutdown lets the kernel reader notice the cancellation
 	// before closing the kernel side under it.
 	readerStopGrace = 200 * time.Millisecond
+	// abandonGrace is how long Shutdown still waits, past its deadline, for a pipeline that
+	// ignores the cancellation before leaving it behind.
+	abandonGrace = time.Second
 )
 
 // jobBatch is a batch of prepared events: the reader fills it, a builder turns it into log
@@ -66,6 +68,7 @@ const (
 type jobBatch struct {
 	jobs []record.Job
 	n    int
+	id   uint64 // in the delivery tracker
 }
 
 type logsReceiver struct {
@@ -85,6 +88,8 @@ type logsReceiver struct {
 	builder    *record.Builder
 	cur        *jobBatch
 	batchStart time.Time
+	lastEvent  int64 // unix ns of the last event read
+	lastLag    int64 // how long after it happened it was read (ns)
 
 	host     record.Host
 	free     chan *jobBatch // empty job batches; only the reader takes from it
@@ -92,20 +97,33 @@ type logsReceiver struct {
 	builders sync.WaitGroup
 	nbuild   int
 
-	out         chan plog.Logs
+	out         chan outBatch
 	readCancel  context.CancelFunc
 	sendCtx     context.Context
 	sendCancel  context.CancelFunc
 	readers     sync.WaitGroup
 	sender      sync.WaitGroup
-	reportMu    sync.Mutex // the report loop and Shutdown may both report
-	reported    map[string]uint64
 	started     atomic.Bool
+	startedAt   time.Time
 	shutdownMu  sync.Mutex
 	shutdownHit bool
 
-	received atomic.Uint64
-	refused  atomic.Uint64
+	received    atomic.Uint64
+	refused     atomic.Uint64
+	lastRefusal atomic.Value // string: the pipeline's last refusal
+
+	// reportMu guards the loss reports' state: the report loop, the sender and Shutdown use it.
+	reportMu       sync.Mutex
+	accepted       lossTotals // the totals of the last loss report the pipeline accepted
+	reportInFlight bool
+	loggedRefused  uint64
+	unclean        *marker // the previous run's, until its agent.unclean_stop is accepted
+	tracerClosed   bool
+	ringAtClose    [kernel.NumRings]uint64
+
+	track         *deliveryTracker
+	store         storage.Client // the running marker's (nil without storage)
+	markerFailing bool           // only the heartbeat loop, then Shutdown, use it
 }
 
 func newLogsReceiver(set receiver.Settings, cfg *Config, next consumer.Logs) (receiver.Logs, error) {
@@ -122,11 +140,30 @@ func newLogsReceiver(set receiver.Settings, cfg *Config, next consumer.Logs) (re
 	if err != nil {
 		return nil, err
 	}
-	return &logsReceiver{set: set, cfg: cfg, events: events, next: next, obs: obs,
-		reported: map[string]uint64{}}, nil
+	return &logsReceiver{set: set, cfg: cfg, events: events, next: next, obs: obs}, nil
 }
 
-func (r *logsReceiver) Start(_ context.Context, _ component.Host) error {
+func (r *logsReceiver) Start(ctx context.Context, host component.Host) error {
+	r.startedAt = time.Now()
+	r.track = newDeliveryTracker(r.startedAt.UnixNano())
+	if err := r.openMarker(ctx, host); err != nil {
+		return fmt.Errorf("syscall receiver: %w", err)
+	}
+	for _, b := range broadExcludes(r.cfg.Exclude.ExecutablePathPrefixes) {
+		r.set.Logger.Warn("exclude.executable_path_prefixes leaves out a whole system directory: attack tools run from there unseen",
+			zap.String("prefix", b[0]), zap.String("directory", b[1]))
+	}
+	if err := r.start(); err != nil {
+		if r.store != nil {
+			_ = r.store.Close(ctx)
+		}
+		return err
+	}
+	return nil
+}
+
+// start loads the kernel side and starts the goroutines.
+func (r *logsReceiver) start() error {
 	tracer, err := kernel.New(kernel.Options{
 		Events:                    r.events,
 		ExcludeExecutablePrefixes: r.cfg.Exclude.ExecutablePathPrefixes,
@@ -183,11 +220,15 @@ func (r *logsReceiver) Start(_ context.Context, _ component.Host) error {
 		return fmt.Errorf("syscall receiver telemetry: %w", err)
 	}
 
-	r.out = make(chan plog.Logs, pendingBatches)
+	r.out = make(chan outBatch, pendingBatches)
 	var readCtx context.Context
 	readCtx, r.readCancel = context.WithCancel(context.Background())
 	r.sendCtx, r.sendCancel = context.WithCancel(context.Background())
 
+	// The previous run's unclean stop is the first thing sent.
+	if b, ok := r.lossReport(); ok {
+		r.out <- b
+	}
 	r.sender.Add(1)
 	go r.send()
 	r.builders.Add(r.nbuild)
@@ -198,6 +239,11 @@ func (r *logsReceiver) Start(_ context.Context, _ component.Host) error {
 	go r.read(readCtx)
 	go r.flushLoop(readCtx)
 	go r.reportLoop(readCtx)
+	if r.store != nil {
+		r.heartbeat(time.Now())
+		r.readers.Add(1)
+		go r.heartbeatLoop(readCtx)
+	}
 	r.started.Store(true)
 	r.set.Logger.Info("Tracing system calls",
 		zap.Int("events", len(r.events)), zap.Int("processes_seeded", seeded),
@@ -225,13 +271,15 @@ func (r *logsReceiver) registerTelemetry() error {
 			return nil
 		}),
 		tel.RegisterReceiverSyscallEventsDroppedCallback(func(_ context.Context, o metric.Int64Observer) error {
-			if d, err := r.tracer.DropsByRing(); err == nil {
-				for i, n := range d {
-					o.Observe(int64(n), rings[i])
-				}
+			r.reportMu.Lock()
+			rd := r.ringDropsLocked()
+			t := r.lossTotalsLocked()
+			r.reportMu.Unlock()
+			for i, n := range rd {
+				o.Observe(int64(n), rings[i])
 			}
-			o.Observe(int64(r.tracer.DecodeErrors()), decode)
-			o.Observe(int64(r.refused.Load()), refused)
+			o.Observe(int64(t[lossDecode]), decode)
+			o.Observe(int64(t[lossRefused]), refused)
 			return nil
 		}),
 		tel.RegisterReceiverSyscallProcessTableEvictionsCallback(func(_ context.Context, o metric.Int64Observer) error {
@@ -256,12 +304,18 @@ func (r *logsReceiver) read(ctx context.Context) {
 func (r *logsReceiver) onEvent(ev *kevent.Event) {
 	r.received.Add(1)
 	now := time.Now()
+	happened := ev.UnixNano
+	if happened == 0 || happened > now.UnixNano() {
+		happened = now.UnixNano()
+	}
 	r.mu.Lock()
+	r.lastEvent, r.lastLag = happened, now.UnixNano()-happened
 	if r.cur == nil {
 		r.mu.Unlock()
 		// Blocks while every batch is in flight: the pipeline is behind, and the kernel
 		// counts what it then drops.
 		jb := <-r.free
+		jb.id = r.track.begin(happened)
 		r.mu.Lock()
 		r.cur, r.batchStart = jb, now
 	}
@@ -291,9 +345,10 @@ func (r *logsReceiver) build() {
 		for i := range jb.jobs[:jb.n] {
 			f.Fill(&jb.jobs[i], batch.Append())
 		}
+		id := jb.id
 		jb.n = 0
 		r.free <- jb
-		r.out <- batch.Take()
+		r.out <- outBatch{logs: batch.Take(), id: id}
 	}
 }
 
@@ -322,94 +377,10 @@ func (r *logsReceiver) flushLoop(ctx context.Context) {
 	}
 }
 
-// reportLoop emits agent.events_dropped records when counts grew.
-func (r *logsReceiver) reportLoop(ctx context.Context) {
-	defer r.readers.Done()
-	tick := time.NewTicker(r.cfg.DropReportInterval)
-	defer tick.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-tick.C:
-			if l, ok := r.dropReport(); ok {
-				r.out <- l
-			}
-		}
-	}
-}
-
-// dropReport builds one agent.events_dropped record per reason whose count grew since the
-// previous report.
-func (r *logsReceiver) dropReport() (plog.Logs, bool) {
-	r.reportMu.Lock()
-	defer r.reportMu.Unlock()
-	totals := [...]struct {
-		reason string
-		n      uint64
-	}{
-		{reasonRingBufferFull, 0},
-		{reasonDecodeError, r.tracer.DecodeErrors()},
-		{reasonPipelineRefused, r.refused.Load()},
-	}
-	if d, err := r.tracer.Drops(); err == nil {
-		totals[0].n = d
-	}
-	var (
-		logs plog.Logs
-		recs plog.LogRecordSlice
-		have bool
-	)
-	now := time.Now()
-	for _, t := range totals {
-		last := r.reported[t.reason]
-		if t.n <= last {
-			continue
-		}
-		if !have {
-			logs, recs = record.NewBatch(r.host, metadata.ScopeName, r.set.BuildInfo.Version, 0).Empty()
-			have = true
-		}
-		record.Dropped(recs.AppendEmpty(), t.reason, t.n-last, t.n, now)
-		r.reported[t.reason] = t.n
-	}
-	return logs, have
-}
-
-// send hands batches to the pipeline, retrying what it refuses for now.
-func (r *logsReceiver) send() {
-	defer r.sender.Done()
-	for l := range r.out {
-		r.consume(l)
-	}
-}
-
-func (r *logsReceiver) consume(l plog.Logs) {
-	n := l.LogRecordCount()
-	ctx := r.obs.StartLogsOp(r.sendCtx)
-	backoff := minBackoff
-	for {
-		err := r.next.ConsumeLogs(ctx, l)
-		if err == nil {
-			r.obs.EndLogsOp(ctx, transport, n, nil)
-			return
-		}
-		if consumererror.IsPermanent(err) {
-			r.refused.Add(uint64(n))
-			r.obs.EndLogsOp(ctx, transport, n, err)
-			return
-		}
-		select {
-		case <-time.After(backoff):
-		case <-r.sendCtx.Done():
-			r.refused.Add(uint64(n))
-			r.obs.EndLogsOp(ctx, transport, n, err)
-			return
-		}
-		backoff = min(2*backoff, maxBackoff)
-	}
-}
-
+// Shutdown stops reading and delivers what was read, for at most shutdown_timeout (or until
+// ctx's deadline, when earlier); what is then not delivered is counted as refused and reported
+// in the log. The collector itself sets no deadline, so without this bound a pipeline that
+// refuses would keep the sensor from stopping, blind, until killed.
 func (r *logsReceiver) Shutdown(ctx context.Context) error {
 	r.shutdownMu.Lock()
 	defer r.shutdownMu.Unlock()
@@ -418,69 +389,72 @@ func (r *logsReceiver) Shutdown(ctx context.Context) error {
 		return nil
 	}
 	r.shutdownHit = true
+	ctx, cancel := context.WithTimeout(ctx, r.cfg.ShutdownTimeout)
+	defer cancel()
 
 	// wait waits for wg; past the deadline it stops retrying the pipeline, which unblocks
-	// every stage behind it (what is then not delivered is counted as refused).
+	// every stage behind it. A pipeline that does not return even then is left behind
+	// (stuck), and so are the stages waiting for it.
 	var errs []error
+	stuck := false
 	wait := func(wg *sync.WaitGroup) {
+		if stuck {
+			return
+		}
 		done := make(chan struct{})
 		go func() { wg.Wait(); close(done) }()
 		select {
 		case <-done:
+			return
 		case <-ctx.Done():
 			r.sendCancel()
-			<-done
+		}
+		select {
+		case <-done:
+		case <-time.After(abandonGrace):
+			stuck = true
 		}
 	}
 	// Stop reading. The kernel reader notices the cancellation when the ring runs dry; under
 	// sustained load it never does, and closing the kernel side stops it.
 	r.readCancel()
-	var (
-		final    plog.Logs
-		hasFinal bool
-		closed   bool
-	)
+	closed := false
 	stopped := make(chan struct{})
 	go func() { r.readers.Wait(); close(stopped) }()
 	select {
 	case <-stopped:
 	case <-time.After(readerStopGrace):
-		// The drop counters live in the kernel side: read them before closing it.
-		final, hasFinal = r.dropReport()
-		errs = append(errs, r.tracer.Close())
+		errs = append(errs, r.closeTracer())
 		closed = true
 	}
 	wait(&r.readers)
 
 	// The events read so far become records.
-	r.mu.Lock()
-	if jb := r.cur; jb != nil && jb.n > 0 {
-		r.cur = nil
-		r.work <- jb
-	}
-	r.mu.Unlock()
-	close(r.work)
-	wait(&r.builders)
-
-	// A last drop report, so losses just before shutdown are not invisible.
-	if !closed {
-		final, hasFinal = r.dropReport()
-		errs = append(errs, r.tracer.Close())
-	}
-	if hasFinal {
-		select {
-		case r.out <- final:
-		case <-ctx.Done():
-			r.refused.Add(uint64(final.LogRecordCount()))
+	if !stuck {
+		r.mu.Lock()
+		if jb := r.cur; jb != nil && jb.n > 0 {
+			r.cur = nil
+			r.work <- jb
 		}
+		r.mu.Unlock()
+		close(r.work)
 	}
-	close(r.out)
-
+	wait(&r.builders)
+	if !closed {
+		errs = append(errs, r.closeTracer())
+	}
+	if !stuck {
+		close(r.out) // the sender ends with a last loss report
+	}
 	wait(&r.sender)
-	if ctx.Err() != nil {
-		errs = append(errs, ctx.Err())
-	}
 	r.sendCancel()
+	errs = append(errs, r.finishMarker())
+	if stuck {
+		errs = append(errs, fmt.Errorf("syscall receiver: the pipeline had not returned %s after the shutdown deadline; stopped waiting for it", abandonGrace))
+	}
+	if ctx.Err() != nil {
+		errs = append(errs, fmt.Errorf("syscall receiver: shutdown deadline reached; what was not delivered by then is counted lost (pipeline_refused): %w", ctx.Err()))
+	}
 	if r.tel != nil {
 		r.tel.Shutdown()
 	}

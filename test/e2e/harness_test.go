@@ -80,8 +80,9 @@ type collector struct {
 	metrics string
 	logPath string
 
-	mu  sync.Mutex
-	cmd *exec.Cmd
+	mu     sync.Mutex
+	cmd    *exec.Cmd
+	exited chan struct{} // closed when cmd has exited
 }
 
 // newCollector prepares an instance; config is an otelsec: URI or a YAML file path.
@@ -131,8 +132,8 @@ func (c *collector) start() {
 	if err := cmd.Start(); err != nil {
 		c.t.Fatal(err)
 	}
-	c.cmd = cmd
 	exited := make(chan struct{})
+	c.cmd, c.exited = cmd, exited
 	go func() { _ = cmd.Wait(); logf.Close(); close(exited) }()
 	deadline := time.Now().Add(60 * time.Second)
 	for time.Now().Before(deadline) {
@@ -156,26 +157,41 @@ func (c *collector) start() {
 
 // stop sends SIGTERM, as systemd or a user would, and waits for a clean exit.
 func (c *collector) stop() {
+	if took, ok := c.terminate(30 * time.Second); !ok {
+		c.t.Errorf("%s did not stop within %v of SIGTERM", c.name, took.Round(time.Second))
+	}
+}
+
+// terminate sends SIGTERM and waits up to timeout for the exit; past it the process is killed.
+// It reports how long the process took and whether it exited by itself.
+func (c *collector) terminate(timeout time.Duration) (time.Duration, bool) {
+	return c.signal(syscall.SIGTERM, timeout)
+}
+
+// kill ends the process with SIGKILL, as the OOM killer or a crash would: no shutdown runs.
+func (c *collector) kill() {
+	c.signal(syscall.SIGKILL, 10*time.Second)
+}
+
+func (c *collector) signal(sig syscall.Signal, timeout time.Duration) (time.Duration, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.cmd == nil || c.cmd.Process == nil {
-		return
+		return 0, true
 	}
-	_ = c.cmd.Process.Signal(syscall.SIGTERM)
-	done := make(chan struct{})
-	go func() {
-		for c.cmd.ProcessState == nil {
-			time.Sleep(20 * time.Millisecond)
-		}
-		close(done)
-	}()
+	start := time.Now()
+	_ = c.cmd.Process.Signal(sig)
+	exited := true
 	select {
-	case <-done:
-	case <-time.After(30 * time.Second):
+	case <-c.exited:
+	case <-time.After(timeout):
+		exited = false
 		_ = c.cmd.Process.Kill()
-		c.t.Errorf("%s did not stop within 30s of SIGTERM", c.name)
+		<-c.exited
 	}
+	took := time.Since(start)
 	c.cmd = nil
+	return took, exited
 }
 
 func (c *collector) pid() int {
