@@ -7,6 +7,8 @@ import (
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
 
+	"github.com/otelsec/otelsec/internal/logview"
+	"github.com/otelsec/otelsec/internal/lru"
 	"github.com/otelsec/otelsec/internal/ruleengine"
 	"github.com/otelsec/otelsec/internal/schema"
 )
@@ -71,14 +73,13 @@ func objectTag(name string) (uint64, bool) {
 	return 0, false
 }
 
-// suppressEntry is one key's state, linked into the LRU list by index (no pointers: the table
-// is one slice the GC does not have to scan per entry).
+// suppressEntry is one key's state (no pointers: the table is one slice the GC does not have to
+// scan per entry; its recency order is an lru.Order beside it).
 type suppressEntry struct {
 	key        suppressKey
 	passed     int64  // when a violation of the key last passed (ns on the processor's clock)
 	passedID   uint64 // which record that was (recordID), to know it when it comes again
 	suppressed int64  // repeats suppressed since then
-	prev, next int32  // LRU neighbours, -1 at the ends
 }
 
 // verdict is what the suppressor decided for one violation.
@@ -115,8 +116,7 @@ type suppressor struct {
 	mu      sync.Mutex
 	index   map[suppressKey]int32
 	entries []suppressEntry
-	head    int32 // most recently seen
-	tail    int32 // least recently seen: evicted first
+	order   *lru.Order // of entries: the least recently seen key is evicted when full
 }
 
 // newSuppressor returns nil when there is no table (max_keys 0, window 0). With window 0 and a
@@ -131,8 +131,7 @@ func newSuppressor(cfg SuppressConfig, rules []*ruleengine.Rule) (s *suppressor,
 		exclude: make([]bool, len(rules)),
 		seed:    maphash.MakeSeed(),
 		index:   make(map[suppressKey]int32, min(cfg.MaxKeys, 1024)),
-		head:    -1,
-		tail:    -1,
+		order:   lru.New(max(cfg.MaxKeys, 0)),
 	}
 	byName := make(map[string]int, len(rules))
 	for _, r := range rules {
@@ -155,12 +154,7 @@ func (s *suppressor) exempt(rule *ruleengine.Rule, lr plog.LogRecord) bool {
 	if s.exclude[rule.Index()] {
 		return true
 	}
-	name := lr.EventName()
-	if name == "" {
-		if v, ok := lr.Attributes().Get(ruleengine.EventNameAttr); ok && v.Type() == pcommon.ValueTypeStr {
-			name = v.Str()
-		}
-	}
+	name := logview.EventName(lr)
 	return name == schema.EventAgentEventsDropped || name == schema.EventAgentUncleanStop
 }
 
@@ -169,7 +163,7 @@ func (s *suppressor) exempt(rule *ruleengine.Rule, lr plog.LogRecord) bool {
 // acted on is the record's own.
 func (s *suppressor) key(rule *ruleengine.Rule, res, attrs pcommon.Map) suppressKey {
 	k := suppressKey{rule: int32(rule.Index())}
-	if v, ok := lookup(attrs, res, schema.AttrProcessPID); ok {
+	if v, ok := logview.Attr(attrs, res, schema.AttrProcessPID); ok {
 		switch v.Type() {
 		case pcommon.ValueTypeInt:
 			k.pid, k.has = v.Int(), k.has|hasPID
@@ -178,10 +172,10 @@ func (s *suppressor) key(rule *ruleengine.Rule, res, attrs pcommon.Map) suppress
 			k.pid, k.has = int64(maphash.String(s.seed, v.Str())), k.has|hasPIDStr
 		}
 	}
-	if v, ok := lookup(attrs, res, schema.AttrProcessExecutablePath); ok && v.Type() == pcommon.ValueTypeStr {
+	if v, ok := logview.Attr(attrs, res, schema.AttrProcessExecutablePath); ok && v.Type() == pcommon.ValueTypeStr {
 		k.exe, k.has = maphash.String(s.seed, v.Str()), k.has|hasExe
 	}
-	if v, ok := lookup(attrs, res, schema.AttrHostName); ok && v.Type() == pcommon.ValueTypeStr {
+	if v, ok := logview.Attr(attrs, res, schema.AttrHostName); ok && v.Type() == pcommon.ValueTypeStr {
 		k.host, k.has = maphash.String(s.seed, v.Str()), k.has|hasHost
 	}
 	// One pass over the attributes; the sum of per-attribute hashes does not depend on their
@@ -230,13 +224,6 @@ func recordID(lr plog.LogRecord) uint64 {
 	return mix(ts) ^ mix(obs^0x9e3779b97f4a7c15) | 1
 }
 
-func lookup(attrs, res pcommon.Map, name string) (pcommon.Value, bool) {
-	if v, ok := attrs.Get(name); ok {
-		return v, true
-	}
-	return res.Get(name)
-}
-
 // observe records a violation of key, the record id (recordID), at now (ns on the processor's
 // monotonic clock). It returns the verdict; for verdictPass, how many repeats of the key were
 // suppressed since the last one passed; and whether the table was full and a key was evicted
@@ -245,7 +232,7 @@ func (s *suppressor) observe(key suppressKey, id uint64, now int64) (v verdict, 
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if i, ok := s.index[key]; ok {
-		s.toFront(i)
+		s.order.Touch(i)
 		e := &s.entries[i]
 		if id != 0 && id == e.passedID {
 			return verdictAgain, 0, false
@@ -265,50 +252,15 @@ func (s *suppressor) observe(key suppressKey, id uint64, now int64) (v verdict, 
 	} else {
 		// The evicted key's pending count is lost to the alert stream (it is in the
 		// suppressed metric); its next violation passes as a first one.
-		i = s.tail
+		i = s.order.Oldest()
 		delete(s.index, s.entries[i].key)
-		s.unlink(i)
+		s.order.Remove(i)
 		evicted = true
 	}
-	s.entries[i] = suppressEntry{key: key, passed: now, passedID: id, prev: -1, next: -1}
-	s.pushFront(i)
+	s.entries[i] = suppressEntry{key: key, passed: now, passedID: id}
+	s.order.PushFront(i)
 	s.index[key] = i
 	return verdictPass, 0, evicted
-}
-
-func (s *suppressor) unlink(i int32) {
-	e := &s.entries[i]
-	if e.prev >= 0 {
-		s.entries[e.prev].next = e.next
-	} else {
-		s.head = e.next
-	}
-	if e.next >= 0 {
-		s.entries[e.next].prev = e.prev
-	} else {
-		s.tail = e.prev
-	}
-	e.prev, e.next = -1, -1
-}
-
-func (s *suppressor) pushFront(i int32) {
-	e := &s.entries[i]
-	e.prev, e.next = -1, s.head
-	if s.head >= 0 {
-		s.entries[s.head].prev = i
-	}
-	s.head = i
-	if s.tail < 0 {
-		s.tail = i
-	}
-}
-
-func (s *suppressor) toFront(i int32) {
-	if s.head == i {
-		return
-	}
-	s.unlink(i)
-	s.pushFront(i)
 }
 
 // len is the number of keys in the table.
