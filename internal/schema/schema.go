@@ -44,8 +44,9 @@ const (
 	EventKernelBPF          = "kernel.bpf"
 
 	// EventAgentEventsDropped is emitted by the receiver itself, periodically, whenever events
-	// were lost (ring buffer full, records that failed to decode, batches the pipeline refused
-	// permanently), so the gap is visible in the backend next to the events.
+	// were lost (ring buffer full, records that failed to decode, records the pipeline did not
+	// take: refused permanently, a full queue, past retry_timeout or the shutdown deadline), so
+	// the gap is visible in the backend next to the events.
 	EventAgentEventsDropped = "agent.events_dropped"
 )
 
@@ -200,7 +201,8 @@ const (
 const DefaultServiceName = "otelsec"
 
 // AttrSecurityRuleSuppressedCount (int) is on a violation the security_rules processor passes
-// after suppressing repeats: how many of the same rule and process it dropped since the last one.
+// after suppressing repeats: how many of the same rule, process and object it dropped since the
+// last one.
 const AttrSecurityRuleSuppressedCount = "security_rule.suppressed.count"
 
 // EventAgentUncleanStop is emitted once by a sensor that starts after its previous run stopped

@@ -94,7 +94,6 @@ var (
 )
 
 const (
-	defaultRingBufferSize     = 64 << 20
 	defaultMaxArgs            = kernel.DefaultMaxArgs
 	defaultMaxArgBytes        = kernel.DefaultMaxArgBytes
 	defaultMaxPathBytes       = kernel.DefaultMaxPathBytes
@@ -112,7 +111,7 @@ const (
 
 func createDefaultConfig() *Config {
 	return &Config{
-		RingBufferSize:     defaultRingBufferSize,
+		RingBufferSize:     kernel.DefaultRingBufferSize,
 		MaxArgs:            defaultMaxArgs,
 		MaxArgBytes:        defaultMaxArgBytes,
 		MaxPathBytes:       defaultMaxPathBytes,
@@ -186,20 +185,7 @@ func (cfg *Config) Validate() error {
 	if _, err := selectEvents(cfg.Events); err != nil {
 		errs = append(errs, err)
 	}
-	if n := len(cfg.Exclude.ExecutablePathPrefixes); n > kernel.MaxExcludePrefixes {
-		errs = append(errs, fmt.Errorf("exclude.executable_path_prefixes: %d prefixes, at most %d are supported", n, kernel.MaxExcludePrefixes))
-	}
-	for i, p := range cfg.Exclude.ExecutablePathPrefixes {
-		switch {
-		case !strings.HasPrefix(p, "/"):
-			errs = append(errs, fmt.Errorf("exclude.executable_path_prefixes[%d] %q: must be an absolute path prefix", i, p))
-		case p == "/":
-			errs = append(errs, fmt.Errorf("exclude.executable_path_prefixes[%d] %q: excludes every process, the sensor would see nothing; list the programs or directories to leave out (/usr/sbin/chronyd, /opt/monitoring/)", i, p))
-		}
-		if len(p) > kernel.MaxExcludePrefixBytes {
-			errs = append(errs, fmt.Errorf("exclude.executable_path_prefixes[%d]: %d bytes, at most %d are supported", i, len(p), kernel.MaxExcludePrefixBytes))
-		}
-	}
+	errs = append(errs, kernel.CheckExcludePrefixes(cfg.Exclude.ExecutablePathPrefixes, "exclude.executable_path_prefixes")...)
 	page := os.Getpagesize()
 	ints := cfg.ints()
 	switch rb := cfg.RingBufferSize; {

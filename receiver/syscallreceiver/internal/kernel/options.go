@@ -3,11 +3,11 @@ package kernel
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
-	"github.com/otelsec/otelsec/receiver/syscallreceiver/internal/events"
-
 	"github.com/otelsec/otelsec/bpf"
+	"github.com/otelsec/otelsec/receiver/syscallreceiver/internal/events"
 )
 
 // Compiled maxima of the bounds (bpf/lib/record.h, maps.h); Options values above them are
@@ -23,7 +23,7 @@ const (
 
 // Defaults for zero Options fields.
 const (
-	DefaultRingBufferSize = 16 << 20
+	DefaultRingBufferSize = 64 << 20
 	DefaultMaxPathBytes   = 4096
 	DefaultMaxArgBytes    = 4096
 	DefaultMaxArgs        = 256
@@ -110,16 +110,30 @@ func (o Options) withDefaults() (Options, error) {
 			return o, fmt.Errorf("unknown event name %q", n)
 		}
 	}
-	if len(o.ExcludeExecutablePrefixes) > MaxExcludePrefixes {
-		return o, fmt.Errorf("at most %d executable prefixes can be excluded, got %d", MaxExcludePrefixes, len(o.ExcludeExecutablePrefixes))
-	}
-	for _, p := range o.ExcludeExecutablePrefixes {
-		if p == "" || p[0] != '/' {
-			return o, fmt.Errorf("excluded executable prefix %q is not an absolute path", p)
-		}
-		if len(p) > MaxExcludePrefixBytes {
-			return o, fmt.Errorf("excluded executable prefix %q is longer than %d bytes", p, MaxExcludePrefixBytes)
-		}
+	if errs := CheckExcludePrefixes(o.ExcludeExecutablePrefixes, "excluded executable prefixes"); len(errs) > 0 {
+		return o, errors.Join(errs...)
 	}
 	return o, nil
+}
+
+// CheckExcludePrefixes says what is wrong with exclusion prefixes: more than the kernel's
+// table holds, one that is not an absolute path or longer than a key, or "/", which would
+// blind the sensor. name is how the caller's user knows the list ("exclude.executable_path_prefixes").
+func CheckExcludePrefixes(prefixes []string, name string) []error {
+	var errs []error
+	if n := len(prefixes); n > MaxExcludePrefixes {
+		errs = append(errs, fmt.Errorf("%s: %d prefixes, at most %d are supported", name, n, MaxExcludePrefixes))
+	}
+	for i, p := range prefixes {
+		switch {
+		case !strings.HasPrefix(p, "/"):
+			errs = append(errs, fmt.Errorf("%s[%d] %q: must be an absolute path prefix", name, i, p))
+		case p == "/":
+			errs = append(errs, fmt.Errorf("%s[%d] %q: excludes every process, the sensor would see nothing; list the programs or directories to leave out (/usr/sbin/chronyd, /opt/monitoring/)", name, i, p))
+		}
+		if len(p) > MaxExcludePrefixBytes {
+			errs = append(errs, fmt.Errorf("%s[%d]: %d bytes, at most %d are supported", name, i, len(p), MaxExcludePrefixBytes))
+		}
+	}
+	return errs
 }
