@@ -197,7 +197,8 @@ func (r *logsReceiver) lossTotalsLocked() lossTotals {
 	for _, n := range r.ringDropsLocked() {
 		ring += n
 	}
-	return lossTotals{ring, r.tracer.DecodeErrors(), r.refused.Load()}
+	// Records drained at shutdown past the deadline were not delivered either.
+	return lossTotals{ring, r.tracer.DecodeErrors(), r.refused.Load() + r.tracer.Unread()}
 }
 
 // ringDropsLocked is what each ring could not hold since start. reportMu is held.

@@ -55,9 +55,6 @@ const (
 	userCacheSize = 4096
 	passwdReread  = 5 * time.Second
 	transport     = "ebpf"
-	// readerStopGrace is how long Shutdown lets the kernel reader notice the cancellation
-	// before closing the kernel side under it.
-	readerStopGrace = 200 * time.Millisecond
 	// abandonGrace is how long Shutdown still waits, past its deadline, for a pipeline that
 	// ignores the cancellation before leaving it behind.
 	abandonGrace = time.Second
@@ -415,18 +412,16 @@ func (r *logsReceiver) Shutdown(ctx context.Context) error {
 			stuck = true
 		}
 	}
-	// Stop reading. The kernel reader notices the cancellation when the ring runs dry; under
-	// sustained load it never does, and closing the kernel side stops it.
-	r.readCancel()
-	closed := false
-	stopped := make(chan struct{})
-	go func() { r.readers.Wait(); close(stopped) }()
-	select {
-	case <-stopped:
-	case <-time.After(readerStopGrace):
-		errs = append(errs, r.closeTracer())
-		closed = true
+	// Stop the kernel side writing, then read what the rings hold: the reader drains them and
+	// returns. Records are built and delivered until half the time left, so that building and
+	// sending fit in the rest; past that they are counted lost (pipeline_refused), not dropped
+	// unseen.
+	deliverUntil := time.Now().Add(r.cfg.ShutdownTimeout / 2)
+	if d, ok := ctx.Deadline(); ok {
+		deliverUntil = time.Now().Add(time.Until(d) / 2)
 	}
+	errs = append(errs, r.tracer.Detach(deliverUntil))
+	r.readCancel()
 	wait(&r.readers)
 
 	// The events read so far become records.
@@ -440,9 +435,7 @@ func (r *logsReceiver) Shutdown(ctx context.Context) error {
 		close(r.work)
 	}
 	wait(&r.builders)
-	if !closed {
-		errs = append(errs, r.closeTracer())
-	}
+	errs = append(errs, r.closeTracer())
 	if !stuck {
 		close(r.out) // the sender ends with a last loss report
 	}

@@ -33,7 +33,12 @@ type Tracer struct {
 	unavailable []string
 
 	decodeErrors atomic.Uint64
-	bootOffset   int64 // wall-clock ns minus CLOCK_BOOTTIME ns, taken at Start
+	// Detach: the programs are gone, so the rings only empty; Read drains them, delivering
+	// until drainUntil (unix ns), counting the rest in unread.
+	detached   atomic.Bool
+	drainUntil atomic.Int64
+	unread     atomic.Uint64
+	bootOffset int64 // wall-clock ns minus CLOCK_BOOTTIME ns, taken at Start
 }
 
 // New validates opts and returns a Tracer that is not yet running.
@@ -76,7 +81,9 @@ func (t *Tracer) Unavailable() []string {
 }
 
 // Read decodes records and calls fn for each until ctx is done or the Tracer is closed; it
-// returns nil then. fn runs on the calling goroutine; ev and its strings are only valid during
+// returns nil then. After Detach, a done ctx makes Read drain the rings first: it returns once
+// they are empty, having passed records to fn until Detach's deadline and counted the rest
+// (Unread). fn runs on the calling goroutine; ev and its strings are only valid during
 // the call. Records come from both rings merged in the order they happened (see rings).
 // Malformed records are counted (DecodeErrors) and skipped. Only one Read may run.
 func (t *Tracer) Read(ctx context.Context, fn func(ev *kevent.Event)) error {
@@ -98,7 +105,7 @@ func (t *Tracer) Read(ctx context.Context, fn func(ev *kevent.Event)) error {
 		// Rings that never run dry (forced wakeups keep coming) never make the reader wait:
 		// look at ctx every 64 records as well.
 		if n++; n&63 == 0 {
-			if ctx.Err() != nil {
+			if ctx.Err() != nil && !t.detached.Load() {
 				return nil
 			}
 			if n&4095 == 0 {
@@ -132,6 +139,10 @@ func (t *Tracer) Read(ctx context.Context, fn func(ev *kevent.Event)) error {
 			t.decodeErrors.Add(1)
 			continue
 		}
+		if ctx.Err() != nil && time.Now().UnixNano() > t.drainUntil.Load() {
+			t.unread.Add(1) // draining past Detach's deadline
+			continue
+		}
 		ev.UnixNano = int64(ev.BootNs) + offset
 		if ev.Kind == kevent.KindProcessExec {
 			capArgs(&ev.Argv, maxArgs)
@@ -139,6 +150,22 @@ func (t *Tracer) Read(ctx context.Context, fn func(ev *kevent.Event)) error {
 		fn(&ev)
 	}
 }
+
+// Detach removes the programs, so nothing more is written to the rings, and makes a Read whose
+// ctx is done drain what they hold: records go to its callback until deliverUntil, the rest are
+// only counted (Unread). Close still frees everything.
+func (t *Tracer) Detach(deliverUntil time.Time) error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.drainUntil.Store(deliverUntil.UnixNano())
+	err := t.detachLocked()
+	t.detached.Store(true)
+	return err
+}
+
+// Unread counts the records Read consumed without passing them on, draining after Detach's
+// deadline: events lost at shutdown.
+func (t *Tracer) Unread() uint64 { return t.unread.Load() }
 
 // capArgs cuts a NUL-separated argv after max arguments and marks it truncated.
 func capArgs(argv *kevent.Str, max int) {
@@ -199,9 +226,29 @@ func (t *Tracer) Close() error {
 }
 
 func (t *Tracer) closeLocked() error {
+	errs := []error{t.detachLocked()}
+	if t.rings != nil {
+		if err := t.rings.close(); err != nil {
+			errs = append(errs, err)
+		}
+		t.rings = nil
+	}
+	if t.progs != nil {
+		t.progs.Close()
+		t.progs = nil
+	}
+	if err := t.maps.Close(); err != nil {
+		errs = append(errs, err)
+	}
+	t.maps = bpf.OtelsecMaps{}
+	t.closed = true
+	return errors.Join(errs...)
+}
+
+// detachLocked closes the links: nothing writes into the rings once they are gone. Each detach
+// waits for an RCU grace period (~30 ms); closing them concurrently lets those overlap.
+func (t *Tracer) detachLocked() error {
 	var errs []error
-	// Links first: nothing writes into the ring once they are gone. Each detach waits for an
-	// RCU grace period (~30 ms); closing them concurrently lets those overlap.
 	var (
 		wg    sync.WaitGroup
 		errMu sync.Mutex
@@ -219,21 +266,6 @@ func (t *Tracer) closeLocked() error {
 	}
 	wg.Wait()
 	t.links = nil
-	if t.rings != nil {
-		if err := t.rings.close(); err != nil {
-			errs = append(errs, err)
-		}
-		t.rings = nil
-	}
-	if t.progs != nil {
-		t.progs.Close()
-		t.progs = nil
-	}
-	if err := t.maps.Close(); err != nil {
-		errs = append(errs, err)
-	}
-	t.maps = bpf.OtelsecMaps{}
-	t.closed = true
 	return errors.Join(errs...)
 }
 

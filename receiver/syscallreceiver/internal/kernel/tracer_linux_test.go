@@ -526,6 +526,64 @@ func TestDropsCounted(t *testing.T) {
 	t.Logf("read %d, dropped %d", got, drops)
 }
 
+// After Detach, a Read whose ctx is done drains the rings and returns: it delivers until
+// Detach's deadline and counts what it consumes after it.
+func TestDetachDrains(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		deliver bool
+	}{{"delivered", true}, {"counted past the deadline", false}} {
+		t.Run(tc.name, func(t *testing.T) {
+			tr, err := New(Options{Events: []string{"file.open"}, RingBufferSize: 64 << 10})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := tr.Start(); err != nil {
+				t.Fatal(err)
+			}
+			defer tr.Close()
+			marker := filepath.Join(t.TempDir(), "drain-marker")
+			os.WriteFile(marker, nil, 0o600)
+			const n = 100
+			for range n {
+				f, err := os.Open(marker)
+				if err != nil {
+					t.Fatal(err)
+				}
+				f.Close()
+			}
+			until := time.Now().Add(time.Hour)
+			if !tc.deliver {
+				until = time.Now().Add(-time.Second)
+			}
+			if err := tr.Detach(until); err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithCancel(context.Background())
+			cancel() // done before Read starts: only the drain is left
+			got := 0
+			if err := tr.Read(ctx, func(ev *kevent.Event) {
+				// The reads, not WriteFile's create.
+				if ev.PID == uint32(self) && bytes.Equal(ev.Path.B, []byte(marker)) && ev.Flags&unix.O_ACCMODE == unix.O_RDONLY {
+					got++
+				}
+			}); err != nil {
+				t.Fatal(err)
+			}
+			drops, _ := tr.Drops()
+			if drops != 0 {
+				t.Fatalf("the ring dropped %d: too small for the test", drops)
+			}
+			if tc.deliver && got != n {
+				t.Errorf("delivered %d of %d", got, n)
+			}
+			if !tc.deliver && (got != 0 || tr.Unread() < n) {
+				t.Errorf("delivered %d, counted %d unread, want 0 and >= %d", got, tr.Unread(), n)
+			}
+		})
+	}
+}
+
 func TestCloseIdempotent(t *testing.T) {
 	tr, err := New(Options{Events: []string{"file.open"}})
 	if err != nil {
