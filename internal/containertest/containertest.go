@@ -86,6 +86,9 @@ state = %[2]q
 [plugins."io.containerd.grpc.v1.cri"]
   sandbox_image = %[4]q
   enable_selinux = false
+  # The pause sandbox asks for oom_score_adj -998, which root without CAP_SYS_RESOURCE (these
+  # machines) may not set; restricted, it keeps containerd's own.
+  restrict_oom_score_adj = true
   [plugins."io.containerd.grpc.v1.cri".containerd]
     snapshotter = "overlayfs"
   [plugins."io.containerd.grpc.v1.cri".cni]

@@ -9,83 +9,13 @@ import (
 	"testing"
 	"time"
 
-	"go.opentelemetry.io/collector/component/componenttest"
-	"go.opentelemetry.io/collector/consumer/consumertest"
-	"go.opentelemetry.io/collector/pdata/plog"
-	"go.opentelemetry.io/collector/processor"
-	"go.uber.org/zap"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+	cri "k8s.io/cri-api/pkg/apis/runtime/v1"
 
 	"github.com/otelsec/otelsec/internal/containertest"
 	"github.com/otelsec/otelsec/internal/schema"
-	"github.com/otelsec/otelsec/processor/containermetadataprocessor/internal/metadatatest"
 )
-
-// harness is a started processor in front of a sink.
-type harness struct {
-	p    processor.Logs
-	sink *consumertest.LogsSink
-	tel  *componenttest.Telemetry
-}
-
-func startProcessor(t *testing.T, cfg *Config) *harness {
-	t.Helper()
-	h := &harness{sink: new(consumertest.LogsSink), tel: componenttest.NewTelemetry()}
-	set := metadatatest.NewSettings(h.tel)
-	set.Logger = zap.NewNop()
-	p, err := NewFactory().CreateLogs(context.Background(), set, cfg, h.sink)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := p.Start(context.Background(), componenttest.NewNopHost()); err != nil {
-		t.Fatal(err)
-	}
-	h.p = p
-	t.Cleanup(func() {
-		if err := p.Shutdown(context.Background()); err != nil {
-			t.Error(err)
-		}
-		_ = h.tel.Shutdown(context.Background())
-	})
-	return h
-}
-
-// describe sends one record of container id ("" for a host process) and returns its
-// attributes as the processor left them.
-func (h *harness) describe(t *testing.T, id string) map[string]any {
-	t.Helper()
-	ld := plog.NewLogs()
-	lr := ld.ResourceLogs().AppendEmpty().ScopeLogs().AppendEmpty().LogRecords().AppendEmpty()
-	lr.Attributes().PutInt(schema.AttrProcessPID, 1)
-	if id != "" {
-		lr.Attributes().PutStr(schema.AttrContainerID, id)
-	}
-	h.sink.Reset()
-	if err := h.p.ConsumeLogs(context.Background(), ld); err != nil {
-		t.Fatal(err)
-	}
-	out := h.sink.AllLogs()
-	if len(out) != 1 {
-		t.Fatalf("%d batches passed, want 1", len(out))
-	}
-	return out[0].ResourceLogs().At(0).ScopeLogs().At(0).LogRecords().At(0).Attributes().AsRaw()
-}
-
-// waitFor sends records of id until one comes back described (with container.name) and
-// satisfying ok (nil: any), and returns its attributes.
-func (h *harness) waitFor(t *testing.T, id string, ok func(map[string]any) bool) map[string]any {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		a := h.describe(t, id)
-		if _, named := a[schema.AttrContainerName]; named && (ok == nil || ok(a)) {
-			return a
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("container %s not described as expected after 10s: %v", id, a)
-		}
-		time.Sleep(2 * time.Millisecond)
-	}
-}
 
 func runtimeConfig(rt *containertest.Runtimes) *Config {
 	cfg := createDefaultConfig()
@@ -191,4 +121,122 @@ func TestDockerContainersAreDescribed(t *testing.T) {
 
 	// A host process has no container attributes.
 	expectAttrs(t, "host process", h.describe(t, ""), map[string]any{})
+}
+
+// The processor as a kubelet's node sees it: a pod sandbox and a container made through
+// containerd's CRI plugin (host network, so no CNI), with the io.kubernetes.* labels the
+// kubelet sets. The processor runs first, so it learns them from containerd's events.
+func TestCRIPodContainersAreDescribed(t *testing.T) {
+	rt := containertest.Start(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	h := startProcessor(t, runtimeConfig(rt))
+
+	conn, err := grpc.NewClient("unix://"+rt.ContainerdSock, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	rs, is := cri.NewRuntimeServiceClient(conn), cri.NewImageServiceClient(conn)
+
+	const podName, podNamespace, podUID, containerName = "web-0", "shop", "6f1d2c3b-4a5e-4f60-8a7b-9c0d1e2f3a4b", "app"
+	hostNet := &cri.NamespaceOption{Network: cri.NamespaceMode_NODE, Pid: cri.NamespaceMode_CONTAINER, Ipc: cri.NamespaceMode_POD}
+	sbConfig := &cri.PodSandboxConfig{
+		Metadata:     &cri.PodSandboxMetadata{Name: podName, Namespace: podNamespace, Uid: podUID},
+		LogDirectory: t.TempDir(),
+		Labels:       map[string]string{"app": "web"},
+		Linux: &cri.LinuxPodSandboxConfig{
+			CgroupParent:    "/kubepods/besteffort/pod" + podUID,
+			SecurityContext: &cri.LinuxSandboxSecurityContext{NamespaceOptions: hostNet},
+		},
+	}
+	sb, err := rs.RunPodSandbox(ctx, &cri.RunPodSandboxRequest{Config: sbConfig})
+	if err != nil {
+		t.Fatal("RunPodSandbox:", err)
+	}
+	t.Cleanup(func() {
+		_, _ = rs.StopPodSandbox(context.Background(), &cri.StopPodSandboxRequest{PodSandboxId: sb.PodSandboxId})
+		_, _ = rs.RemovePodSandbox(context.Background(), &cri.RemovePodSandboxRequest{PodSandboxId: sb.PodSandboxId})
+	})
+	cc, err := rs.CreateContainer(ctx, &cri.CreateContainerRequest{PodSandboxId: sb.PodSandboxId, SandboxConfig: sbConfig,
+		Config: &cri.ContainerConfig{
+			Metadata: &cri.ContainerMetadata{Name: containerName},
+			Image:    &cri.ImageSpec{Image: containertest.Image},
+			Command:  []string{"sleep", "1000"},
+			LogPath:  "app.log",
+			Labels: map[string]string{
+				"io.kubernetes.pod.name": podName, "io.kubernetes.pod.namespace": podNamespace,
+				"io.kubernetes.pod.uid": podUID, "io.kubernetes.container.name": containerName,
+			},
+			Linux: &cri.LinuxContainerConfig{SecurityContext: &cri.LinuxContainerSecurityContext{NamespaceOptions: hostNet}},
+		}})
+	if err != nil {
+		t.Fatal("CreateContainer:", err)
+	}
+	if _, err := rs.StartContainer(ctx, &cri.StartContainerRequest{ContainerId: cc.ContainerId}); err != nil {
+		t.Fatal("StartContainer:", err)
+	}
+	st, err := rs.ContainerStatus(ctx, &cri.ContainerStatusRequest{ContainerId: cc.ContainerId})
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, err := is.ImageStatus(ctx, &cri.ImageStatusRequest{Image: &cri.ImageSpec{Image: containertest.Image}})
+	if err != nil || img.Image == nil {
+		t.Fatalf("ImageStatus: %v %v", img, err)
+	}
+	digests := []any{}
+	for _, d := range img.Image.RepoDigests {
+		digests = append(digests, d)
+	}
+	want := map[string]any{
+		schema.AttrContainerName:        containerName,
+		schema.AttrContainerImageName:   containertest.ImageRepo,
+		schema.AttrContainerImageTags:   []any{containertest.ImageTag},
+		schema.AttrContainerImageID:     rt.MustDocker("image", "inspect", "-f", "{{.Id}}", containertest.Image),
+		schema.AttrContainerRuntimeName: "containerd",
+		schema.AttrContainerStartTime:   time.Unix(0, st.Status.StartedAt).UTC().Format(time.RFC3339Nano),
+		schema.AttrContainerPrivileged:  false,
+		schema.AttrK8sPodName:           podName,
+		schema.AttrK8sNamespaceName:     podNamespace,
+		schema.AttrK8sPodUID:            podUID,
+		schema.AttrK8sContainerName:     containerName,
+	}
+	if len(digests) > 0 {
+		want[schema.AttrContainerImageRepoDigests] = digests
+	}
+	got := h.waitFor(t, cc.ContainerId, func(a map[string]any) bool { return a[schema.AttrContainerStartTime] != nil })
+	expectAttrs(t, "CRI container", got, want)
+	t.Logf("repo digests: %v", img.Image.RepoDigests)
+}
+
+// A container made with containerd alone (ctr), which knows no name, start time or privilege.
+func TestContainerdContainersAreDescribed(t *testing.T) {
+	rt := containertest.Start(t)
+	h := startProcessor(t, runtimeConfig(rt))
+	const id = "c0ffee00c0ffee00c0ffee00c0ffee00c0ffee00c0ffee00c0ffee00c0ffee00"
+	if out, err := rt.Ctr("k8s.io", "run", "-d", "--label", "nerdctl/name=plain", "--label", "tier=db",
+		containertest.Image, id, "sleep", "1000"); err != nil {
+		t.Fatalf("ctr run: %v\n%s", err, out)
+	}
+	digest, err := rt.Ctr("k8s.io", "images", "ls", "name=="+containertest.Image)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// REF TYPE DIGEST ...
+	lines := strings.Split(digest, "\n")
+	if len(lines) != 2 {
+		t.Fatalf("ctr images ls: %q", digest)
+	}
+	manifest := strings.Fields(lines[1])[2]
+	got := h.waitFor(t, id, nil)
+	expectAttrs(t, "containerd container", got, map[string]any{
+		schema.AttrContainerName:             "plain",
+		schema.AttrContainerImageName:        containertest.ImageRepo,
+		schema.AttrContainerImageTags:        []any{containertest.ImageTag},
+		schema.AttrContainerImageRepoDigests: []any{containertest.ImageRepo + "@" + manifest},
+		schema.AttrContainerRuntimeName:      "containerd",
+	})
+	if got[schema.ContainerLabelPrefix+"tier"] != "db" {
+		t.Errorf("label tier = %v, want db", got[schema.ContainerLabelPrefix+"tier"])
+	}
 }
