@@ -84,4 +84,3 @@ func (h *harness) waitFor(t *testing.T, id string, ok func(map[string]any) bool)
 		time.Sleep(2 * time.Millisecond)
 	}
 }
-
