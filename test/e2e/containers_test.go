@@ -112,6 +112,9 @@ func TestContainerAlertsNameTheContainer(t *testing.T) {
 					t.Errorf("%q in %s: %s = %q, want %q", w.rule, w.name, k, a.str(k), v)
 				}
 			}
+			if want := "container_name=" + w.name + " image=" + containertest.ImageRepo + ")"; !strings.HasSuffix(a.Body, want) {
+				t.Errorf("%q in %s: output %q does not end with %q", w.rule, w.name, a.Body, want)
+			}
 			if tags, _ := a.Attrs[schema.AttrContainerImageTags].([]any); !slices.Equal(tags, []any{containertest.ImageTag}) {
 				t.Errorf("%q in %s: image tags %v", w.rule, w.name, a.Attrs[schema.AttrContainerImageTags])
 			}
