@@ -234,11 +234,11 @@ func (r *Runtimes) stop() {
 	r.killShims()
 	_ = syscall.Unmount(filepath.Join(r.Dir, "docker-exec", "netns", "default"), syscall.MNT_DETACH)
 	r.removeCgroups()
+	_ = unmountBelow(r.Dir)
 	if r.t.Failed() {
 		r.t.Logf("runtimes' state kept in %s", r.Dir)
 		return
 	}
-	_ = unmountBelow(r.Dir)
 	_ = os.RemoveAll(r.Dir)
 }
 
