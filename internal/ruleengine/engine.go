@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"sync"
 
-	"github.com/google/cel-go/cel"
 	"github.com/google/cel-go/common/types"
 	"github.com/google/cel-go/interpreter"
 	"go.opentelemetry.io/collector/pdata/pcommon"
@@ -85,7 +84,7 @@ type Rule struct {
 	// fast is the condition on the fast path; nil when it needs cel-go (slowReason says why).
 	fast       boolNode
 	slowReason string
-	checked    *cel.Ast // during compilation only
+	pieces     *rulePieces // during compilation only
 }
 
 // Engine holds compiled rules; it is immutable and safe for concurrent use.

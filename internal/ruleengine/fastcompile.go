@@ -10,7 +10,7 @@ import (
 	"github.com/google/cel-go/common/operators"
 )
 
-// The fast path: a checked CEL condition compiled into a tree of Go closures-like nodes that
+// The fast path: a parsed CEL condition (its macros expanded) compiled into a tree of Go closures-like nodes that
 // read the record directly (no CEL values, no interface boxing, no per-record allocation).
 // It implements exactly the CEL semantics the rules rely on (three-valued: true, false, and
 // "could not evaluate", which && and || absorb as CEL does and `!` turns into true), and
@@ -31,21 +31,39 @@ type fastCompiler struct {
 	slots      int            // memo slots handed out
 	sharedVals map[string]*sharedVal
 	vslots     int // value memo slots handed out
+
+	// Conditions come as their scanned pieces: macros compiles a macro's pieces (its parts)
+	// where idents, the macro references of the piece being compiled, name one. A macro
+	// outside comprehensions is compiled once per pass (macroMemo).
+	macros    func(name string) []*scanned
+	idents    map[int64]string
+	macroMemo map[string]compiled
+}
+
+// compiled is a compiled condition and its sharing key.
+type compiled struct {
+	n   boolNode
+	key string
+	err error
 }
 
 type errUnsupported struct{ what string }
 
 func (e errUnsupported) Error() string { return "not on the fast path: " + e.what }
 
-func newFastCompiler(table *attrTable, lists map[string][]string) *fastCompiler {
+func newFastCompiler(table *attrTable, lists map[string][]string, macros func(string) []*scanned) *fastCompiler {
 	return &fastCompiler{table: table, lists: lists, shared: map[string]*shared{}, consts: map[string]*constSet{},
-		counts: map[string]int{}, sharedVals: map[string]*sharedVal{}}
+		counts: map[string]int{}, sharedVals: map[string]*sharedVal{}, macros: macros}
 }
 
-// compile returns the rule's node, or an error when the condition needs cel-go. Compile
+// compileRule returns the node of a rule's condition, its parts ANDed and its exceptions
+// negated (as Compile expands it), or an error when the condition needs cel-go. Compile
 // every rule with count first, then with build: sub-expressions seen more than once in the
 // first pass are memoized per record in the second.
-func (fc *fastCompiler) compile(a *ast.AST, count bool) (n boolNode, err error) {
+func (fc *fastCompiler) compileRule(parts, excs []*scanned, count bool) (n boolNode, err error) {
+	if fc.counting != count || fc.macroMemo == nil {
+		fc.macroMemo = map[string]compiled{}
+	}
 	fc.counting = count
 	fc.scope = fc.scope[:0]
 	defer func() {
@@ -53,33 +71,145 @@ func (fc *fastCompiler) compile(a *ast.AST, count bool) (n boolNode, err error) 
 			n, err = nil, fmt.Errorf("fast path compile: %v", r)
 		}
 	}()
-	n, _, err = fc.boolExpr(a.Expr())
-	return n, err
+	terms, err := fc.pieces(parts, true)
+	if err != nil {
+		return nil, err
+	}
+	if len(excs) > 0 {
+		alts, err := fc.pieces(excs, false) // exceptions are compiled as written
+		if err != nil {
+			return nil, err
+		}
+		or := fc.balanced(operators.LogicalOr, alts)
+		key := joinKey("not", or.key)
+		terms = append(terms, compiled{n: fc.share(notNode{or.n}, key), key: key})
+	}
+	return fc.balanced(operators.LogicalAnd, terms).n, nil
+}
+
+// pieces compiles each piece with its own macro references (none unless expand).
+func (fc *fastCompiler) pieces(ps []*scanned, expand bool) ([]compiled, error) {
+	saved := fc.idents
+	defer func() { fc.idents = saved }()
+	out := make([]compiled, len(ps))
+	for i, p := range ps {
+		fc.idents = nil
+		if expand {
+			fc.idents = p.macroIdents
+		}
+		n, key, err := fc.boolExpr(p.ast.Expr())
+		if err != nil {
+			return nil, err
+		}
+		out[i] = compiled{n: n, key: key}
+	}
+	return out, nil
+}
+
+// balanced joins terms with && or || in the tree shape cel-go's parser gives the text
+// "(t1) && (t2) && ...", so keys are those of the expanded text.
+func (fc *fastCompiler) balanced(op string, terms []compiled) compiled {
+	if len(terms) == 1 {
+		return terms[0]
+	}
+	var tree func(lo, hi int) compiled // over operator indices: operator i joins terms i and i+1
+	tree = func(lo, hi int) compiled {
+		mid := (lo + hi + 1) / 2
+		l, r := terms[mid], terms[mid+1]
+		if mid != lo {
+			l = tree(lo, mid-1)
+		}
+		if mid != hi {
+			r = tree(mid+1, hi)
+		}
+		n, key := fc.join(op, l.n, l.key, r.n, r.key)
+		return compiled{n: fc.share(n, key), key: key}
+	}
+	return tree(0, len(terms)-2)
+}
+
+// macroRef reports whether e references a macro in the piece being compiled.
+func (fc *fastCompiler) macroRef(e ast.Expr) (string, bool) {
+	if e.Kind() != ast.IdentKind {
+		return "", false
+	}
+	name, ok := fc.idents[e.ID()]
+	return name, ok
+}
+
+// macroBool compiles a macro's expansion where a condition is expected.
+func (fc *fastCompiler) macroBool(name string) (boolNode, string, error) {
+	memo := len(fc.scope) == 0 // inside a comprehension the expansion may read its variables
+	if m, ok := fc.macroMemo[name]; ok && memo {
+		if m.err != nil {
+			return nil, "", m.err
+		}
+		return fc.share(m.n, m.key), m.key, nil
+	}
+	var m compiled
+	terms, err := fc.pieces(fc.macros(name), true)
+	if err != nil {
+		m.err = err
+	} else {
+		m = fc.balanced(operators.LogicalAnd, terms)
+	}
+	if memo {
+		fc.macroMemo[name] = m
+	}
+	return m.n, m.key, m.err
+}
+
+// macroVal compiles a macro's expansion where a value is expected (m == true).
+func (fc *fastCompiler) macroVal(name string) (valNode, string, error) {
+	parts := fc.macros(name)
+	if len(parts) == 1 {
+		saved := fc.idents
+		fc.idents = parts[0].macroIdents
+		defer func() { fc.idents = saved }()
+		return fc.valExpr(parts[0].ast.Expr())
+	}
+	b, k, err := fc.macroBool(name)
+	if err != nil {
+		return nil, "", err
+	}
+	return boolVal{b}, joinKey("bool", k), nil
 }
 
 // boolExpr compiles a condition; key identifies it for sharing.
 func (fc *fastCompiler) boolExpr(e ast.Expr) (boolNode, string, error) {
+	if name, ok := fc.macroRef(e); ok {
+		return fc.macroBool(name)
+	}
 	n, key, err := fc.boolExprRaw(e)
-	if err != nil || strings.Contains(key, localMark) {
+	if err != nil {
 		return n, key, err
 	}
+	return fc.share(n, key), key, nil
+}
+
+// share counts a condition in the first pass and, in the second, memoizes it per record when
+// it was seen more than once.
+func (fc *fastCompiler) share(n boolNode, key string) boolNode {
+	if strings.Contains(key, localMark) {
+		return n
+	}
 	if _, leaf := n.(asBool); leaf {
-		return n, key, nil
+		return n
 	}
 	if fc.counting {
 		fc.counts[key]++
-		return n, key, nil
+		return n
 	}
 	if fc.counts[key] < 2 {
-		return n, key, nil
+		return n
 	}
 	if s, ok := fc.shared[key]; ok {
-		return s, key, nil
+		return s
 	}
 	s := &shared{inner: n, slot: fc.slots}
 	fc.slots++
 	fc.shared[key] = s
-	return s, key, nil
+	return s
 }
 
 // localMark starts the key of a comprehension variable; a key containing it depends on the
@@ -149,7 +279,7 @@ func (fc *fastCompiler) boolExprRaw(e ast.Expr) (boolNode, string, error) {
 	return fc.callNode(fn, args)
 }
 
-// logicNode compiles && and ||, flattening nested chains of the same operator into one node.
+// logicNode compiles && and ||.
 func (fc *fastCompiler) logicNode(fn string, x, y ast.Expr) (boolNode, string, error) {
 	l, lk, err := fc.boolExpr(x)
 	if err != nil {
@@ -159,6 +289,12 @@ func (fc *fastCompiler) logicNode(fn string, x, y ast.Expr) (boolNode, string, e
 	if err != nil {
 		return nil, "", err
 	}
+	n, key := fc.join(fn, l, lk, r, rk)
+	return n, key, nil
+}
+
+// join is l && r or l || r, flattening nested chains of the same operator into one node.
+func (fc *fastCompiler) join(fn string, l boolNode, lk string, r boolNode, rk string) (boolNode, string) {
 	var xs []boolNode
 	for _, n := range []boolNode{l, r} {
 		switch inner := n.(type) {
@@ -176,9 +312,9 @@ func (fc *fastCompiler) logicNode(fn string, x, y ast.Expr) (boolNode, string, e
 		xs = append(xs, n)
 	}
 	if fn == operators.LogicalAnd {
-		return andNode{xs}, joinKey("and", lk, rk), nil
+		return andNode{xs}, joinKey("and", lk, rk)
 	}
-	return orNode{xs}, joinKey("or", lk, rk), nil
+	return orNode{xs}, joinKey("or", lk, rk)
 }
 
 // callNode compiles a call other than &&, || and !: its arguments as values, then the node
@@ -249,6 +385,9 @@ func genericNode(fn string, vals []valNode, key string) (boolNode, string, error
 }
 
 func (fc *fastCompiler) valExpr(e ast.Expr) (valNode, string, error) {
+	if name, ok := fc.macroRef(e); ok {
+		return fc.macroVal(name)
+	}
 	switch e.Kind() {
 	case ast.LiteralKind:
 		v, ok := literal(e.AsLiteral())

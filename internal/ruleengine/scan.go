@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/google/cel-go/cel"
 	"github.com/google/cel-go/common/ast"
 	"github.com/google/cel-go/common/types"
 )
@@ -30,12 +31,16 @@ type owner struct {
 type scanned struct {
 	t      text
 	s      []rune
+	parsed *cel.Ast // s parsed
+	ast    *ast.AST // parsed.NativeRep()
 	macros []macroRef
+	// macroIdents are the identifier nodes in ast that reference a macro, by id.
+	macroIdents map[int64]string
 }
 
 type macroRef struct {
 	name  string
-	start int
+	start int // rune offset in s
 }
 
 // chainName is the dotted name of an identifier or a select chain on one (a.b.c).
@@ -114,38 +119,60 @@ func comprehensionVars(e ast.Expr) map[string]bool {
 	return vars
 }
 
-// scan parses one condition, records the attributes it reads, finds macro references and
-// rewrites present("a.b") into present(a.b). Unknown bare identifiers are errors.
-func (c *compiler) scan(t *text, o owner) error {
+// scanAll scans every piece of condition: parses each (in parallel: parsing is most of the
+// work of compiling), rewrites present("a.b") into present(a.b), then, in order, records the
+// attributes it reads and finds its macro references. Unknown bare identifiers are errors;
+// the error is the first in order.
+func (c *compiler) scanAll(ps []piece) error {
+	parsed := make([]struct {
+		p     *parsedCondition
+		runes []rune
+		err   error
+	}, len(ps))
+	inParallel(len(ps), func(i int) {
+		r := &parsed[i]
+		r.p, r.runes, r.err = c.parsePiece(ps[i].t, ps[i].o)
+	})
+	for i, r := range parsed {
+		if r.err != nil {
+			return r.err
+		}
+		sc, err := c.collectRefs(r.p, r.runes)
+		if err != nil {
+			return err
+		}
+		c.scans[ps[i].t] = sc
+	}
+	return nil
+}
+
+// parsePiece parses one condition with present("a.b") rewritten to present(a.b).
+func (c *compiler) parsePiece(t *text, o owner) (*parsedCondition, []rune, error) {
 	runes := []rune(t.s)
 	p, err := c.parseCondition(t, o, runes)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	rewritten, err := p.rewritePresent(runes)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	if rewritten != nil {
 		runes = rewritten
 		if p, err = c.parseCondition(t, o, runes); err != nil {
-			return err
+			return nil, nil, err
 		}
 	}
-	sc, err := c.collectRefs(p, runes)
-	if err != nil {
-		return err
-	}
-	c.scans[t] = sc
-	return nil
+	return p, runes, nil
 }
 
 // parsedCondition is one parse of a condition, with what errors need to point into its text.
 type parsedCondition struct {
-	t    *text
-	o    owner
-	ast  *ast.AST
-	info *ast.SourceInfo
+	t      *text
+	o      owner
+	parsed *cel.Ast
+	ast    *ast.AST
+	info   *ast.SourceInfo
 }
 
 func (c *compiler) parseCondition(t *text, o owner, runes []rune) (*parsedCondition, error) {
@@ -154,7 +181,7 @@ func (c *compiler) parseCondition(t *text, o owner, runes []rune) (*parsedCondit
 		return nil, issuesErr(t, o, iss, "invalid condition")
 	}
 	native := parsed.NativeRep()
-	return &parsedCondition{t: t, o: o, ast: native, info: native.SourceInfo()}, nil
+	return &parsedCondition{t: t, o: o, parsed: parsed, ast: native, info: native.SourceInfo()}, nil
 }
 
 // offset is the rune offset where e starts in the condition, -1 if unknown.
@@ -243,7 +270,7 @@ func stringLiteralExtent(runes []rune, start int, s string) (int, int, bool) {
 // collectRefs records the attributes the condition reads and where it references macros.
 func (c *compiler) collectRefs(p *parsedCondition, runes []rune) (*scanned, error) {
 	compVars := comprehensionVars(p.ast.Expr())
-	sc := &scanned{t: *p.t, s: runes}
+	sc := &scanned{t: *p.t, s: runes, parsed: p.parsed, ast: p.ast}
 	var scanErr error
 	seen := map[int]bool{}
 	visit(p.ast.Expr(), func(name string, e ast.Expr) {
@@ -266,6 +293,10 @@ func (c *compiler) collectRefs(p *parsedCondition, runes []rune) (*scanned, erro
 				return
 			}
 			if _, ok := c.d.macros[name]; ok {
+				if sc.macroIdents == nil {
+					sc.macroIdents = map[int64]string{}
+				}
+				sc.macroIdents[e.ID()] = name
 				start := p.offset(e)
 				if start >= 0 && !seen[start] {
 					seen[start] = true
