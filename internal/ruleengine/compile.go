@@ -29,6 +29,7 @@ type compiler struct {
 	graft    *grafter
 	seed     *cel.Ast // any checked Ast: see checkTree
 	opts     Options
+	progress *progress
 	// macroReqs memoizes what each macro requires of event.name.
 	macroReqs map[string]eventReq
 }
@@ -36,6 +37,9 @@ type compiler struct {
 // Compile parses, resolves and compiles rule sources into an Engine. Errors are *Error values
 // naming the file, line (and column when known) and item. Warnings do not stop compilation.
 func Compile(srcs []Source, opts Options) (*Engine, []Warning, error) {
+	p := startProgress(opts.Progress, opts.ProgressInterval)
+	defer p.end()
+	p.begin("reading", len(srcs))
 	var items []*item
 	for _, s := range srcs {
 		its, err := parseSource(s)
@@ -43,12 +47,15 @@ func Compile(srcs []Source, opts Options) (*Engine, []Warning, error) {
 			return nil, nil, err
 		}
 		items = append(items, its...)
+		p.add()
 	}
 	d, err := resolve(items)
 	if err != nil {
 		return nil, nil, err
 	}
+	p.setRules(len(d.ruleOrder))
 	c := newCompiler(d)
+	c.progress = p
 	e, err := c.compile(opts)
 	if err != nil {
 		return nil, nil, err
@@ -58,7 +65,7 @@ func Compile(srcs []Source, opts Options) (*Engine, []Warning, error) {
 
 func newCompiler(d *definitions) *compiler {
 	return &compiler{d: d, attrs: map[string]attrType{}, lists: map[string][]string{}, expanded: map[string]string{},
-		scans: map[*text]*scanned{}, macroReqs: map[string]eventReq{}}
+		scans: map[*text]*scanned{}, macroReqs: map[string]eventReq{}, progress: startProgress(nil, 0)}
 }
 
 // compile runs the phases after parsing and overrides, in order: names and lists, exceptions
@@ -73,7 +80,9 @@ func (c *compiler) compile(opts Options) (*Engine, error) {
 	}
 	e := c.newEngine(opts)
 	fc := newFastCompiler(e.attrs, c.lists, c.macroParts)
+	c.progress.begin("compiling", len(c.d.ruleOrder))
 	for _, r := range c.d.ruleOrder {
+		c.progress.add()
 		if !r.enabled || (opts.MinPriority != 0 && r.priority > opts.MinPriority) {
 			continue
 		}
@@ -178,8 +187,12 @@ func inParallel(n int, f func(i int)) {
 
 // checkAll type-checks every piece as written, in parallel; the error is the first in order.
 func (c *compiler) checkAll(ps []piece) error {
+	c.progress.begin("checking", len(ps))
 	errs := make([]error, len(ps))
-	inParallel(len(ps), func(i int) { errs[i] = c.check(ps[i].t, ps[i].o) })
+	inParallel(len(ps), func(i int) {
+		errs[i] = c.check(ps[i].t, ps[i].o)
+		c.progress.add()
+	})
 	for _, err := range errs {
 		if err != nil {
 			return err

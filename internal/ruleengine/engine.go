@@ -3,6 +3,7 @@ package ruleengine
 import (
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/google/cel-go/common/types"
 	"github.com/google/cel-go/interpreter"
@@ -18,6 +19,11 @@ type Options struct {
 	MinPriority Priority
 	// MatchAll makes Match report every matching rule instead of only the first.
 	MatchAll bool
+	// Progress, when set, is called every ProgressInterval (default two seconds) while Compile
+	// runs, from another goroutine; never once Compile has returned, and never for a compile
+	// quicker than the interval.
+	Progress         func(Progress)
+	ProgressInterval time.Duration
 
 	celOnly bool // tests: evaluate every rule with cel-go, not the fast path
 }

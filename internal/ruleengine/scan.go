@@ -129,9 +129,11 @@ func (c *compiler) scanAll(ps []piece) error {
 		runes []rune
 		err   error
 	}, len(ps))
+	c.progress.begin("parsing", len(ps))
 	inParallel(len(ps), func(i int) {
 		r := &parsed[i]
 		r.p, r.runes, r.err = c.parsePiece(ps[i].t, ps[i].o)
+		c.progress.add()
 	})
 	for i, r := range parsed {
 		if r.err != nil {

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"go.opentelemetry.io/collector/confmap"
+	"go.uber.org/zap"
 
 	"github.com/otelsec/otelsec/internal/ruleengine"
 	"github.com/otelsec/otelsec/rules"
@@ -96,7 +97,7 @@ func (cfg *Config) Validate() error {
 	if len(errs) > 0 {
 		return errors.Join(errs...)
 	}
-	_, _, err := cfg.compile()
+	_, err := cfg.rules(nil, false)
 	return err
 }
 
@@ -127,20 +128,42 @@ func (cfg *Config) sources() ([]ruleengine.Source, error) {
 	return srcs, nil
 }
 
-func (cfg *Config) compile() (*ruleengine.Engine, []ruleengine.Warning, error) {
-	srcs, err := cfg.sources()
-	if err != nil {
-		return nil, nil, err
-	}
+func (cfg *Config) engineOptions() (ruleengine.Options, error) {
 	opts := ruleengine.Options{MatchAll: cfg.Match == MatchAll}
 	if cfg.MinPriority != "" {
+		var err error
 		if opts.MinPriority, err = ruleengine.ParsePriority(cfg.MinPriority); err != nil {
-			return nil, nil, fmt.Errorf("min_priority: %w", err)
+			return opts, fmt.Errorf("min_priority: %w", err)
 		}
 	}
+	return opts, nil
+}
+
+// rules compiles the configured rules, or returns them as compiled before for the same
+// configuration and files (Validate compiles, the factory takes: take). A long compile is
+// reported on logger (nil: stderr, see progressLogger).
+func (cfg *Config) rules(logger *zap.Logger, take bool) (*compiledRules, error) {
+	srcs, err := cfg.sources()
+	if err != nil {
+		return nil, err
+	}
+	opts, err := cfg.engineOptions()
+	if err != nil {
+		return nil, err
+	}
+	key := keyOf(srcs, opts)
+	if cr := cachedRules(key, take); cr != nil {
+		return cr, nil
+	}
+	opts.Progress, opts.ProgressInterval = progressLogger(logger), progressInterval
+	start := time.Now()
 	e, warns, err := ruleengine.Compile(srcs, opts)
 	if err != nil {
-		return nil, nil, fmt.Errorf("rules: %w", err)
+		return nil, fmt.Errorf("rules: %w", err)
 	}
-	return e, warns, nil
+	cr := &compiledRules{engine: e, warns: warns, took: time.Since(start)}
+	if !take {
+		storeRules(key, cr)
+	}
+	return cr, nil
 }
