@@ -222,7 +222,12 @@ func (c *compiler) compileRule(r *ruleDef, excs []text, fc *fastCompiler) (*Rule
 	}
 	rule := &Rule{Name: r.name, Description: r.desc, Output: r.output.s, Ruleset: r.ruleset, File: r.file,
 		Line: r.line, Priority: r.priority, Tags: r.tags, Condition: full,
-		output: parseTemplate(r.output.s), Category: category(r.tags)}
+		Category: category(r.tags)}
+	if rule.output, err = parseTemplate(r.output.s); err != nil {
+		// Each output was checked where it is written (setRuleFields): only appending can
+		// make a bad one.
+		return nil, &Error{File: r.output.file, Line: r.output.line, Kind: "rule", Item: r.name, Msg: "output: " + err.Error()}
+	}
 	for _, ref := range rule.output.refs {
 		if !slices.Contains(rule.OutputFields, ref) {
 			rule.OutputFields = append(rule.OutputFields, ref)

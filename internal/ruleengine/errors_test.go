@@ -26,7 +26,38 @@ func TestLoaderErrors(t *testing.T) {
 		files []string
 		want  string // the whole error message
 	}{
-		{"bad yaml", []string{"- rule: x\n  desc: [unclosed\n"}, "a.yaml:1: invalid YAML: line 1: did not find expected ',' or ']'"},
+		{"bad yaml", []string{"- rule: x\n  desc: [unclosed\n"}, "a.yaml:2: invalid YAML: did not find expected ',' or ']'"},
+		// yaml.v3 names the line before (or where the enclosing item starts): the line is found again.
+		{"yaml error line", []string{okRule + "  - seq\n"}, "a.yaml:7: invalid YAML: did not find expected key"},
+		{"yaml tab", []string{okRule + "\tx: tab\n"}, "a.yaml:7: invalid YAML: found a tab character that violates indentation"},
+		{"yaml flow mapping", []string{okRule + "  tags: {a: b\n"}, "a.yaml:7: invalid YAML: did not find expected ',' or '}'"},
+		{"yaml unterminated quote", []string{okRule + "- rule: b\n  desc: \"open\n"}, "a.yaml:8: invalid YAML: found unexpected end of stream"},
+		{"invalid UTF-8", []string{okRule + "  tags: [ab\xff]\n"}, "a.yaml:7:12: invalid UTF-8: a rules file is UTF-8 text"},
+		{"bad regexp", []string{`
+- rule: r
+  desc: d
+  condition: event.name == "process.exec" && process.executable.name.matches("a[")
+  output: o
+  priority: info
+`}, "a.yaml:4:78: rule \"r\": invalid regular expression \"a[\": error parsing regexp: missing closing ]: `[` (condition column 65)"},
+		{"recursion limit", []string{"- rule: r\n  desc: d\n  condition: >-\n    event.name == \"process.exec\" &&\n    " +
+			strings.Repeat("(", 300) + "true" + strings.Repeat(")", 300) + "\n  output: o\n  priority: info\n"},
+			`a.yaml:5:254: rule "r": invalid condition: expression recursion limit exceeded: 250 (condition column 282)`},
+		{"unterminated output reference", []string{`
+- rule: r
+  desc: d
+  condition: event.name == "process.exec"
+  output: "started %{process.executable.name by %process.user.name"
+  priority: info
+`}, `a.yaml:5:20: rule "r": output: unterminated %{ (no closing })`},
+		{"output reference swallowing text", []string{`
+- rule: r
+  desc: d
+  condition: event.name == "process.exec"
+  output: >-
+    started %{process.executable.name by %{process.user.name}
+  priority: info
+`}, `a.yaml:6:13: rule "r": output: %{...} holds "process.executable.name by %{process.user.name", not an attribute name`},
 		{"not a sequence", []string{"rule: x\n"}, "a.yaml:1:1: a rules file must be a YAML sequence of items (- rule: ..., - macro: ..., - list: ...)"},
 		{"unknown list identifier", []string{`
 - rule: r

@@ -180,10 +180,44 @@ type parsedCondition struct {
 func (c *compiler) parseCondition(t *text, o owner, runes []rune) (*parsedCondition, error) {
 	parsed, iss := c.parseEnv.Parse(string(runes))
 	if iss.Err() != nil {
+		if errs := iss.Errors(); len(errs) > 0 && errs[0].Location.Line() < 1 && strings.Contains(errs[0].Message, "recursion limit") {
+			// cel-go gives no position for this one: find where the nesting gets too deep.
+			line, col := lineCol(runes, c.recursionPoint(runes))
+			return nil, errAt(t, o, line, col, "invalid condition: "+errs[0].Message+"")
+		}
 		return nil, issuesErr(t, o, iss, "invalid condition")
 	}
 	native := parsed.NativeRep()
 	return &parsedCondition{t: t, o: o, parsed: parsed, ast: native, info: native.SourceInfo()}, nil
+}
+
+// recursionPoint is the rune offset at which parsing runes first exceeds cel-go's recursion
+// limit: the shortest prefix that already does ends there.
+func (c *compiler) recursionPoint(runes []rune) int {
+	lo, hi := 0, len(runes) // the prefix of length hi exceeds it
+	for lo < hi {
+		mid := (lo + hi) / 2
+		_, iss := c.parseEnv.Parse(string(runes[:mid]))
+		if errs := iss.Errors(); len(errs) > 0 && strings.Contains(errs[0].Message, "recursion limit") {
+			hi = mid
+		} else {
+			lo = mid + 1
+		}
+	}
+	return max(hi-1, 0)
+}
+
+// lineCol turns a rune offset into a 1-based line and 0-based column, as cel-go counts them.
+func lineCol(runes []rune, off int) (line, col int) {
+	line = 1
+	for _, r := range runes[:off] {
+		if r == '\n' {
+			line, col = line+1, 0
+		} else {
+			col++
+		}
+	}
+	return line, col
 }
 
 // offset is the rune offset where e starts in the condition, -1 if unknown.
@@ -269,6 +303,28 @@ func stringLiteralExtent(runes []rune, start int, s string) (int, int, bool) {
 	return start, end, true
 }
 
+// checkRegexp reports an invalid literal pattern of matches() where it is written (cel-go
+// finds it only when making a program, and says neither where nor in which rule piece).
+func (p *parsedCondition) checkRegexp(call ast.Expr) error {
+	ce := call.AsCall()
+	args := ce.Args()
+	if ce.FunctionName() != "matches" || len(args) == 0 {
+		return nil
+	}
+	pat := args[len(args)-1]
+	if pat.Kind() != ast.LiteralKind {
+		return nil
+	}
+	s, ok := pat.AsLiteral().(types.String)
+	if !ok {
+		return nil
+	}
+	if _, err := regexp.Compile(string(s)); err != nil {
+		return p.errAt(pat, fmt.Sprintf("invalid regular expression %q: %v", string(s), err))
+	}
+	return nil
+}
+
 // collectRefs records the attributes the condition reads and where it references macros.
 func (c *compiler) collectRefs(p *parsedCondition, runes []rune) (*scanned, error) {
 	compVars := comprehensionVars(p.ast.Expr())
@@ -313,7 +369,11 @@ func (c *compiler) collectRefs(p *parsedCondition, runes []rune) (*scanned, erro
 		}
 		c.useAttr(name)
 		c.warnUnknownAttr(name, p.t.file, p.t.line, p.o.name, p.o.kind)
-	}, func(ast.Expr) {})
+	}, func(call ast.Expr) {
+		if scanErr == nil {
+			scanErr = p.checkRegexp(call)
+		}
+	})
 	if scanErr != nil {
 		return nil, scanErr
 	}
