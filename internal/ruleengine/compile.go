@@ -41,10 +41,14 @@ func Compile(srcs []Source, opts Options) (*Engine, []Warning, error) {
 	defer p.end()
 	p.begin("reading", len(srcs))
 	var items []*item
+	var warnings []Warning
 	for _, s := range srcs {
 		its, err := parseSource(s)
 		if err != nil {
 			return nil, nil, err
+		}
+		if len(its) == 0 {
+			warnings = append(warnings, Warning{File: s.Name, Msg: "the file defines no rule, macro or list (it is empty or only comments): it adds nothing"})
 		}
 		items = append(items, its...)
 		p.add()
@@ -55,7 +59,7 @@ func Compile(srcs []Source, opts Options) (*Engine, []Warning, error) {
 	}
 	p.setRules(len(d.ruleOrder))
 	c := newCompiler(d)
-	c.progress = p
+	c.progress, c.warnings = p, warnings
 	e, err := c.compile(opts)
 	if err != nil {
 		return nil, nil, err

@@ -2,6 +2,7 @@ package ruleengine
 
 import (
 	"fmt"
+	"strconv"
 	"sync"
 	"time"
 
@@ -29,7 +30,8 @@ type Options struct {
 }
 
 // Warning is a non-fatal finding about the rules, e.g. a rule that runs on every record.
-// Rule is empty for findings about a macro (Msg names it).
+// Rule is empty for findings about a macro (Msg names it), Line zero for findings about a
+// whole file.
 type Warning struct {
 	File string
 	Line int
@@ -38,10 +40,14 @@ type Warning struct {
 }
 
 func (w Warning) String() string {
-	if w.Rule == "" {
-		return fmt.Sprintf("%s:%d: %s", w.File, w.Line, w.Msg)
+	pos := w.File
+	if w.Line > 0 {
+		pos += ":" + strconv.Itoa(w.Line)
 	}
-	return fmt.Sprintf("%s:%d: rule %q: %s", w.File, w.Line, w.Rule, w.Msg)
+	if w.Rule == "" {
+		return fmt.Sprintf("%s: %s", pos, w.Msg)
+	}
+	return fmt.Sprintf("%s: rule %q: %s", pos, w.Rule, w.Msg)
 }
 
 // Error is a rule-file error: where (file, line, column when known), which item, and what.

@@ -246,3 +246,32 @@ func TestMacroExpansionBomb(t *testing.T) {
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), `a.yaml:83: rule "r": condition is over 131072 bytes once macros are expanded`)
 }
+
+// A file that defines nothing is named in a warning: loading it had no effect.
+func TestEmptyFileWarns(t *testing.T) {
+	for _, data := range []string{"", "# only a comment\n\n# and another\n", "- ruleset: empty\n"} {
+		_, warns, err := Compile([]Source{{Name: "a.yaml", Data: []byte(okRule)}, {Name: "empty.yaml", Data: []byte(data)}}, Options{})
+		require.NoError(t, err)
+		var got []string
+		for _, w := range warns {
+			got = append(got, w.String())
+		}
+		assert.Equal(t, []string{"empty.yaml: the file defines no rule, macro or list (it is empty or only comments): it adds nothing"}, got, "%q", data)
+	}
+}
+
+// A file named two ways (two spellings of its path, a symbolic link) is loaded once: loading
+// it twice would define its list twice.
+func TestSameFileLoadedOnce(t *testing.T) {
+	dir := t.TempDir()
+	require.NoError(t, os.Mkdir(filepath.Join(dir, "a"), 0o700))
+	x := filepath.Join(dir, "a", "x.yaml")
+	require.NoError(t, os.WriteFile(x, []byte("- list: l\n  items: [a]\n"+okRule), 0o600))
+	require.NoError(t, os.Symlink(x, filepath.Join(dir, "link.yaml")))
+	srcs, err := LoadFiles([]string{x, filepath.Join(dir, "a", "..", "a", "x.yaml"), filepath.Join(dir, "link.yaml"), filepath.Join(dir, "*", "x.yaml")})
+	require.NoError(t, err)
+	require.Len(t, srcs, 1)
+	assert.Equal(t, x, srcs[0].Name)
+	_, _, err = Compile(srcs, Options{})
+	require.NoError(t, err)
+}

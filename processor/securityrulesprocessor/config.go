@@ -3,6 +3,7 @@ package securityrulesprocessor // import "github.com/otelsec/otelsec/processor/s
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"go.opentelemetry.io/collector/confmap"
@@ -101,31 +102,50 @@ func (cfg *Config) Validate() error {
 	return err
 }
 
-// sources loads the configured rule files.
+// sources loads the configured rule files, each once (a file matched by two globs, or
+// named two ways, is loaded once; so is the default ruleset).
 func (cfg *Config) sources() ([]ruleengine.Source, error) {
 	if len(cfg.Rules) == 0 {
 		return rules.Default(), nil
 	}
 	var srcs []ruleengine.Source
-	seen := map[string]bool{} // a file matched by two globs is loaded once
+	var files ruleengine.Files
+	defaultLoaded := false
 	for _, g := range cfg.Rules {
-		var loaded []ruleengine.Source
 		if g == DefaultRulesEntry {
-			loaded = rules.Default()
-		} else {
-			var err error
-			if loaded, err = ruleengine.LoadFiles([]string{g}); err != nil {
-				return nil, err
+			if !defaultLoaded {
+				srcs = append(srcs, rules.Default()...)
+				defaultLoaded = true
 			}
+			continue
 		}
-		for _, s := range loaded {
-			if !seen[s.Name] {
-				seen[s.Name] = true
-				srcs = append(srcs, s)
-			}
+		loaded, err := files.Load(g)
+		if err != nil {
+			return nil, err
 		}
+		srcs = append(srcs, loaded...)
 	}
 	return srcs, nil
+}
+
+// noRulesError refuses a rule set with no enabled rule: it would run a sensor that detects
+// nothing.
+func (cfg *Config) noRulesError(srcs []ruleengine.Source, warns []ruleengine.Warning) error {
+	names := make([]string, len(srcs))
+	for i, s := range srcs {
+		names[i] = s.Name
+	}
+	msg := fmt.Sprintf("rules: no enabled rule in %s", strings.Join(names, ", "))
+	if cfg.MinPriority != "" {
+		msg += fmt.Sprintf(" at min_priority %s or above", cfg.MinPriority)
+	}
+	msg += ": the processor would detect nothing"
+	for _, w := range warns {
+		if w.Line == 0 { // a file that defines nothing
+			msg += "; " + w.String()
+		}
+	}
+	return errors.New(msg)
 }
 
 func (cfg *Config) engineOptions() (ruleengine.Options, error) {
@@ -160,6 +180,9 @@ func (cfg *Config) rules(logger *zap.Logger, take bool) (*compiledRules, error) 
 	e, warns, err := ruleengine.Compile(srcs, opts)
 	if err != nil {
 		return nil, fmt.Errorf("rules: %w", err)
+	}
+	if len(e.Rules()) == 0 {
+		return nil, cfg.noRulesError(srcs, warns)
 	}
 	cr := &compiledRules{engine: e, warns: warns, took: time.Since(start)}
 	if !take {
