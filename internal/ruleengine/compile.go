@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 
 	"github.com/google/cel-go/cel"
+	"github.com/google/cel-go/common/ast"
 	"github.com/google/cel-go/common/types"
 )
 
@@ -26,10 +27,14 @@ type compiler struct {
 	expanded map[string]string // macro name -> expanded condition
 	scans    map[*text]*scanned
 	excTexts map[*ruleDef][]text // each rule's exceptions as condition text
-	graft    *grafter
-	seed     *cel.Ast // any checked Ast: see checkTree
-	opts     Options
-	progress *progress
+	built    map[*text]ast.Expr  // the trees of exception texts that need no parse
+	terms    conjuncts           // the terms of && chains, parsed once each
+	// parseWhole parses every condition whole (tests compare it with assembling chains).
+	parseWhole bool
+	graft      *grafter
+	seed       *cel.Ast // any checked Ast: see checkTree
+	opts       Options
+	progress   *progress
 	// macroReqs memoizes what each macro requires of event.name.
 	macroReqs map[string]eventReq
 }
@@ -69,7 +74,7 @@ func Compile(srcs []Source, opts Options) (*Engine, []Warning, error) {
 
 func newCompiler(d *definitions) *compiler {
 	return &compiler{d: d, attrs: map[string]attrType{}, lists: map[string][]string{}, expanded: map[string]string{},
-		scans: map[*text]*scanned{}, macroReqs: map[string]eventReq{}, progress: startProgress(nil, 0)}
+		scans: map[*text]*scanned{}, built: map[*text]ast.Expr{}, terms: conjuncts{m: map[string]*conjunct{}}, macroReqs: map[string]eventReq{}, progress: startProgress(nil, 0)}
 }
 
 // compile runs the phases after parsing and overrides, in order: names and lists, exceptions
@@ -129,17 +134,25 @@ func (c *compiler) prepare() error {
 	return c.checkAll(pieces)
 }
 
-// exceptionTexts turns every rule's exceptions into condition text appended to the rule.
+// exceptionTexts turns every rule's exceptions into condition text appended to the rule, and
+// into trees (c.built) where no parse is needed.
 func (c *compiler) exceptionTexts() (map[*ruleDef][]text, error) {
 	excTexts := map[*ruleDef][]text{}
 	for _, r := range c.d.ruleOrder {
+		var trees []ast.Expr
 		for _, e := range r.exceptions {
-			t, ok, err := c.exceptionText(e)
+			t, tree, ok, err := c.exceptionText(e)
 			if err != nil {
 				return nil, &Error{File: e.file, Line: e.line, Kind: "rule", Item: r.name, Msg: fmt.Sprintf("exception %q: %v", e.name, err)}
 			}
 			if ok {
 				excTexts[r] = append(excTexts[r], t)
+				trees = append(trees, tree)
+			}
+		}
+		for i, tree := range trees { // now that excTexts[r] holds them where they stay
+			if tree != nil {
+				c.built[&excTexts[r][i]] = tree
 			}
 		}
 	}
@@ -371,7 +384,24 @@ func (c *compiler) buildEnv() error {
 
 // check type-checks one piece of condition as written.
 func (c *compiler) check(t *text, o owner) error {
-	checked, iss := c.env.Check(c.scans[t].parsed)
+	var checked *cel.Ast
+	var iss *cel.Issues
+	switch sc := c.scans[t]; {
+	case sc.parsed != nil:
+		checked, iss = c.env.Check(sc.parsed)
+	case sc.terms != nil:
+		if c.checkChain(sc.terms) {
+			return nil
+		}
+		// An assembled tree has no source to point into: the whole text, parsed, does.
+		parsed, piss := c.parseEnv.Parse(string(sc.s))
+		if piss.Err() != nil {
+			return issuesErr(t, o, piss, "invalid condition")
+		}
+		checked, iss = c.env.Check(parsed)
+	default:
+		checked, iss = c.checkExpr(sc.ast.Expr())
+	}
 	if iss.Err() != nil {
 		return issuesErr(t, o, iss, "invalid condition")
 	}

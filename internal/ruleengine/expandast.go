@@ -2,6 +2,7 @@ package ruleengine
 
 import (
 	"github.com/google/cel-go/cel"
+	"github.com/google/cel-go/common"
 	"github.com/google/cel-go/common/ast"
 	"github.com/google/cel-go/common/operators"
 )
@@ -13,9 +14,10 @@ import (
 
 // grafter builds expanded condition trees with fresh expression ids.
 type grafter struct {
-	c   *compiler
-	fac ast.ExprFactory
-	ids int64
+	c      *compiler
+	fac    ast.ExprFactory
+	ids    int64
+	onCopy func(from, to int64) // if set, told each copied node's old and new id
 }
 
 func newGrafter(c *compiler) *grafter { return &grafter{c: c, fac: ast.NewExprFactory()} }
@@ -89,6 +91,9 @@ func (g *grafter) copy(e ast.Expr, subst func(ast.Expr) (ast.Expr, bool)) ast.Ex
 		return r
 	}
 	id := g.id()
+	if g.onCopy != nil {
+		g.onCopy(e.ID(), id)
+	}
 	switch e.Kind() {
 	case ast.CallKind:
 		c := e.AsCall()
@@ -142,22 +147,31 @@ func (g *grafter) copy(e ast.Expr, subst func(ast.Expr) (ast.Expr, bool)) ast.Ex
 }
 
 // checkTree type-checks an expanded condition tree; ok is false unless it checks as a
-// boolean. cel-go makes a checked Ast from a tree only through its optimizer interface:
-// treeOptimizer hands it the tree (whatever Ast it is given, c.seed), which it then checks.
+// boolean.
 func (c *compiler) checkTree(e ast.Expr) (checked *cel.Ast, ok bool) {
-	opt, err := cel.NewStaticOptimizer(treeOptimizer{e})
-	if err != nil {
-		return nil, false
-	}
-	checked, iss := opt.Optimize(c.env, c.seed)
+	checked, iss := c.checkExpr(e)
 	if iss.Err() != nil || !checked.OutputType().IsExactType(cel.BoolType) {
 		return nil, false
 	}
 	return checked, true
 }
 
+// checkExpr type-checks a tree built, not parsed.
+func (c *compiler) checkExpr(e ast.Expr) (*cel.Ast, *cel.Issues) {
+	opt, err := cel.NewStaticOptimizer(treeOptimizer{e})
+	if err != nil { // only for an invalid optimizer, which treeOptimizer is not
+		iss := cel.NewIssues(common.NewErrors(nil))
+		iss.ReportErrorAtID(e.ID(), "%v", err)
+		return nil, iss
+	}
+	return opt.Optimize(c.env, c.seed)
+}
+
+// cel-go makes a checked Ast from a tree only through its optimizer interface: treeOptimizer
+// hands it a copy of the tree (whatever Ast it is given, c.seed), which it then renumbers
+// and checks.
 type treeOptimizer struct{ e ast.Expr }
 
 func (t treeOptimizer) Optimize(*cel.OptimizerContext, *ast.AST) *ast.AST {
-	return ast.NewAST(t.e, ast.NewSourceInfo(nil))
+	return ast.NewAST(ast.NewExprFactory().CopyExpr(t.e), ast.NewSourceInfo(nil))
 }

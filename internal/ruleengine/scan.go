@@ -31,8 +31,9 @@ type owner struct {
 type scanned struct {
 	t      text
 	s      []rune
-	parsed *cel.Ast // s parsed
-	ast    *ast.AST // parsed.NativeRep()
+	parsed *cel.Ast    // s parsed; nil when built (an exception) or assembled (a chain of &&)
+	ast    *ast.AST    // parsed.NativeRep(), or the built or assembled tree
+	terms  []*conjunct // the terms an assembled tree is made of
 	macros []macroRef
 	// macroIdents are the identifier nodes in ast that reference a macro, by id.
 	macroIdents map[int64]string
@@ -148,10 +149,23 @@ func (c *compiler) scanAll(ps []piece) error {
 	return nil
 }
 
-// parsePiece parses one condition with present("a.b") rewritten to present(a.b).
+// parsePiece parses one condition with present("a.b") rewritten to present(a.b); an
+// exception built as a tree is not parsed.
 func (c *compiler) parsePiece(t *text, o owner) (*parsedCondition, []rune, error) {
 	runes := []rune(t.s)
-	p, err := c.parseCondition(t, o, runes)
+	if tree, ok := c.built[t]; ok {
+		a := ast.NewAST(tree, ast.NewSourceInfo(nil))
+		return &parsedCondition{t: t, o: o, ast: a, info: a.SourceInfo()}, runes, nil
+	}
+	parse := func(runes []rune) (*parsedCondition, error) {
+		if !c.parseWhole {
+			if a, terms := c.parseChain(runes); a != nil {
+				return &parsedCondition{t: t, o: o, ast: a, info: a.SourceInfo(), terms: terms}, nil
+			}
+		}
+		return c.parseCondition(t, o, runes)
+	}
+	p, err := parse(runes)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -161,7 +175,7 @@ func (c *compiler) parsePiece(t *text, o owner) (*parsedCondition, []rune, error
 	}
 	if rewritten != nil {
 		runes = rewritten
-		if p, err = c.parseCondition(t, o, runes); err != nil {
+		if p, err = parse(runes); err != nil {
 			return nil, nil, err
 		}
 	}
@@ -175,6 +189,7 @@ type parsedCondition struct {
 	parsed *cel.Ast
 	ast    *ast.AST
 	info   *ast.SourceInfo
+	terms  []*conjunct // the terms it was assembled from, if it was
 }
 
 func (c *compiler) parseCondition(t *text, o owner, runes []rune) (*parsedCondition, error) {
@@ -328,7 +343,7 @@ func (p *parsedCondition) checkRegexp(call ast.Expr) error {
 // collectRefs records the attributes the condition reads and where it references macros.
 func (c *compiler) collectRefs(p *parsedCondition, runes []rune) (*scanned, error) {
 	compVars := comprehensionVars(p.ast.Expr())
-	sc := &scanned{t: *p.t, s: runes, parsed: p.parsed, ast: p.ast}
+	sc := &scanned{t: *p.t, s: runes, parsed: p.parsed, ast: p.ast, terms: p.terms}
 	var scanErr error
 	seen := map[int]bool{}
 	visit(p.ast.Expr(), func(name string, e ast.Expr) {
