@@ -73,16 +73,20 @@
 // Files follow the phases of Compile, then of Match:
 //
 //   - load.go: Source, reading rule files.
-//   - parse.go: YAML into items (text.go: positions inside YAML scalars, for errors).
+//   - parse.go: YAML into items (text.go: positions inside YAML scalars, for errors;
+//     yamlerr.go: where a YAML syntax error is).
 //   - resolve.go: overrides: items into one definition per list, macro and rule.
 //   - exceptions.go: exception blocks, parsed, merged and turned into condition text.
-//   - scan.go: parsing each condition, finding the attributes and macros it references.
+//   - scan.go: parsing each condition, finding the attributes and macros it references;
+//     conjuncts.go: the terms of && chains, parsed and checked once each.
 //   - expand.go: list and macro names, lists of lists, macro expansion of the text;
 //     expandast.go: of the parsed tree, for rules that run on cel-go.
-//   - compile.go: Compile's steps: the CEL environment, type checks, each rule compiled.
+//   - compile.go: Compile's steps: the CEL environment, type checks, each rule compiled;
+//     progress.go: reporting on a long compile.
 //   - index.go: what a condition requires of event.name, and the index by event name.
-//   - fastval.go, fastnode.go, fastspecial.go, fastcompile.go: the fast path's values, its
-//     nodes, nodes specialized for the common shapes, and their compiler.
+//   - fastval.go, fastnode.go, fastspecial.go: the fast path's values, its nodes, and nodes
+//     specialized for the common shapes; fastcompile.go, fastexpr.go: their compiler (rules,
+//     macros and sharing; expressions).
 //   - engine.go, activation.go, attrs.go: Engine, Match, and reading a record's attributes.
 //   - funcs.go, render.go, priority.go: helper functions, output templates, priorities.
 //

@@ -67,20 +67,26 @@ func (g *grafter) piece(sc *scanned, expand bool) ast.Expr {
 
 // balanced joins terms with a logical operator the way cel-go's parser does.
 func (g *grafter) balanced(op string, terms []ast.Expr) ast.Expr {
+	return balance(terms, func(l, r ast.Expr) ast.Expr { return g.fac.NewCall(g.id(), op, l, r) })
+}
+
+// balance joins a chain of terms (t1 op t2 op ...) into the tree cel-go's parser makes of it:
+// balanced, the operator in the middle at the root.
+func balance[T any](terms []T, join func(l, r T) T) T {
 	if len(terms) == 1 {
 		return terms[0]
 	}
-	var tree func(lo, hi int) ast.Expr // over operator indices: operator i joins terms i and i+1
-	tree = func(lo, hi int) ast.Expr {
+	var tree func(lo, hi int) T // over operator indices: operator i joins terms i and i+1
+	tree = func(lo, hi int) T {
 		mid := (lo + hi + 1) / 2
-		left, right := terms[mid], terms[mid+1]
+		l, r := terms[mid], terms[mid+1]
 		if mid != lo {
-			left = tree(lo, mid-1)
+			l = tree(lo, mid-1)
 		}
 		if mid != hi {
-			right = tree(mid+1, hi)
+			r = tree(mid+1, hi)
 		}
-		return g.fac.NewCall(g.id(), op, left, right)
+		return join(l, r)
 	}
 	return tree(0, len(terms)-2)
 }

@@ -35,16 +35,9 @@ func TestExpandedTreeIsTheParsedText(t *testing.T) {
   condition: m1 && m2
   override: {condition: append}
 `)})
-	var items []*item
-	for _, s := range srcs {
-		its, err := parseSource(s)
-		require.NoError(t, err)
-		items = append(items, its...)
-	}
-	d, err := resolve(items)
+	c, err := prepared(t, srcs, false)
 	require.NoError(t, err)
-	c := newCompiler(d)
-	require.NoError(t, c.prepare())
+	d := c.d
 	require.Greater(t, len(d.ruleOrder), 300)
 	for _, r := range d.ruleOrder {
 		full, err := c.fullCondition(r, c.excTexts[r])
@@ -80,13 +73,9 @@ func TestExceptionTreeIsTheParsedText(t *testing.T) {
     - {name: bool, fields: [process.interactive], values: [["true"]]}
     - {name: int, fields: [process.pid], comps: [in], values: [[["1", "0x10"]]]}
 `
-	items, err := parseSource(Source{Name: "a.yaml", Data: []byte(d)})
+	c, err := prepared(t, []Source{{Name: "a.yaml", Data: []byte(d)}}, false)
 	require.NoError(t, err)
-	defs, err := resolve(items)
-	require.NoError(t, err)
-	c := newCompiler(defs)
-	require.NoError(t, c.prepare())
-	excs := c.excTexts[defs.ruleOrder[0]]
+	excs := c.excTexts[c.d.ruleOrder[0]]
 	require.Len(t, excs, 6)
 	for i := range excs {
 		tree, built := c.built[&excs[i]]
@@ -101,6 +90,23 @@ func TestExceptionTreeIsTheParsedText(t *testing.T) {
 		require.Equal(t, treeString(fromText.NativeRep(), fromText.NativeRep().Expr()),
 			treeString(fromTree.NativeRep(), fromTree.NativeRep().Expr()), excs[i].s)
 	}
+}
+
+// prepared runs Compile up to the rules compiled one by one (parseWhole: every condition
+// parsed whole); the error is prepare's.
+func prepared(t *testing.T, srcs []Source, parseWhole bool) (*compiler, error) {
+	t.Helper()
+	var items []*item
+	for _, s := range srcs {
+		its, err := parseSource(s)
+		require.NoError(t, err)
+		items = append(items, its...)
+	}
+	d, err := resolve(items)
+	require.NoError(t, err)
+	c := newCompiler(d)
+	c.parseWhole = parseWhole
+	return c, c.prepare()
 }
 
 // treeString prints a checked tree without its ids: every node with its checked type. A
@@ -188,17 +194,8 @@ func TestAssembledChainIsTheParsedText(t *testing.T) {
   priority: info
 `)})
 	scansOf := func(whole bool) (*compiler, []piece) {
-		var items []*item
-		for _, s := range srcs {
-			its, err := parseSource(s)
-			require.NoError(t, err)
-			items = append(items, its...)
-		}
-		d, err := resolve(items)
+		c, err := prepared(t, srcs, whole)
 		require.NoError(t, err)
-		c := newCompiler(d)
-		c.parseWhole = whole
-		require.NoError(t, c.prepare())
 		return c, c.pieces()
 	}
 	whole, wholePieces := scansOf(true)
@@ -267,13 +264,7 @@ func TestAssembledChainErrorsAsWhole(t *testing.T) {
 	} {
 		src := Source{Name: "a.yaml", Data: []byte("- rule: r\n  desc: d\n  condition: '" + cond + "'\n  output: o\n  priority: info\n")}
 		errOf := func(whole bool) string {
-			items, err := parseSource(src)
-			require.NoError(t, err)
-			d, err := resolve(items)
-			require.NoError(t, err)
-			c := newCompiler(d)
-			c.parseWhole = whole
-			if err := c.prepare(); err != nil {
+			if _, err := prepared(t, []Source{src}, whole); err != nil {
 				return err.Error()
 			}
 			return ""
