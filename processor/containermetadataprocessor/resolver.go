@@ -53,7 +53,17 @@ type resolver struct {
 type request struct {
 	id string
 	at time.Time
+	// started: the runtime said the container started. A runtime may tell of the start before
+	// its own status shows it (containerd's task event before the CRI status): then the lookup
+	// is asked again shortly, at most startRetries times, so the start time is not missed.
+	started bool
+	tries   int
 }
+
+const (
+	startRetries    = 20
+	startRetryDelay = 50 * time.Millisecond
+)
 
 func newResolver(cfg *Config, logger *zap.Logger, tb *metadata.TelemetryBuilder) (*resolver, error) {
 	r := &resolver{cfg: cfg, logger: logger, tb: tb, cache: newCache(cfg.CacheSize),
@@ -123,16 +133,19 @@ func (r *resolver) anyUp() bool {
 
 // request queues a lookup of id without waiting; a full queue drops it (counted): the
 // container's next record asks again.
-func (r *resolver) request(id string) {
+func (r *resolver) request(id string) { r.enqueue(request{id: id, at: time.Now()}) }
+
+func (r *resolver) enqueue(req request) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	id := req.id
 	if _, queued := r.pending[id]; queued {
 		// An event while a lookup is queued or running: its answer may predate the change.
 		r.pending[id] = true
 		return
 	}
 	select {
-	case r.queue <- request{id: id, at: time.Now()}:
+	case r.queue <- req:
 		r.pending[id] = false
 	default:
 		r.tb.ProcessorContainerMetadataRequestsDropped.Add(context.Background(), 1)
@@ -159,7 +172,16 @@ func (r *resolver) work() {
 
 // resolve looks id up and caches the answer.
 func (r *resolver) resolve(req request) {
-	e := r.lookup(req.id)
+	e, startKnown := r.lookup(req.id)
+	if req.started && e.attrs != nil && !startKnown && req.tries < startRetries {
+		again := req
+		again.tries++
+		time.AfterFunc(startRetryDelay, func() {
+			if r.ctx.Err() == nil {
+				r.enqueue(again)
+			}
+		})
+	}
 	if r.cache.put(req.id, e) {
 		r.tb.ProcessorContainerMetadataCacheEvictions.Add(context.Background(), 1)
 	}
@@ -168,7 +190,7 @@ func (r *resolver) resolve(req request) {
 
 // lookup asks the endpoints that are up, in order; the first that knows id answers. None
 // knowing it (or errors) is a negative answer, asked again after retry_interval.
-func (r *resolver) lookup(id string) *entry {
+func (r *resolver) lookup(id string) (e *entry, startKnown bool) {
 	ctx := context.Background()
 	r.tb.ProcessorContainerMetadataLookups.Add(ctx, 1)
 	failed := false
@@ -180,7 +202,7 @@ func (r *resolver) lookup(id string) *entry {
 		in, err := ep.src.Inspect(lctx, id)
 		cancel()
 		if err == nil {
-			return &entry{attrs: newAttrs(in, r.cfg.MaxLabels)}
+			return &entry{attrs: newAttrs(in, r.cfg.MaxLabels)}, !in.StartTime.IsZero()
 		}
 		if !errors.Is(err, runtime.ErrUnknown) {
 			failed = true
@@ -189,7 +211,7 @@ func (r *resolver) lookup(id string) *entry {
 	if failed {
 		r.tb.ProcessorContainerMetadataLookupFailures.Add(ctx, 1)
 	}
-	return &entry{retryAt: time.Now().Add(r.cfg.RetryInterval).UnixNano()}
+	return &entry{retryAt: time.Now().Add(r.cfg.RetryInterval).UnixNano()}, false
 }
 
 // connect checks that ep answers and learns its containers: until deadline by looking each
@@ -241,7 +263,7 @@ func (r *resolver) run(ep *endpoint) {
 			if ev.Change != runtime.Deleted {
 				// A deleted container stays cached for the records still in flight; the
 				// LRU order retires it.
-				r.request(ev.ID)
+				r.enqueue(request{id: ev.ID, at: time.Now(), started: ev.Change == runtime.Started})
 			}
 		})
 		if r.ctx.Err() != nil {
