@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/component/componenttest"
+	"go.opentelemetry.io/collector/consumer/consumererror"
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	"go.uber.org/zap"
@@ -269,4 +270,28 @@ func sumCounter(t *testing.T, tt *componenttest.Telemetry, name string) int64 {
 		n += dp.Value
 	}
 	return n
+}
+
+// An alert larger than a UDP datagram can carry would be refused on every retry: it is
+// dropped and counted as rejected, and the rest of the batch still goes.
+func TestSyslogOversizedDatagramIsRejected(t *testing.T) {
+	r := startRsyslog(t)
+	tt := newTelemetry(t)
+	exp := startExporter(t, syslogConfig(func(_ *Config, sc *SyslogConfig) {
+		sc.Network, sc.Address = NetworkUDP, net.JoinHostPort("127.0.0.1", strconv.Itoa(r.udpPort))
+	}), tt)
+	ld := priorityLogs("big", 0, 2)
+	ld.ResourceLogs().At(0).ScopeLogs().At(0).LogRecords().At(0).Body().SetStr("big alert 0 " + strings.Repeat("x", 70000))
+	err := exp.ConsumeLogs(context.Background(), ld)
+	require.Error(t, err)
+	assert.True(t, consumererror.IsPermanent(err), "not retried: %v", err)
+	assert.Contains(t, err.Error(), "1 alert(s) rejected and dropped, 1 sent")
+	assert.Contains(t, err.Error(), "message too long")
+	require.NoError(t, exp.Shutdown(context.Background()))
+
+	recs := r.waitRecords(1)
+	require.Len(t, recs, 1)
+	assert.Equal(t, 1, alertIndex(t, "big", recs[0].msg))
+	assertCounter(t, tt, metadatatest.AssertEqualExporterAlertAlertsRejected, 1)
+	assertCounter(t, tt, metadatatest.AssertEqualExporterAlertAlertsSent, 1)
 }
