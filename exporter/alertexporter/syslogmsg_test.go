@@ -1,15 +1,18 @@
 package alertexporter
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
 
+	"github.com/otelsec/otelsec/internal/logview"
 	"github.com/otelsec/otelsec/internal/schema"
 )
 
@@ -133,4 +136,59 @@ func TestValidAppName(t *testing.T) {
 	for _, bad := range []string{"", "-", ".x", "otel sec", "otelsec:", "otelsec[1]", "é", strings.Repeat("a", 33)} {
 		assert.False(t, validAppName(bad), bad)
 	}
+}
+
+// FuzzSyslogMessage wraps alerts built from arbitrary rule names, hostnames, severities and
+// times. Whatever comes in, the message is one line, its PRI carries the alert's priority,
+// and the RFC 5424 header is six fields of printable ASCII within their limits.
+func FuzzSyslogMessage(f *testing.F) {
+	f.Add("Terminal shell in container", "web-1", "Warning", int32(13), int64(1795857123123456789), "Shell spawned")
+	f.Add("", "", "", int32(0), int64(0), "")
+	f.Add("r]\"\\\x00\xff é", "h o\ns\xff", "CRIT", int32(99), int64(-1), "line1\nline2\r\x1b[31m")
+	f.Fuzz(func(t *testing.T, rule, hostname, sevText string, sevNum int32, ts int64, body string) {
+		rec := plog.NewLogRecord()
+		rec.SetTimestamp(pcommon.Timestamp(uint64(ts)))
+		rec.SetSeverityText(sevText)
+		rec.SetSeverityNumber(plog.SeverityNumber(sevNum))
+		rec.Body().SetStr(body)
+		rec.Attributes().PutStr(schema.AttrSecurityRuleName, rule)
+		line := newRenderer(FormatText, false).appendAlert(nil, &scratch{}, hostname, pcommon.NewMap(), rec)
+		wantPRI := "<" + strconv.Itoa(8+logview.PriorityOf(rec).SyslogSeverity()) + ">"
+
+		for _, sc := range []SyslogConfig{
+			{Network: NetworkTCP, Address: "127.0.0.1:514", Format: SyslogRFC5424, StructuredData: true},
+			{Network: NetworkUDP, Address: "127.0.0.1:514", Format: SyslogRFC3164},
+			{Network: NetworkUnixgram},
+		} {
+			sc.Facility, sc.AppName = "user", "otelsec"
+			msg := string(newSyslogFormatter(&sc, 4242).appendMessage(nil, hostname, rec, line))
+			if strings.ContainsAny(msg, "\n\r\x00") {
+				t.Fatalf("%s message is not one line: %q", sc.Format, msg)
+			}
+			if !strings.HasPrefix(msg, wantPRI) {
+				t.Fatalf("%s message does not start with %s: %q", sc.Format, wantPRI, msg)
+			}
+			if sc.Format != SyslogRFC5424 {
+				continue
+			}
+			fields := strings.SplitN(strings.TrimPrefix(msg, wantPRI), " ", 7)
+			if len(fields) != 7 || fields[0] != "1" {
+				t.Fatalf("not an RFC 5424 header: %q", msg)
+			}
+			for i, limit := range map[int]int{2: maxHostname, 3: maxAppName, 4: 128, 5: maxMsgID} {
+				fld := fields[i]
+				if fld == "" || len(fld) > limit {
+					t.Fatalf("header field %d %q is empty or too long: %q", i, fld, msg)
+				}
+				for j := 0; j < len(fld); j++ {
+					if fld[j] <= ' ' || fld[j] >= 0x7f {
+						t.Fatalf("header field %d %q is not printable ASCII: %q", i, fld, msg)
+					}
+				}
+			}
+			if !strings.HasPrefix(fields[6], "["+sdID+` rule="`) || !utf8.ValidString(fields[6]) {
+				t.Fatalf("structured data missing or not UTF-8: %q", msg)
+			}
+		}
+	})
 }
