@@ -68,6 +68,7 @@ func newRenderer(format string, iso bool) *renderer {
 // scratch is reusable space for one rendering; pooled by the exporter.
 type scratch struct {
 	buf   []byte
+	msg   []byte // the alert wrapped for its destination (syslog)
 	names []string
 	tags  []string
 }
