@@ -221,7 +221,18 @@ func loadSocketFilter() error {
 		insns:    uint64(uintptr(unsafe.Pointer(&insns[0]))),
 		license:  uint64(uintptr(unsafe.Pointer(&license[0]))),
 	}
-	fd, _, errno := unix.Syscall(unix.SYS_BPF, unix.BPF_PROG_LOAD, uintptr(unsafe.Pointer(&attr)), unsafe.Sizeof(attr))
+	// The verifier gives up with EAGAIN when a signal interrupts it (the Go runtime's
+	// preemption signals do, on a busy machine): load again, as every BPF loader does.
+	var (
+		fd    uintptr
+		errno syscall.Errno
+	)
+	for range 100 {
+		fd, _, errno = unix.Syscall(unix.SYS_BPF, unix.BPF_PROG_LOAD, uintptr(unsafe.Pointer(&attr)), unsafe.Sizeof(attr))
+		if errno != unix.EAGAIN {
+			break
+		}
+	}
 	runtime.KeepAlive(&insns)
 	runtime.KeepAlive(license)
 	if errno != 0 {
