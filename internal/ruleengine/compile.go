@@ -28,7 +28,14 @@ type compiler struct {
 // naming the file, line (and column when known) and item. Warnings do not stop compilation.
 func Compile(srcs []Source, opts Options) (*Engine, []Warning, error) {
 	var items []*item
-	for _, s := range srcs {
+	ff := newFalcoFront()
+	for i, s := range srcs {
+		if ff.claims(s) {
+			if err := ff.load(s, i); err != nil {
+				return nil, nil, err
+			}
+			continue
+		}
 		its, err := parseSource(s)
 		if err != nil {
 			return nil, nil, err
@@ -39,8 +46,12 @@ func Compile(srcs []Source, opts Options) (*Engine, []Warning, error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	falcoWarnings, err := ff.addTo(d, srcs)
+	if err != nil {
+		return nil, nil, err
+	}
 	c := &compiler{d: d, attrs: map[string]attrType{}, lists: map[string][]string{}, expanded: map[string]string{},
-		scans: map[*text]*scanned{}}
+		scans: map[*text]*scanned{}, warnings: falcoWarnings}
 	e, err := c.compile(opts)
 	if err != nil {
 		return nil, nil, err
@@ -184,6 +195,9 @@ func (c *compiler) compileRule(r *ruleDef, excs []text, fc *fastCompiler) (*Rule
 	for _, ref := range rule.output.refs {
 		c.warnUnknownAttr(ref, r.output.file, r.output.line, r.name, "output")
 	}
+	if r.falco != nil {
+		rule.Output, rule.falco, rule.OutputFields = r.falco.raw, r.falco, r.falco.attrs
+	}
 	return rule, nil
 }
 
@@ -230,7 +244,7 @@ func (e *Engine) finish(fc *fastCompiler) {
 }
 
 func (c *compiler) buildEnv() error {
-	opts := helperFuncs()
+	opts := append(helperFuncs(), falcoFuncOptions()...)
 	for _, name := range sortedKeys(c.attrs) {
 		opts = append(opts, cel.Variable(name, c.attrs[name].cel()))
 	}

@@ -85,7 +85,8 @@ type Rule struct {
 	// fast is the condition on the fast path; nil when it needs cel-go (slowReason says why).
 	fast       boolNode
 	slowReason string
-	checked    *cel.Ast // during compilation only
+	checked    *cel.Ast     // during compilation only
+	falco      *falcoOutput // a rule from a Falco file renders Falco's fields
 }
 
 // Engine holds compiled rules; it is immutable and safe for concurrent use.
@@ -153,5 +154,8 @@ func (r *Rule) Index() int { return r.index }
 // Render renders the rule's output template with the record's values; absent attributes
 // render as <NA>.
 func (r *Rule) Render(res pcommon.Map, lr plog.LogRecord) string {
+	if r.falco != nil {
+		return r.falco.render(res, lr)
+	}
 	return r.output.render(res, lr)
 }
