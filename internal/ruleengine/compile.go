@@ -56,6 +56,7 @@ func Compile(srcs []Source, opts Options) (*Engine, []Warning, error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	e.falco = ff.report
 	return e, c.warnings, nil
 }
 

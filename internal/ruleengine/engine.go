@@ -99,6 +99,7 @@ type Engine struct {
 	lists    map[string][]string
 	attrType map[string]attrType
 	celOnly  bool
+	falco    []FalcoRuleReport // what became of each rule of the Falco files
 }
 
 // Rules returns the enabled rules in file order.

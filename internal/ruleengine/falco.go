@@ -38,6 +38,9 @@ type FalcoRuleReport struct {
 	Missing, MissingOutput, Uncaptured []string
 }
 
+// FalcoRules says what became of each rule of the Falco files loaded, in file order.
+func (e *Engine) FalcoRules() []FalcoRuleReport { return e.falco }
+
 func newFalcoFront() *falcoFront { return &falcoFront{defs: newFalcoDefs()} }
 
 var (

@@ -20,7 +20,8 @@ const commLen = 15
 // falcoStrFuncs are string-to-string functions over attribute values.
 var falcoStrFuncs = map[string]func(string) string{
 	// falco_comm is the process name Falco shows (the kernel's comm) as far as a command
-	// line tells it: argv[0]'s basename, cut to 15 bytes; a login shell's "-" is dropped.
+	// line tells it: argv[0]'s basename, cut to 15 bytes; a login shell's "-" is dropped, and
+	// the ":" of a process title a server wrote over its argv ("nginx: worker process").
 	"falco_comm": func(cmdline string) string { return commOf(argv0(cmdline)) },
 	// falco_argv0 is argv[0] (Falco's proc.exe).
 	"falco_argv0": argv0,
@@ -63,7 +64,7 @@ func argv0(cmdline string) string {
 }
 
 func commOf(argv0 string) string {
-	c := strings.TrimPrefix(argv0, "-")
+	c := strings.TrimSuffix(strings.TrimPrefix(argv0, "-"), ":")
 	c = c[strings.LastIndexByte(c, '/')+1:]
 	if len(c) > commLen {
 		c = c[:commLen]

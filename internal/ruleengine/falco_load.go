@@ -104,7 +104,9 @@ func (c *falcoCond) position(off int) (string, int, int) {
 			seg = s
 		}
 	}
-	rel := max(0, min(off-seg.start, len(seg.t.s)))
+	// An error at the end of the text (a missing ")") is shown after its last character,
+	// not on the line after a block scalar.
+	rel := max(0, min(off-seg.start, len(strings.TrimRight(seg.t.s, " \t\r\n"))))
 	before := seg.t.s[:rel]
 	line := 1 + strings.Count(before, "\n")
 	col := rel - (strings.LastIndexByte(before, '\n') + 1)
