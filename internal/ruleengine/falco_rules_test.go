@@ -120,16 +120,20 @@ func TestFalcoStableRulesFire(t *testing.T) {
 			nearMiss: execRec(containerShell.with(runAs("/usr/bin/nc.openbsd", "nc -z 198.51.100.7 80"))),
 			nearWhy:  "a port scan, no -e or -c"},
 		{rule: "Disallowed SSH Connection Non Standard Port",
-			fires: shellUser.with(func(p *falcoProc) { p.syscall, p.cmdline, p.exe = "connect", "ssh -p 443 git@example.com", "/usr/bin/ssh" }).record(schema.EventNetworkConnect,
+			fires: shellUser.with(func(p *falcoProc) {
+				p.syscall, p.cmdline, p.exe = "connect", "ssh -p 443 git@example.com", "/usr/bin/ssh"
+			}).record(schema.EventNetworkConnect,
 				schema.AttrNetworkTransport, "tcp", schema.AttrNetworkType, "ipv4", schema.AttrNetworkPeerAddress, "203.0.113.9", schema.AttrNetworkPeerPort, 443),
-			nearMiss: shellUser.with(func(p *falcoProc) { p.syscall, p.cmdline, p.exe = "connect", "ssh -p 443 git@example.com", "/usr/bin/ssh" }).record(schema.EventNetworkConnect,
+			nearMiss: shellUser.with(func(p *falcoProc) {
+				p.syscall, p.cmdline, p.exe = "connect", "ssh -p 443 git@example.com", "/usr/bin/ssh"
+			}).record(schema.EventNetworkConnect,
 				schema.AttrNetworkTransport, "tcp", schema.AttrNetworkType, "ipv4", schema.AttrNetworkPeerAddress, "192.168.1.9", schema.AttrNetworkPeerPort, 443),
 			nearWhy: "a private address (rfc_1918_addresses) is not outbound"},
 		{rule: "Redirect STDOUT/STDIN to Network Connection in Container",
 			fires: containerShell.with(func(p *falcoProc) { p.syscall, p.ret = "dup2", 0 }).record(schema.EventFdDup, schema.AttrFdOld, 3, schema.AttrFdNew, 0,
 				schema.AttrFdType, "socket", schema.AttrNetworkPeerAddress, "198.51.100.7", schema.AttrNetworkPeerPort, 4444),
 			nearMiss: containerShell.with(func(p *falcoProc) { p.syscall, p.ret = "dup2", 0 }).record(schema.EventFdDup, schema.AttrFdOld, 3, schema.AttrFdNew, 0, schema.AttrFdType, "pipe"),
-			nearWhy: "a pipe, not a network connection"},
+			nearWhy:  "a pipe, not a network connection"},
 		{rule: "Remove Bulk Data from Disk",
 			fires:    execRec(shellUser.with(runAs("/usr/bin/shred", "shred -u secrets.txt"))),
 			nearMiss: execRec(shellUser.with(runAs("/usr/bin/rm", "rm secrets.txt"))),
