@@ -184,11 +184,14 @@ func (fc *falcoCompiler) compileRule(r *falcoRuleDef, progs *falcoPrograms) (*ru
 	if err != nil {
 		return nil, rep, &Error{File: r.outputAt.file, Line: r.outputAt.line, Column: r.outputAt.col, Kind: "rule", Item: r.name, Msg: "output: " + err.Error()}
 	}
-	conds := fc.eventConds(root)
-	missingCond := map[string]string{}
+	conds, err := fc.eventConds(root)
+	if err != nil {
+		return nil, rep, &Error{File: r.file, Line: r.line, Kind: "rule", Item: r.name, Msg: err.Error()}
+	}
+	missingCond, seen := map[string]string{}, map[*falcoTerm]bool{}
 	var fires []string
 	for _, c := range conds {
-		c.optimist.missingFields(missingCond)
+		c.optimist.missingFields(missingCond, seen)
 		if c.term.op != tFalse {
 			fires = append(fires, c.event)
 		}

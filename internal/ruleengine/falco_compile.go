@@ -396,16 +396,21 @@ type falcoEventCond struct {
 	optimist *falcoTerm
 }
 
-func (fc *falcoCompiler) eventConds(root *falcoNode) []falcoEventCond {
+func (fc *falcoCompiler) eventConds(root *falcoNode) ([]falcoEventCond, error) {
 	var out []falcoEventCond
+	memo, sizes, size := map[*falcoTerm]*falcoTerm{}, map[*falcoTerm]int{}, 0
 	for _, ev := range schema.EventNames {
 		t := fc.spec(root, ev)
 		if t.op == tFalse {
 			continue
 		}
-		out = append(out, falcoEventCond{event: ev, term: t.withoutMissing(), optimist: t})
+		c := falcoEventCond{event: ev, term: t.withoutMissing(memo), optimist: t}
+		if size += c.term.celSize(sizes); size > maxExpanded {
+			return nil, fmt.Errorf("condition is over %d bytes once macros are expanded (macros that use each other several times grow exponentially)", maxExpanded)
+		}
+		out = append(out, c)
 	}
-	return out
+	return out, nil
 }
 
 // celCondition is the rule's CEL condition: for each group of events with the same

@@ -1,6 +1,7 @@
 package ruleengine
 
 import (
+	"math"
 	"sort"
 	"strings"
 )
@@ -96,31 +97,67 @@ func termNot(k *falcoTerm) *falcoTerm {
 	return &falcoTerm{op: tNot, kids: []*falcoTerm{k}}
 }
 
+// Terms of macros are shared (a macro is specialized once per event), so a term is a DAG:
+// the walks below visit each node once.
+
 // withoutMissing is the term as it runs: a check on a missing field is false.
-func (t *falcoTerm) withoutMissing() *falcoTerm {
+func (t *falcoTerm) withoutMissing(memo map[*falcoTerm]*falcoTerm) *falcoTerm {
+	if r, ok := memo[t]; ok {
+		return r
+	}
+	r := t
 	switch t.op {
 	case tMissing:
-		return termFalse
+		r = termFalse
 	case tAnd, tOr:
 		kids := make([]*falcoTerm, len(t.kids))
 		for i, k := range t.kids {
-			kids[i] = k.withoutMissing()
+			kids[i] = k.withoutMissing(memo)
 		}
-		return termChain(t.op, kids)
+		r = termChain(t.op, kids)
 	case tNot:
-		return termNot(t.kids[0].withoutMissing())
+		r = termNot(t.kids[0].withoutMissing(memo))
 	}
-	return t
+	memo[t] = r
+	return r
 }
 
 // missingFields adds the fields of the term's missing checks to m (field -> why).
-func (t *falcoTerm) missingFields(m map[string]string) {
+func (t *falcoTerm) missingFields(m map[string]string, seen map[*falcoTerm]bool) {
+	if seen[t] {
+		return
+	}
+	seen[t] = true
 	if t.op == tMissing {
 		m[t.field] = t.why
 	}
 	for _, k := range t.kids {
-		k.missingFields(m)
+		k.missingFields(m, seen)
 	}
+}
+
+// celSize is the length of the term's CEL text, without writing it (a DAG of shared macros
+// can stand for more text than memory holds).
+func (t *falcoTerm) celSize(memo map[*falcoTerm]int) int {
+	if n, ok := memo[t]; ok {
+		return n
+	}
+	n := 0
+	switch t.op {
+	case tTrue, tFalse, tMissing:
+		n = 5
+	case tCEL:
+		n = len(t.cel) + 2
+	case tNot:
+		n = 1 + t.kids[0].celSize(memo)
+	case tAnd, tOr:
+		n = 2
+		for _, k := range t.kids {
+			n = min(n+4+k.celSize(memo), math.MaxInt/2)
+		}
+	}
+	memo[t] = n
+	return n
 }
 
 // cel writes the term as a CEL condition.
