@@ -168,7 +168,7 @@ func (ff *falcoFront) addTo(d *definitions, srcs []Source) ([]Warning, error) {
 	}
 	sort.SliceStable(d.ruleOrder, func(i, j int) bool { return order[d.ruleOrder[i]] < order[d.ruleOrder[j]] })
 	if len(fc.approx) > 0 {
-		warnings = append(warnings, Warning{File: ff.files[0], Msg: "Falco fields read approximately (docs/falco.md): " + sortedFields(fc.approx, true)})
+		warnings = append(warnings, Warning{File: ff.files[0], Msg: "Falco fields read approximately (docs/falco.md says how each differs): " + sortedFields(fc.approx, false)})
 	}
 	return warnings, nil
 }

@@ -281,8 +281,8 @@ func celStrings(vals []string) string {
 	return "[" + strings.Join(q, ", ") + "]"
 }
 
-// exprCheck is the CEL of op on the expression x (not a list, no default) of type typ.
-// ok is false when op decides nothing on this type (a lenient number compared with text).
+// exprCheck is the term of op on the expression x (not a list, no default) of type typ; a
+// lenient number compared with text is false (or, for !=, true when x is there).
 func exprCheck(x string, op string, typ falcoFieldType, lenient bool, vals []string) *falcoTerm {
 	switch op {
 	case "exists":
