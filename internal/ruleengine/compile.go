@@ -47,7 +47,15 @@ func Compile(srcs []Source, opts Options) (*Engine, []Warning, error) {
 	p.begin("reading", len(srcs))
 	var items []*item
 	var warnings []Warning
-	for _, s := range srcs {
+	ff := newFalcoFront()
+	for i, s := range srcs {
+		if ff.claims(s) {
+			if err := ff.load(s, i); err != nil {
+				return nil, nil, err
+			}
+			p.add()
+			continue
+		}
 		its, err := parseSource(s)
 		if err != nil {
 			return nil, nil, err
@@ -62,13 +70,18 @@ func Compile(srcs []Source, opts Options) (*Engine, []Warning, error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	falcoWarnings, err := ff.addTo(d, srcs)
+	if err != nil {
+		return nil, nil, err
+	}
 	p.setRules(len(d.ruleOrder))
 	c := newCompiler(d)
-	c.progress, c.warnings = p, warnings
+	c.progress, c.warnings = p, append(warnings, falcoWarnings...)
 	e, err := c.compile(opts)
 	if err != nil {
 		return nil, nil, err
 	}
+	e.falco = ff.report
 	return e, c.warnings, nil
 }
 
@@ -266,6 +279,9 @@ func (c *compiler) compileRule(r *ruleDef, excs []text, fc *fastCompiler) (*Rule
 	for _, ref := range rule.output.refs {
 		c.warnUnknownAttr(ref, r.output.file, r.output.line, r.name, "output")
 	}
+	if r.falco != nil {
+		rule.Output, rule.falco, rule.OutputFields = r.falco.raw, r.falco, r.falco.attrs
+	}
 	return rule, nil
 }
 
@@ -362,7 +378,7 @@ func (e *Engine) finish(fc *fastCompiler) error {
 }
 
 func (c *compiler) buildEnv() error {
-	opts := helperFuncs()
+	opts := append(helperFuncs(), falcoFuncOptions()...)
 	for _, name := range sortedKeys(c.attrs) {
 		opts = append(opts, cel.Variable(name, c.attrs[name].cel()))
 	}

@@ -89,6 +89,12 @@
 //     macros and sharing; expressions).
 //   - engine.go, activation.go, attrs.go: Engine, Match, and reading a record's attributes.
 //   - funcs.go, render.go, priority.go: helper functions, output templates, priorities.
+//   - falco*.go: Falco's rules files, a second front end (falco.go says how they enter the
+//     engine): falco_load.go and falco_exceptions.go read them, falco_parse.go parses Falco's
+//     conditions, falco_fields.go and falco_events.go map Falco's fields and event types onto
+//     otelsec's records, falco_compile.go, falco_check.go and falco_terms.go compile each rule
+//     per event into CEL, falco_output.go renders Falco's outputs, falco_funcs.go has the
+//     functions Falco's fields are computed with. docs/falco.md describes them.
 //
 // # API notes
 //

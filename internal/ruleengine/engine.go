@@ -96,7 +96,8 @@ type Rule struct {
 	// fast is the condition on the fast path; nil when it needs cel-go (slowReason says why).
 	fast       boolNode
 	slowReason string
-	pieces     *rulePieces // during compilation only
+	pieces     *rulePieces  // during compilation only
+	falco      *falcoOutput // a rule from a Falco file renders Falco's fields
 }
 
 // Engine holds compiled rules; it is immutable and safe for concurrent use.
@@ -109,6 +110,7 @@ type Engine struct {
 	lists    map[string][]string
 	attrType map[string]attrType
 	celOnly  bool
+	falco    []FalcoRuleReport // what became of each rule of the Falco files
 }
 
 // Rules returns the enabled rules in file order.
@@ -164,5 +166,8 @@ func (r *Rule) Index() int { return r.index }
 // Render renders the rule's output template with the record's values; absent attributes
 // render as <NA>.
 func (r *Rule) Render(res pcommon.Map, lr plog.LogRecord) string {
+	if r.falco != nil {
+		return r.falco.render(res, lr)
+	}
 	return r.output.render(res, lr)
 }

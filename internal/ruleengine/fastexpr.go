@@ -142,6 +142,8 @@ func genericNode(fn string, vals []valNode, key string) (boolNode, string, error
 		return anyInNode{vals[0], vals[1]}, key, nil
 	case fn == "present" && len(vals) == 1:
 		return presentNode{vals[0]}, key, nil
+	case falcoPreds[fn] != nil && two:
+		return strPred{vals[0], vals[1], falcoPreds[fn]}, key, nil
 	}
 	// A value-returning call used as a condition (a bool-valued function we do not know).
 	return nil, "", errUnsupported{"function " + fn}
@@ -248,6 +250,9 @@ func (fc *fastCompiler) callVal(e ast.Expr) (valNode, string, error) {
 	args := call.Args()
 	if call.IsMemberFunction() {
 		args = append([]ast.Expr{call.Target()}, args...)
+	}
+	if n, key, ok, err := fc.falcoCall(fn, args); ok {
+		return n, key, err
 	}
 	if len(args) == 1 && (fn == "basename" || fn == "dirname" || fn == "size") {
 		x, k, err := fc.valExpr(args[0])

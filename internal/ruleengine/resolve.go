@@ -34,6 +34,7 @@ type ruleDef struct {
 	file       string
 	line       int
 	ruleset    string
+	falco      *falcoOutput // a rule from a Falco file: its output, in Falco's fields
 }
 
 // definitions is every item after overrides were applied, in first-definition order.

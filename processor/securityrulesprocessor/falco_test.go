@@ -1,0 +1,89 @@
+package securityrulesprocessor
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/pdata/plog"
+	"go.opentelemetry.io/collector/processor/processortest"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zaptest/observer"
+
+	"github.com/otelsec/otelsec/internal/schema"
+	"github.com/otelsec/otelsec/processor/securityrulesprocessor/internal/metadata"
+)
+
+// falcoStableFile is Falco's falco_rules.yaml in ../shared/falco-rules next to the
+// repository (test data outside it), or skips the test.
+func falcoStableFile(t *testing.T) string {
+	t.Helper()
+	out, err := exec.Command("git", "rev-parse", "--show-toplevel").Output()
+	if err != nil {
+		t.Skipf("Falco's rules files: not in a git checkout (%v)", err)
+	}
+	path := filepath.Join(filepath.Dir(strings.TrimSpace(string(out))), "shared", "falco-rules", "falco_rules.yaml")
+	if _, err := os.Stat(path); err != nil {
+		t.Skipf("Falco's rules files are not next to the repository (test data outside it): %v", err)
+	}
+	return path
+}
+
+// TestFalcoRulesFile: `rules: [falco_rules.yaml]` with no other setting runs Falco's rules,
+// and the violation carries Falco's rule name, priority and tags.
+func TestFalcoRulesFile(t *testing.T) {
+	core, logs := observer.New(zap.InfoLevel)
+	set := processortest.NewNopSettings(metadata.Type)
+	set.Logger = zap.New(core)
+	cfg := &Config{Rules: []string{falcoStableFile(t)}, Emit: EmitViolations, Match: MatchFirst}
+	p, sink := newTestProcessor(t, cfg, set)
+
+	require.NoError(t, p.ConsumeLogs(context.Background(), batch(func(lr plog.LogRecord) {
+		lr.SetEventName(schema.EventFileOpen)
+		a := lr.Attributes()
+		a.PutStr(schema.AttrSyscallName, "openat")
+		a.PutInt(schema.AttrSyscallReturn, 3)
+		a.PutStr(schema.AttrFilePath, "/etc/shadow")
+		a.PutEmptySlice(schema.AttrFileFlags).AppendEmpty().SetStr("O_RDONLY")
+		a.PutStr(schema.AttrProcessExecutablePath, "/usr/bin/cat")
+		a.PutStr(schema.AttrProcessCommandLine, "cat /etc/shadow")
+		a.PutStr(schema.AttrProcessParentCommandLine, "bash")
+		a.PutStr(schema.AttrProcessUserName, "root")
+		a.PutInt(schema.AttrProcessUserID, 0)
+	}, func(lr plog.LogRecord) {
+		lr.SetEventName(schema.EventFileOpen) // /etc/passwd is not a sensitive file
+		a := lr.Attributes()
+		a.PutStr(schema.AttrSyscallName, "openat")
+		a.PutStr(schema.AttrFilePath, "/etc/passwd")
+		a.PutEmptySlice(schema.AttrFileFlags).AppendEmpty().SetStr("O_RDONLY")
+		a.PutStr(schema.AttrProcessCommandLine, "cat /etc/passwd")
+	})))
+	got := records(sink)
+	require.Len(t, got, 1)
+	lr := got[0]
+	assert.Equal(t, "Read sensitive file untrusted", strAttr(t, lr, schema.AttrSecurityRuleName))
+	assert.Equal(t, "falco_rules", strAttr(t, lr, schema.AttrSecurityRuleRulesetName))
+	assert.Equal(t, "Warning", lr.SeverityText())
+	assert.Contains(t, strAttr(t, lr, schema.AttrSecurityRuleTags), `"mitre_credential_access"`)
+	assert.True(t, strings.HasPrefix(lr.Body().Str(), "Sensitive file opened for reading by non-trusted program | file=/etc/shadow "), lr.Body().Str())
+
+	summary := logs.FilterMessage("Falco rules loaded").All()
+	require.Len(t, summary, 1)
+	fields := summary[0].ContextMap()
+	assert.EqualValues(t, 25, fields["running"].(int64)+fields["disabled_in_file"].(int64)+fields["disabled_missing_fields"].(int64)+fields["disabled_events_not_captured"].(int64))
+	assert.Contains(t, fields["disabled_rules"], "Directory traversal monitored file read")
+	assert.NotEmpty(t, logs.FilterMessage("security rule warning").FilterField(zap.String("rule", "Directory traversal monitored file read")).All(),
+		"the rule the sensor cannot serve is named in a warning")
+}
+
+// TestFalcoBadFile: a Falco file that Falco would reject stops the collector at start with
+// the file, line, column and reason.
+func TestFalcoBadFile(t *testing.T) {
+	cfg := &Config{Rules: []string{"testdata/bad/bad_falco.yaml"}, Emit: EmitViolations, Match: MatchFirst}
+	assert.EqualError(t, cfg.Validate(), `rules: testdata/bad/bad_falco.yaml:7:40: rule "Broken": invalid condition: expected a ')' token`)
+}
