@@ -30,8 +30,9 @@ type falcoFront struct {
 type FalcoRuleReport struct {
 	Name, File string
 	// State is "loaded", "disabled" (enabled: false in its file), "missing fields" (it
-	// needs fields the sensor cannot supply, so it could never fire) or "no events" (it is
-	// only on events the sensor does not capture).
+	// needs fields the sensor cannot supply, so it could never fire), "no events" (it is
+	// only on events the sensor does not capture) or "never fires" (its condition is false
+	// on every event, in Falco too: a template rule whose list is empty).
 	State string
 	// Missing are the fields of its condition the sensor cannot supply; MissingOutput those
 	// of its output (rendered <NA>); Uncaptured its event types the sensor does not capture.
@@ -211,8 +212,10 @@ func (fc *falcoCompiler) compileRule(r *falcoRuleDef, progs *falcoPrograms) (*ru
 	switch {
 	case !r.enabled:
 		rep.State = "disabled"
-	case len(conds) == 0:
+	case len(conds) == 0 && len(uncaptured) > 0:
 		rep.State = "no events"
+	case len(conds) == 0:
+		rep.State = "never fires"
 	case len(fires) == 0:
 		rep.State = "missing fields"
 	default:
@@ -273,6 +276,8 @@ func (rep FalcoRuleReport) warning() string {
 		parts = append(parts, "disabled: it needs Falco fields the sensor cannot supply, so it could never fire: "+strings.Join(rep.Missing, ", "))
 	case "no events":
 		parts = append(parts, "disabled: it is only on events the sensor does not capture: "+strings.Join(rep.Uncaptured, ", "))
+	case "never fires":
+		parts = append(parts, "not run: its condition is false on every event, in Falco too (an empty list of a template rule?)")
 	default:
 		if len(rep.Missing) > 0 {
 			parts = append(parts, "checks on Falco fields the sensor cannot supply are false, as in Falco for a field it cannot read: "+strings.Join(rep.Missing, ", "))

@@ -346,10 +346,12 @@ var eventArgs = func() map[string]map[string]falcoDef {
 	joined := func(a string) falcoDef { return attrDef("falco_join("+a+")", a) }
 	asInt := func(d falcoDef) falcoDef { d.typ, d.lenient = falcoInt, true; return d }
 	path := attrOf(schema.AttrFilePath)
+	// namespace.flags has the name of a CEL keyword: conditions cannot read it.
+	nsFlags := missing("namespace.flags cannot be read in a condition (namespace is a CEL keyword)")
 	return map[string]map[string]falcoDef{
 		"flags": merge(events(joined(schema.AttrFileFlags), eventsWithFlags...),
 			events(joined(schema.AttrMountFlags), schema.EventFileMount),
-			events(joined(schema.AttrNamespaceFlags), schema.EventNamespaceUnshare),
+			events(nsFlags, schema.EventNamespaceUnshare),
 			events(missing("the exec's flags are not recorded"), schema.EventProcessExec)),
 		"mode":     events(attrOf(schema.AttrFileMode).approximately("octal, as \"0644\""), schema.EventFileOpen, schema.EventFileChmod, schema.EventFileMkdir),
 		"target":   events(attrOf(schema.AttrFileSymlinkTargetPath), schema.EventFileSymlink),
@@ -366,7 +368,7 @@ var eventArgs = func() map[string]map[string]falcoDef {
 		"uid":     events(asInt(attrOf(schema.AttrPrivilegeTargetUserID)).approximately("compared as a number (a user name never matches)"), schema.EventPrivilegeSetuid),
 		"gid":     events(asInt(attrOf(schema.AttrPrivilegeTargetGroupID)).approximately("compared as a number (a group name never matches)"), schema.EventPrivilegeSetgid),
 		"cmd":     events(attrOf(schema.AttrBPFCommand).approximately("the command's name (BPF_PROG_LOAD), not its number"), schema.EventKernelBPF),
-		"nstype":  events(joined(schema.AttrNamespaceFlags), schema.EventNamespaceSetns),
+		"nstype":  events(nsFlags, schema.EventNamespaceSetns),
 		"dev":     events(attrOf(schema.AttrMountSource), schema.EventFileMount),
 		"dir":     events(path, schema.EventFileMount),
 		"type":    events(attrOf(schema.AttrMountFSType), schema.EventFileMount),

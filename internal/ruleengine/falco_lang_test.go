@@ -332,3 +332,58 @@ func TestFalcoErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestFalcoRuleStates: what load says of a rule that cannot run.
+func TestFalcoRuleStates(t *testing.T) {
+	e, warns := falcoCompile(t, `
+- required_engine_version: 0.57.0
+- list: empty
+  items: []
+- rule: Template
+  desc: a template rule, for the user to fill the list
+  condition: evt.type = execve and proc.name in (empty)
+  output: o
+  priority: NOTICE
+- rule: Reads
+  desc: on events otelsec does not capture
+  condition: evt.type in (read, pread64) and fd.name = /etc/shadow
+  output: o
+  priority: NOTICE
+- rule: Login uid
+  desc: needs a field the sensor lacks
+  condition: evt.type = execve and user.loginuid = 0
+  output: o
+  priority: NOTICE
+- rule: Off
+  desc: disabled in its file
+  condition: evt.type = execve
+  output: o
+  priority: NOTICE
+  enabled: false
+- rule: Running
+  desc: d
+  condition: evt.type = execve and not proc.env contains X
+  output: "%user.loginuid %proc.name"
+  priority: NOTICE
+`)
+	states := map[string]string{}
+	for _, r := range e.FalcoRules() {
+		states[r.Name] = r.State
+	}
+	assert.Equal(t, map[string]string{"Template": "never fires", "Reads": "no events", "Login uid": "missing fields", "Off": "disabled", "Running": "loaded"}, states)
+	assert.Equal(t, []string{"Running"}, names(e.Rules()))
+	got := map[string]string{}
+	for _, w := range warns {
+		if w.Rule != "" {
+			got[w.Rule] = w.Msg
+		}
+	}
+	assert.Equal(t, map[string]string{
+		"Template":  "not run: its condition is false on every event, in Falco too (an empty list of a template rule?)",
+		"Reads":     "disabled: it is only on events the sensor does not capture: pread64, read",
+		"Login uid": "disabled: it needs Falco fields the sensor cannot supply, so it could never fire: user.loginuid (the login uid is not recorded)",
+		"Running": "checks on Falco fields the sensor cannot supply are false, as in Falco for a field it cannot read: proc.env (environments are not recorded); " +
+			"output fields the sensor cannot supply show <NA>: user.loginuid",
+	}, got)
+	assert.Equal(t, []string{"Running"}, matchAll(e, execRec(shellUser)), "not (a check on a missing field) is true")
+}

@@ -22,5 +22,6 @@ func logFalcoRules(logger *zap.Logger, rules []ruleengine.FalcoRuleReport) {
 	}
 	logger.Info("Falco rules loaded", zap.Int("running", counts["loaded"]), zap.Int("disabled_in_file", counts["disabled"]),
 		zap.Int("disabled_missing_fields", counts["missing fields"]), zap.Int("disabled_events_not_captured", counts["no events"]),
+		zap.Int("never_fire", counts["never fires"]),
 		zap.Strings("disabled_rules", cannot))
 }
