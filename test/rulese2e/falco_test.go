@@ -75,4 +75,10 @@ func TestFalcoStableEndToEnd(t *testing.T) {
 			}
 		})
 	}
+	// The benign workload (a Go build, git, routine administration) with Falco's stable
+	// rules loaded too: nothing at Warning or above.
+	t.Run("benign", func(t *testing.T) {
+		h.t = t
+		benignWorkload(t, h)
+	})
 }
