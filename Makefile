@@ -6,7 +6,7 @@ CONFIG    ?= otelsec:default
 FUZZTIME  ?= 10s
 BENCHTIME ?= 1s
 
-.PHONY: all build run test unit fuzz bench generate mdatagen tracefs clean
+.PHONY: all build image run test unit fuzz bench generate mdatagen tracefs clean
 
 all: build
 
@@ -14,6 +14,15 @@ all: build
 # from this checkout through a replace, so a rebuild after editing them takes seconds.
 build:
 	$(GO) tool builder --config builder-config.yaml
+
+# The sensor's container image (deploy/Dockerfile: FROM scratch, the static binary, CA
+# certificates), built with the local docker; no registry is needed.
+IMAGE ?= otelsec/otelcol-sec:0.1.0
+image: build
+	mkdir -p $(BUILD)/image
+	cp $(BIN) $(BUILD)/image/otelcol-sec
+	cp /etc/ssl/certs/ca-certificates.crt $(BUILD)/image/ca-certificates.crt
+	docker build -f deploy/Dockerfile -t $(IMAGE) $(BUILD)/image
 
 # Runs the collector with the configuration embedded in the binary (config/default.yaml):
 # kernel events -> default rules -> Falco-style alerts on stdout. Needs root.

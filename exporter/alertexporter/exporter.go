@@ -25,7 +25,9 @@ type alertExporter struct {
 	telemetry *metadata.TelemetryBuilder
 	hostname  string // used when a resource has no host.name
 
-	sink    sink
+	sink sink
+	// syslog wraps each alert in a syslog header when the destination is syslog.
+	syslog  *syslogFormatter
 	scratch sync.Pool
 	// failing: the destination's last send failed and may pass later; said once per streak,
 	// since exporterhelper logs each retry at INFO only.
@@ -48,6 +50,9 @@ func newAlertExporter(cfg *Config, set exporter.Settings) (*alertExporter, error
 		telemetry: tb,
 		hostname:  host,
 	}
+	if sc := cfg.Syslog.Get(); sc != nil {
+		e.syslog = newSyslogFormatter(sc, os.Getpid())
+	}
 	e.scratch.New = func() any { return &scratch{buf: make([]byte, 0, 1024)} }
 	return e, nil
 }
@@ -69,6 +74,8 @@ func (e *alertExporter) start(ctx context.Context, host component.Host) error {
 			return fmt.Errorf("alert exporter: %w", err)
 		}
 		e.sink = fs
+	case e.cfg.Syslog.HasValue():
+		e.sink = newSyslogSink(e.cfg.Syslog.Get())
 	default:
 		e.sink = &writerSink{w: os.Stdout}
 	}
@@ -76,7 +83,7 @@ func (e *alertExporter) start(ctx context.Context, host component.Host) error {
 }
 
 // shutdown runs after exporterhelper drained its queue, so everything accepted has been
-// written; it syncs the file and releases the HTTP connections.
+// written; it syncs the file and releases the HTTP and syslog connections.
 func (e *alertExporter) shutdown(ctx context.Context) error {
 	defer e.telemetry.Shutdown()
 	if e.sink == nil {
@@ -125,7 +132,12 @@ func (e *alertExporter) pushLogs(ctx context.Context, ld plog.Logs) error {
 					continue
 				}
 				sc.buf = e.render.appendAlert(sc.buf[:0], sc, hostname, res, rec)
-				err := e.sink.send(ctx, sc.buf)
+				out := sc.buf
+				if e.syslog != nil {
+					sc.msg = e.syslog.appendMessage(sc.msg[:0], hostname, rec, sc.buf)
+					out = sc.msg
+				}
+				err := e.sink.send(ctx, out)
 				if err == nil {
 					sent++
 					if e.failing.Swap(false) {

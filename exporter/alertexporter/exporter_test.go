@@ -55,8 +55,17 @@ func testConfig(mutate func(*Config)) *Config {
 
 func startExporter(t *testing.T, cfg *Config, tt *componenttest.Telemetry) exporter.Logs {
 	t.Helper()
+	return startExporterWithLogger(t, cfg, tt, nil)
+}
+
+// startExporterWithLogger is startExporter logging to logger (nil: the test settings' own).
+func startExporterWithLogger(t *testing.T, cfg *Config, tt *componenttest.Telemetry, logger *zap.Logger) exporter.Logs {
+	t.Helper()
 	require.NoError(t, cfg.Validate())
 	set := metadatatest.NewSettings(tt)
+	if logger != nil {
+		set.Logger = logger
+	}
 	exp, err := NewFactory().CreateLogs(context.Background(), set, cfg)
 	require.NoError(t, err)
 	require.NoError(t, exp.Start(context.Background(), componenttest.NewNopHost()))

@@ -20,6 +20,11 @@ const (
 	defaultHTTPTimeout      = 10 * time.Second
 	defaultRotateMegabytes  = 100
 	defaultRotateMaxBackups = 5
+	defaultSyslogTimeout    = 5 * time.Second
+	// Falco calls syslog(3) without openlog(3), so its alerts come with facility user and
+	// its program name as the tag.
+	defaultSyslogFacility = "user"
+	defaultSyslogAppName  = "otelsec"
 )
 
 // NewFactory returns the factory of the `alert` exporter.
@@ -40,6 +45,12 @@ func createDefaultConfig() component.Config {
 			MaxMegabytes: defaultRotateMegabytes,
 			MaxBackups:   defaultRotateMaxBackups,
 		},
+		Syslog: configoptional.Default(SyslogConfig{
+			Network:  NetworkUnixgram,
+			Facility: defaultSyslogFacility,
+			AppName:  defaultSyslogAppName,
+			Timeout:  defaultSyslogTimeout,
+		}),
 		QueueConfig: configoptional.Some(exporterhelper.NewDefaultQueueConfig()),
 		RetryConfig: configretry.NewDefaultBackOffConfig(),
 	}
@@ -53,8 +64,8 @@ func createLogs(ctx context.Context, set exporter.Settings, cfg component.Config
 	}
 	return exporterhelper.NewLogs(ctx, set, cfg, e.pushLogs,
 		exporterhelper.WithCapabilities(consumer.Capabilities{MutatesData: false}),
-		// The HTTP client's own timeout bounds each request; file and stdout writes are
-		// not interruptible by a context anyway.
+		// The HTTP client's own timeout bounds each request, syslog.timeout each syslog
+		// send; file and stdout writes are not interruptible by a context anyway.
 		exporterhelper.WithTimeout(exporterhelper.TimeoutConfig{Timeout: 0}),
 		exporterhelper.WithRetry(c.RetryConfig),
 		exporterhelper.WithQueue(c.QueueConfig),

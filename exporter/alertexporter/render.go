@@ -34,7 +34,9 @@ const maxValueDepth = 8
 
 // defaultOutputFields are the attributes put in output_fields, when present, for records
 // that do not say which attributes their rule's output used (security_rule.output_fields).
-// They are what Falco's stock rules print most: who ran what, where, on which file or peer.
+// They are what Falco's stock rules print most: who ran what, where (container and pod, as
+// Falco's container.name, container.image.repository, k8s.ns.name, k8s.pod.name), on which
+// file or peer.
 var defaultOutputFields = []string{
 	schema.AttrProcessExecutablePath,
 	schema.AttrProcessCommandLine,
@@ -42,6 +44,10 @@ var defaultOutputFields = []string{
 	schema.AttrProcessPID,
 	schema.AttrProcessParentExecutableName,
 	schema.AttrContainerID,
+	schema.AttrContainerName,
+	schema.AttrContainerImageName,
+	schema.AttrK8sNamespaceName,
+	schema.AttrK8sPodName,
 	schema.AttrFilePath,
 	schema.AttrNetworkPeerAddress,
 	schema.AttrNetworkPeerPort,
@@ -62,6 +68,7 @@ func newRenderer(format string, iso bool) *renderer {
 // scratch is reusable space for one rendering; pooled by the exporter.
 type scratch struct {
 	buf   []byte
+	msg   []byte // the alert wrapped for its destination (syslog)
 	names []string
 	tags  []string
 }

@@ -53,6 +53,13 @@ func TestPriorityTable(t *testing.T) {
 		_, ok := ParsePriority(s)
 		assert.False(t, ok, s)
 	}
+	// RFC 5424's severity codes, written out rather than derived from the table.
+	var sev []int
+	for p := PriorityEmergency; p <= PriorityDebug; p++ {
+		sev = append(sev, p.SyslogSeverity())
+	}
+	assert.Equal(t, []int{0, 1, 2, 3, 4, 5, 6, 7}, sev, "emerg alert crit err warning notice info debug")
+	assert.Equal(t, 6, Priority(0).SyslogSeverity(), "unset is Informational")
 	assert.Equal(t, "Priority(0)", Priority(0).String())
 	assert.Equal(t, plog.SeverityNumberUnspecified, Priority(9).SeverityNumber())
 	// Severities between two priorities' belong to the less severe one; none below Debug.

@@ -69,6 +69,16 @@ func (p Priority) SeverityNumber() plog.SeverityNumber {
 	return priorities[p].severity
 }
 
+// SyslogSeverity is the priority as a syslog severity (RFC 5424 section 6.2.1): Falco's eight
+// priorities are syslog's eight levels in syslog's order, so Emergency is 0 and Debug 7. An
+// invalid priority counts as Informational, as an unset one does.
+func (p Priority) SyslogSeverity() int {
+	if !p.valid() {
+		p = PriorityInformational
+	}
+	return int(p - PriorityEmergency)
+}
+
 // MoreSevere reports whether p is more severe than q (Emergency is the most severe).
 func (p Priority) MoreSevere(q Priority) bool { return p < q }
 

@@ -56,29 +56,37 @@
 //
 // # Evaluation
 //
-// Compile indexes rules by the event names their conditions require (eventReq, buildIndex),
-// so Match evaluates a record only against rules that can match its event. Each condition is
-// compiled twice: by cel-go (the reference, and the fallback) and into fast-path nodes that
-// read attributes directly from the record through a per-record cache, and evaluate
-// sub-expressions shared by several rules once per record. Conditions using constructs the
-// fast path lacks run on cel-go through a custom interpreter.Activation (activation.go) with
-// the same semantics (`!` is replaced by a non-strict version); tests compare the two on
-// random records. Engine is immutable and safe for concurrent use.
+// Each piece of condition (a macro's or rule's condition, an exception) is parsed once and
+// type-checked on its own, so errors point into the text as written. Compile indexes rules by
+// the event names their conditions require (eventReq, buildIndex), so Match evaluates a
+// record only against rules that can match its event. Rules run on the fast path: their
+// pieces, macros expanded, compiled into nodes (fast*.go) that read attributes directly from
+// the record through a per-record cache, and evaluate sub-expressions shared by several rules
+// (a macro, above all) once per record. A rule using constructs the fast path lacks runs on
+// cel-go: its condition is expanded as a tree (expandast.go: the tree parsing the expanded text
+// would give), type-checked whole and run through a custom interpreter.Activation
+// (activation.go) with the same semantics (`!` is replaced by a non-strict version); tests
+// compare the two on random records. Engine is immutable and safe for concurrent use.
 //
 // # Layout
 //
 // Files follow the phases of Compile, then of Match:
 //
 //   - load.go: Source, reading rule files.
-//   - parse.go: YAML into items (text.go: positions inside YAML scalars, for errors).
+//   - parse.go: YAML into items (text.go: positions inside YAML scalars, for errors;
+//     yamlerr.go: where a YAML syntax error is).
 //   - resolve.go: overrides: items into one definition per list, macro and rule.
 //   - exceptions.go: exception blocks, parsed, merged and turned into condition text.
-//   - scan.go: parsing each condition, finding the attributes and macros it references.
-//   - expand.go: list and macro names, lists of lists, macro expansion.
-//   - compile.go: Compile's steps: the CEL environment, type checks, each rule compiled.
+//   - scan.go: parsing each condition, finding the attributes and macros it references;
+//     conjuncts.go: the terms of && chains, parsed and checked once each.
+//   - expand.go: list and macro names, lists of lists, macro expansion of the text;
+//     expandast.go: of the parsed tree, for rules that run on cel-go.
+//   - compile.go: Compile's steps: the CEL environment, type checks, each rule compiled;
+//     progress.go: reporting on a long compile.
 //   - index.go: what a condition requires of event.name, and the index by event name.
-//   - fastval.go, fastnode.go, fastspecial.go, fastcompile.go: the fast path's values, its
-//     nodes, nodes specialized for the common shapes, and the compiler from checked CEL.
+//   - fastval.go, fastnode.go, fastspecial.go: the fast path's values, its nodes, and nodes
+//     specialized for the common shapes; fastcompile.go, fastexpr.go: their compiler (rules,
+//     macros and sharing; expressions).
 //   - engine.go, activation.go, attrs.go: Engine, Match, and reading a record's attributes.
 //   - funcs.go, render.go, priority.go: helper functions, output templates, priorities.
 //   - falco*.go: Falco's rules files, a second front end (falco.go says how they enter the

@@ -2,9 +2,10 @@ package ruleengine
 
 import (
 	"fmt"
+	"strconv"
 	"sync"
+	"time"
 
-	"github.com/google/cel-go/cel"
 	"github.com/google/cel-go/common/types"
 	"github.com/google/cel-go/interpreter"
 	"go.opentelemetry.io/collector/pdata/pcommon"
@@ -19,12 +20,18 @@ type Options struct {
 	MinPriority Priority
 	// MatchAll makes Match report every matching rule instead of only the first.
 	MatchAll bool
+	// Progress, when set, is called every ProgressInterval (default two seconds) while Compile
+	// runs, from another goroutine; never once Compile has returned, and never for a compile
+	// quicker than the interval.
+	Progress         func(Progress)
+	ProgressInterval time.Duration
 
 	celOnly bool // tests: evaluate every rule with cel-go, not the fast path
 }
 
 // Warning is a non-fatal finding about the rules, e.g. a rule that runs on every record.
-// Rule is empty for findings about a macro (Msg names it).
+// Rule is empty for findings about a macro (Msg names it), Line zero for findings about a
+// whole file.
 type Warning struct {
 	File string
 	Line int
@@ -33,10 +40,14 @@ type Warning struct {
 }
 
 func (w Warning) String() string {
-	if w.Rule == "" {
-		return fmt.Sprintf("%s:%d: %s", w.File, w.Line, w.Msg)
+	pos := w.File
+	if w.Line > 0 {
+		pos += ":" + strconv.Itoa(w.Line)
 	}
-	return fmt.Sprintf("%s:%d: rule %q: %s", w.File, w.Line, w.Rule, w.Msg)
+	if w.Rule == "" {
+		return fmt.Sprintf("%s: %s", pos, w.Msg)
+	}
+	return fmt.Sprintf("%s: rule %q: %s", pos, w.Rule, w.Msg)
 }
 
 // Error is a rule-file error: where (file, line, column when known), which item, and what.
@@ -85,7 +96,7 @@ type Rule struct {
 	// fast is the condition on the fast path; nil when it needs cel-go (slowReason says why).
 	fast       boolNode
 	slowReason string
-	checked    *cel.Ast     // during compilation only
+	pieces     *rulePieces  // during compilation only
 	falco      *falcoOutput // a rule from a Falco file renders Falco's fields
 }
 

@@ -149,7 +149,8 @@ func TestRender(t *testing.T) {
 	assert.Equal(t, "shadow read by <NA>", r.Render(res, lr))
 	lr.Attributes().PutStr(schema.AttrProcessExecutableName, "cat")
 	assert.Equal(t, "shadow read by cat", r.Render(res, lr))
-	tpl := parseTemplate("x=%file.path. h=%{host.name} %% %event.name end %")
+	tpl, err := parseTemplate("x=%file.path. h=%{host.name} %% %event.name end %")
+	require.NoError(t, err)
 	assert.Equal(t, "x=/etc/shadow. h=h1 % file.open end %", tpl.render(res, lr))
 	assert.True(t, strings.HasPrefix(e.Rules()[0].Output, "Shell spawned"))
 }

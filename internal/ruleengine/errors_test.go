@@ -26,7 +26,38 @@ func TestLoaderErrors(t *testing.T) {
 		files []string
 		want  string // the whole error message
 	}{
-		{"bad yaml", []string{"- rule: x\n  desc: [unclosed\n"}, "a.yaml:1: invalid YAML: line 1: did not find expected ',' or ']'"},
+		{"bad yaml", []string{"- rule: x\n  desc: [unclosed\n"}, "a.yaml:2: invalid YAML: did not find expected ',' or ']'"},
+		// yaml.v3 names the line before (or where the enclosing item starts): the line is found again.
+		{"yaml error line", []string{okRule + "  - seq\n"}, "a.yaml:7: invalid YAML: did not find expected key"},
+		{"yaml tab", []string{okRule + "\tx: tab\n"}, "a.yaml:7: invalid YAML: found a tab character that violates indentation"},
+		{"yaml flow mapping", []string{okRule + "  tags: {a: b\n"}, "a.yaml:7: invalid YAML: did not find expected ',' or '}'"},
+		{"yaml unterminated quote", []string{okRule + "- rule: b\n  desc: \"open\n"}, "a.yaml:8: invalid YAML: found unexpected end of stream"},
+		{"invalid UTF-8", []string{okRule + "  tags: [ab\xff]\n"}, "a.yaml:7:12: invalid UTF-8: a rules file is UTF-8 text"},
+		{"bad regexp", []string{`
+- rule: r
+  desc: d
+  condition: event.name == "process.exec" && process.executable.name.matches("a[")
+  output: o
+  priority: info
+`}, "a.yaml:4:78: rule \"r\": invalid regular expression \"a[\": error parsing regexp: missing closing ]: `[` (condition column 65)"},
+		{"recursion limit", []string{"- rule: r\n  desc: d\n  condition: >-\n    event.name == \"process.exec\" &&\n    " +
+			strings.Repeat("(", 300) + "true" + strings.Repeat(")", 300) + "\n  output: o\n  priority: info\n"},
+			`a.yaml:5:254: rule "r": invalid condition: expression recursion limit exceeded: 250 (condition column 282)`},
+		{"unterminated output reference", []string{`
+- rule: r
+  desc: d
+  condition: event.name == "process.exec"
+  output: "started %{process.executable.name by %process.user.name"
+  priority: info
+`}, `a.yaml:5:20: rule "r": output: unterminated %{ (no closing })`},
+		{"output reference swallowing text", []string{`
+- rule: r
+  desc: d
+  condition: event.name == "process.exec"
+  output: >-
+    started %{process.executable.name by %{process.user.name}
+  priority: info
+`}, `a.yaml:6:13: rule "r": output: %{...} holds "process.executable.name by %{process.user.name", not an attribute name`},
 		{"not a sequence", []string{"rule: x\n"}, "a.yaml:1:1: a rules file must be a YAML sequence of items (- rule: ..., - macro: ..., - list: ...)"},
 		{"unknown list identifier", []string{`
 - rule: r
@@ -214,4 +245,33 @@ func TestMacroExpansionBomb(t *testing.T) {
 	_, _, err := Compile([]Source{{Name: "a.yaml", Data: []byte(b.String())}}, Options{})
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), `a.yaml:83: rule "r": condition is over 131072 bytes once macros are expanded`)
+}
+
+// A file that defines nothing is named in a warning: loading it had no effect.
+func TestEmptyFileWarns(t *testing.T) {
+	for _, data := range []string{"", "# only a comment\n\n# and another\n", "- ruleset: empty\n"} {
+		_, warns, err := Compile([]Source{{Name: "a.yaml", Data: []byte(okRule)}, {Name: "empty.yaml", Data: []byte(data)}}, Options{})
+		require.NoError(t, err)
+		var got []string
+		for _, w := range warns {
+			got = append(got, w.String())
+		}
+		assert.Equal(t, []string{"empty.yaml: the file defines no rule, macro or list (it is empty or only comments): it adds nothing"}, got, "%q", data)
+	}
+}
+
+// A file named two ways (two spellings of its path, a symbolic link) is loaded once: loading
+// it twice would define its list twice.
+func TestSameFileLoadedOnce(t *testing.T) {
+	dir := t.TempDir()
+	require.NoError(t, os.Mkdir(filepath.Join(dir, "a"), 0o700))
+	x := filepath.Join(dir, "a", "x.yaml")
+	require.NoError(t, os.WriteFile(x, []byte("- list: l\n  items: [a]\n"+okRule), 0o600))
+	require.NoError(t, os.Symlink(x, filepath.Join(dir, "link.yaml")))
+	srcs, err := LoadFiles([]string{x, filepath.Join(dir, "a", "..", "a", "x.yaml"), filepath.Join(dir, "link.yaml"), filepath.Join(dir, "*", "x.yaml")})
+	require.NoError(t, err)
+	require.Len(t, srcs, 1)
+	assert.Equal(t, x, srcs[0].Name)
+	_, _, err = Compile(srcs, Options{})
+	require.NoError(t, err)
 }

@@ -5,6 +5,10 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/google/cel-go/common/ast"
+	"github.com/google/cel-go/common/operators"
+	"github.com/google/cel-go/common/types"
+	"github.com/google/cel-go/common/types/ref"
 	"gopkg.in/yaml.v3"
 )
 
@@ -191,25 +195,27 @@ func (r *ruleDef) appendExceptions(it *item, n *yaml.Node, excs []*exceptionDef)
 }
 
 // exceptionText turns an exception into a CEL condition that is true when the record is one
-// of the excepted tuples. ok is false for an exception with no values yet.
-func (c *compiler) exceptionText(e *exceptionDef) (text, bool, error) {
+// of the excepted tuples, and the tree parsing it would give when its values are strings or
+// booleans (nil otherwise: then the text is parsed). ok is false for an exception with no
+// values yet.
+func (c *compiler) exceptionText(e *exceptionDef) (t text, tree ast.Expr, ok bool, err error) {
 	if len(e.fields) == 0 {
-		return text{}, false, fmt.Errorf("no fields")
+		return text{}, nil, false, fmt.Errorf("no fields")
 	}
 	if len(e.values) == 0 {
-		return text{}, false, nil
+		return text{}, nil, false, nil
 	}
 	for _, f := range e.fields {
 		if !chainRE.MatchString(f) {
-			return text{}, false, fmt.Errorf("field %q is not an attribute name", f)
+			return text{}, nil, false, fmt.Errorf("field %q is not an attribute name", f)
 		}
 	}
-	var tuples []string
+	var tuples [][]excTerm
 	for _, tup := range e.values {
 		if len(tup) != len(e.fields) {
-			return text{}, false, fmt.Errorf("value tuple has %d elements, want %d (one per field)", len(tup), len(e.fields))
+			return text{}, nil, false, fmt.Errorf("value tuple has %d elements, want %d (one per field)", len(tup), len(e.fields))
 		}
-		var conj []string
+		var conj []excTerm
 		for i, v := range tup {
 			comp := "="
 			if len(e.comps) > i {
@@ -217,103 +223,216 @@ func (c *compiler) exceptionText(e *exceptionDef) (text, bool, error) {
 			}
 			x, err := c.excCompare(e.fields[i], comp, v)
 			if err != nil {
-				return text{}, false, err
+				return text{}, nil, false, err
 			}
 			conj = append(conj, x)
 		}
-		tuples = append(tuples, "("+strings.Join(conj, " && ")+")")
+		tuples = append(tuples, conj)
 	}
-	return text{s: strings.Join(tuples, " || "), file: e.file, line: e.line}, true, nil
+	return text{s: excString(tuples), file: e.file, line: e.line}, excTree(tuples), true, nil
 }
 
-func (c *compiler) excCompare(field, comp string, v excValue) (string, error) {
+// excTerm is one comparison of an exception: fn applied to args (an operator written infix,
+// a method called on args[0], else a function). It is written out as condition text and built
+// as the tree parsing that text gives: one description for both.
+type excTerm struct {
+	fn     string
+	member bool
+	args   []excArg
+}
+
+// excArg is an operand: an attribute, a literal (its text and, for strings and booleans, its
+// value), a list of operands, or a list's name.
+type excArg struct {
+	field, ident string
+	lit          string
+	val          ref.Val // nil: the literal is an integer, whose text is parsed
+	list         []excArg
+	isList       bool
+}
+
+func (a excArg) String() string {
+	switch {
+	case a.field != "":
+		return a.field
+	case a.ident != "":
+		return a.ident
+	case a.isList:
+		els := make([]string, len(a.list))
+		for i, x := range a.list {
+			els[i] = x.String()
+		}
+		return "[" + strings.Join(els, ", ") + "]"
+	}
+	return a.lit
+}
+
+func (x excTerm) String() string {
+	if op, ok := operators.FindReverseBinaryOperator(x.fn); ok {
+		return x.args[0].String() + " " + op + " " + x.args[1].String()
+	}
+	args := make([]string, len(x.args))
+	for i, a := range x.args {
+		args[i] = a.String()
+	}
+	if x.member {
+		return args[0] + "." + x.fn + "(" + strings.Join(args[1:], ", ") + ")"
+	}
+	return x.fn + "(" + strings.Join(args, ", ") + ")"
+}
+
+// excString is the exception's condition text: its tuples ORed, each one's terms ANDed.
+func excString(tuples [][]excTerm) string {
+	alts := make([]string, len(tuples))
+	for i, conj := range tuples {
+		terms := make([]string, len(conj))
+		for j, x := range conj {
+			terms[j] = x.String()
+		}
+		alts[i] = "(" + strings.Join(terms, " && ") + ")"
+	}
+	return strings.Join(alts, " || ")
+}
+
+// excTree is the tree of excString's text, nil if a literal needs parsing.
+func excTree(tuples [][]excTerm) ast.Expr {
+	g := &grafter{fac: ast.NewExprFactory()}
+	alts := make([]ast.Expr, len(tuples))
+	for i, conj := range tuples {
+		terms := make([]ast.Expr, len(conj))
+		for j, x := range conj {
+			args := make([]ast.Expr, len(x.args))
+			for k, a := range x.args {
+				if args[k] = a.tree(g); args[k] == nil {
+					return nil
+				}
+			}
+			if x.member {
+				terms[j] = g.fac.NewMemberCall(g.id(), x.fn, args[0], args[1:]...)
+			} else {
+				terms[j] = g.fac.NewCall(g.id(), x.fn, args...)
+			}
+		}
+		alts[i] = g.balanced(operators.LogicalAnd, terms)
+	}
+	return g.balanced(operators.LogicalOr, alts)
+}
+
+func (a excArg) tree(g *grafter) ast.Expr {
+	switch {
+	case a.field != "":
+		names := strings.Split(a.field, ".")
+		e := g.fac.NewIdent(g.id(), names[0])
+		for _, n := range names[1:] {
+			e = g.fac.NewSelect(g.id(), e, n)
+		}
+		return e
+	case a.ident != "":
+		return g.fac.NewIdent(g.id(), a.ident)
+	case a.isList:
+		els := make([]ast.Expr, len(a.list))
+		for i, x := range a.list {
+			if els[i] = x.tree(g); els[i] == nil {
+				return nil
+			}
+		}
+		return g.fac.NewList(g.id(), els, nil)
+	case a.val != nil:
+		return g.fac.NewLiteral(g.id(), a.val)
+	}
+	return nil
+}
+
+func (c *compiler) excCompare(field, comp string, v excValue) (excTerm, error) {
 	ft, ok := knownAttrs[field]
 	if !ok {
 		ft = typeDyn
 	}
-	lit := func(s string) (string, error) {
+	f := excArg{field: field}
+	str := func(s string) excArg { return excArg{lit: strconv.Quote(s), val: types.String(s)} }
+	lit := func(s string) (excArg, error) {
 		switch ft {
 		case typeInt:
 			if _, err := strconv.ParseInt(s, 0, 64); err != nil {
-				return "", fmt.Errorf("%s is an integer attribute, %q is not an integer", field, s)
+				return excArg{}, fmt.Errorf("%s is an integer attribute, %q is not an integer", field, s)
 			}
-			return s, nil
+			return excArg{lit: s}, nil
 		case typeBool:
 			if s != "true" && s != "false" {
-				return "", fmt.Errorf("%s is a boolean attribute, %q is not true or false", field, s)
+				return excArg{}, fmt.Errorf("%s is a boolean attribute, %q is not true or false", field, s)
 			}
-			return s, nil
+			return excArg{lit: s, val: types.Bool(s == "true")}, nil
 		}
-		return strconv.Quote(s), nil
+		return str(s), nil
 	}
-	listExpr := func() (string, error) {
+	listArg := func() (excArg, error) {
 		if !v.isList {
 			if _, isList := c.lists[v.s]; isList {
-				return v.s, nil // a list's name stands for its items
+				return excArg{ident: v.s}, nil // a list's name stands for its items
 			}
 			v.list = []string{v.s}
 		}
-		var els []string
+		l := excArg{isList: true}
 		for _, s := range v.list {
 			if ft == typeStringList {
-				els = append(els, strconv.Quote(s))
+				l.list = append(l.list, str(s))
 				continue
 			}
-			l, err := lit(s)
+			el, err := lit(s)
 			if err != nil {
-				return "", err
+				return excArg{}, err
 			}
-			els = append(els, l)
+			l.list = append(l.list, el)
 		}
-		return "[" + strings.Join(els, ", ") + "]", nil
+		return l, nil
 	}
 	if ft == typeStringList {
 		switch comp {
 		case "=", "==", "in", "intersects":
-			l, err := listExpr()
+			l, err := listArg()
 			if err != nil {
-				return "", err
+				return excTerm{}, err
 			}
-			return "any_in(" + field + ", " + l + ")", nil
+			return excTerm{fn: "any_in", args: []excArg{f, l}}, nil
 		}
-		return "", fmt.Errorf("comparison %q does not apply to the list attribute %s (use in or intersects)", comp, field)
+		return excTerm{}, fmt.Errorf("comparison %q does not apply to the list attribute %s (use in or intersects)", comp, field)
 	}
 	switch comp {
 	case "in", "intersects", "pmatch":
-		l, err := listExpr()
+		l, err := listArg()
 		if err != nil {
-			return "", err
+			return excTerm{}, err
 		}
 		switch comp {
 		case "in":
-			return field + " in " + l, nil
+			return excTerm{fn: operators.In, args: []excArg{f, l}}, nil
 		case "pmatch":
-			return "path_under(" + field + ", " + l + ")", nil
+			return excTerm{fn: "path_under", args: []excArg{f, l}}, nil
 		}
-		return "any_in([" + field + "], " + l + ")", nil
+		return excTerm{fn: "any_in", args: []excArg{{isList: true, list: []excArg{f}}, l}}, nil
 	}
 	if v.isList {
-		return "", fmt.Errorf("comparison %q takes a single value, not a list", comp)
+		return excTerm{}, fmt.Errorf("comparison %q takes a single value, not a list", comp)
 	}
 	l, err := lit(v.s)
 	if err != nil {
-		return "", err
+		return excTerm{}, err
 	}
+	args := []excArg{f, l}
 	switch comp {
 	case "=", "==":
-		return field + " == " + l, nil
+		return excTerm{fn: operators.Equals, args: args}, nil
 	case "!=", "<", "<=", ">", ">=":
-		return field + " " + comp + " " + l, nil
+		op, _ := operators.Find(comp)
+		return excTerm{fn: op, args: args}, nil
 	case "startswith":
-		return field + ".startsWith(" + l + ")", nil
+		return excTerm{fn: "startsWith", member: true, args: args}, nil
 	case "endswith":
-		return field + ".endsWith(" + l + ")", nil
+		return excTerm{fn: "endsWith", member: true, args: args}, nil
 	case "contains":
-		return field + ".contains(" + l + ")", nil
-	case "icontains":
-		return "icontains(" + field + ", " + l + ")", nil
-	case "glob":
-		return "glob(" + field + ", " + l + ")", nil
+		return excTerm{fn: "contains", member: true, args: args}, nil
+	case "icontains", "glob":
+		return excTerm{fn: comp, args: args}, nil
 	}
-	return "", fmt.Errorf("unknown comparison %q", comp)
+	return excTerm{}, fmt.Errorf("unknown comparison %q", comp)
 }

@@ -2,23 +2,22 @@ package ruleengine
 
 import (
 	"fmt"
-	"regexp"
-	"strconv"
 	"strings"
 
 	"github.com/google/cel-go/common/ast"
 	"github.com/google/cel-go/common/operators"
 )
 
-// The fast path: a checked CEL condition compiled into a tree of Go closures-like nodes that
-// read the record directly (no CEL values, no interface boxing, no per-record allocation).
+// The fast path: a parsed CEL condition (its macros expanded) compiled into a tree of Go
+// nodes that read the record directly (no CEL values, no interface boxing, no per-record
+// allocation).
 // It implements exactly the CEL semantics the rules rely on (three-valued: true, false, and
 // "could not evaluate", which && and || absorb as CEL does and `!` turns into true), and
 // identical sub-expressions of all rules (the expanded macros) are shared and evaluated at
 // most once per record. A condition using anything it does not implement runs on cel-go.
 // TestFastPathAgreesWithCEL checks both give the same answers.
 
-// fastCompiler turns checked ASTs into nodes, sharing identical sub-expressions across rules.
+// fastCompiler turns conditions into nodes, sharing identical sub-expressions across rules.
 type fastCompiler struct {
 	table  *attrTable
 	lists  map[string][]string
@@ -31,21 +30,39 @@ type fastCompiler struct {
 	slots      int            // memo slots handed out
 	sharedVals map[string]*sharedVal
 	vslots     int // value memo slots handed out
+
+	// Conditions come as their scanned pieces: macros compiles a macro's pieces (its parts)
+	// where idents, the macro references of the piece being compiled, name one. A macro
+	// outside comprehensions is compiled once per pass (macroMemo).
+	macros    func(name string) []*scanned
+	idents    map[int64]string
+	macroMemo map[string]compiled
+}
+
+// compiled is a compiled condition and its sharing key.
+type compiled struct {
+	n   boolNode
+	key string
+	err error
 }
 
 type errUnsupported struct{ what string }
 
 func (e errUnsupported) Error() string { return "not on the fast path: " + e.what }
 
-func newFastCompiler(table *attrTable, lists map[string][]string) *fastCompiler {
+func newFastCompiler(table *attrTable, lists map[string][]string, macros func(string) []*scanned) *fastCompiler {
 	return &fastCompiler{table: table, lists: lists, shared: map[string]*shared{}, consts: map[string]*constSet{},
-		counts: map[string]int{}, sharedVals: map[string]*sharedVal{}}
+		counts: map[string]int{}, sharedVals: map[string]*sharedVal{}, macros: macros}
 }
 
-// compile returns the rule's node, or an error when the condition needs cel-go. Compile
+// compileRule returns the node of a rule's condition, its parts ANDed and its exceptions
+// negated (as Compile expands it), or an error when the condition needs cel-go. Compile
 // every rule with count first, then with build: sub-expressions seen more than once in the
 // first pass are memoized per record in the second.
-func (fc *fastCompiler) compile(a *ast.AST, count bool) (n boolNode, err error) {
+func (fc *fastCompiler) compileRule(parts, excs []*scanned, count bool) (n boolNode, err error) {
+	if fc.counting != count || fc.macroMemo == nil {
+		fc.macroMemo = map[string]compiled{}
+	}
 	fc.counting = count
 	fc.scope = fc.scope[:0]
 	defer func() {
@@ -53,33 +70,132 @@ func (fc *fastCompiler) compile(a *ast.AST, count bool) (n boolNode, err error) 
 			n, err = nil, fmt.Errorf("fast path compile: %v", r)
 		}
 	}()
-	n, _, err = fc.boolExpr(a.Expr())
-	return n, err
+	terms, err := fc.pieces(parts, true)
+	if err != nil {
+		return nil, err
+	}
+	if len(excs) > 0 {
+		alts, err := fc.pieces(excs, false) // exceptions are compiled as written
+		if err != nil {
+			return nil, err
+		}
+		or := fc.balanced(operators.LogicalOr, alts)
+		key := joinKey("not", or.key)
+		terms = append(terms, compiled{n: fc.share(notNode{or.n}, key), key: key})
+	}
+	return fc.balanced(operators.LogicalAnd, terms).n, nil
+}
+
+// pieces compiles each piece with its own macro references (none unless expand).
+func (fc *fastCompiler) pieces(ps []*scanned, expand bool) ([]compiled, error) {
+	saved := fc.idents
+	defer func() { fc.idents = saved }()
+	out := make([]compiled, len(ps))
+	for i, p := range ps {
+		fc.idents = nil
+		if expand {
+			fc.idents = p.macroIdents
+		}
+		n, key, err := fc.boolExpr(p.ast.Expr())
+		if err != nil {
+			return nil, err
+		}
+		out[i] = compiled{n: n, key: key}
+	}
+	return out, nil
+}
+
+// balanced joins terms with && or || in the tree shape cel-go's parser gives the text
+// "(t1) && (t2) && ...", so keys are those of the expanded text.
+func (fc *fastCompiler) balanced(op string, terms []compiled) compiled {
+	return balance(terms, func(l, r compiled) compiled {
+		n, key := fc.join(op, l.n, l.key, r.n, r.key)
+		return compiled{n: fc.share(n, key), key: key}
+	})
+}
+
+// macroRef reports whether e references a macro in the piece being compiled.
+func (fc *fastCompiler) macroRef(e ast.Expr) (string, bool) {
+	if e.Kind() != ast.IdentKind {
+		return "", false
+	}
+	name, ok := fc.idents[e.ID()]
+	return name, ok
+}
+
+// macroBool compiles a macro's expansion where a condition is expected.
+func (fc *fastCompiler) macroBool(name string) (boolNode, string, error) {
+	memo := len(fc.scope) == 0 // inside a comprehension the expansion may read its variables
+	if m, ok := fc.macroMemo[name]; ok && memo {
+		if m.err != nil {
+			return nil, "", m.err
+		}
+		return fc.share(m.n, m.key), m.key, nil
+	}
+	var m compiled
+	terms, err := fc.pieces(fc.macros(name), true)
+	if err != nil {
+		m.err = err
+	} else {
+		m = fc.balanced(operators.LogicalAnd, terms)
+	}
+	if memo {
+		fc.macroMemo[name] = m
+	}
+	return m.n, m.key, m.err
+}
+
+// macroVal compiles a macro's expansion where a value is expected (m == true).
+func (fc *fastCompiler) macroVal(name string) (valNode, string, error) {
+	parts := fc.macros(name)
+	if len(parts) == 1 {
+		saved := fc.idents
+		fc.idents = parts[0].macroIdents
+		defer func() { fc.idents = saved }()
+		return fc.valExpr(parts[0].ast.Expr())
+	}
+	b, k, err := fc.macroBool(name)
+	if err != nil {
+		return nil, "", err
+	}
+	return boolVal{b}, joinKey("bool", k), nil
 }
 
 // boolExpr compiles a condition; key identifies it for sharing.
 func (fc *fastCompiler) boolExpr(e ast.Expr) (boolNode, string, error) {
+	if name, ok := fc.macroRef(e); ok {
+		return fc.macroBool(name)
+	}
 	n, key, err := fc.boolExprRaw(e)
-	if err != nil || strings.Contains(key, localMark) {
+	if err != nil {
 		return n, key, err
 	}
+	return fc.share(n, key), key, nil
+}
+
+// share counts a condition in the first pass and, in the second, memoizes it per record when
+// it was seen more than once.
+func (fc *fastCompiler) share(n boolNode, key string) boolNode {
+	if strings.Contains(key, localMark) {
+		return n
+	}
 	if _, leaf := n.(asBool); leaf {
-		return n, key, nil
+		return n
 	}
 	if fc.counting {
 		fc.counts[key]++
-		return n, key, nil
+		return n
 	}
 	if fc.counts[key] < 2 {
-		return n, key, nil
+		return n
 	}
 	if s, ok := fc.shared[key]; ok {
-		return s, key, nil
+		return s
 	}
 	s := &shared{inner: n, slot: fc.slots}
 	fc.slots++
 	fc.shared[key] = s
-	return s, key, nil
+	return s
 }
 
 // localMark starts the key of a comprehension variable; a key containing it depends on the
@@ -117,323 +233,4 @@ func joinKey(op string, keys ...string) string {
 		}
 	}
 	return op + "(" + strings.Join(keys, ",") + ")"
-}
-
-func (fc *fastCompiler) boolExprRaw(e ast.Expr) (boolNode, string, error) {
-	if e.Kind() == ast.ComprehensionKind {
-		return fc.comprehension(e)
-	}
-	if e.Kind() != ast.CallKind {
-		v, key, err := fc.valExpr(e)
-		if err != nil {
-			return nil, "", err
-		}
-		return asBool{v}, key, nil
-	}
-	call := e.AsCall()
-	fn := call.FunctionName()
-	args := call.Args()
-	if call.IsMemberFunction() {
-		args = append([]ast.Expr{call.Target()}, args...)
-	}
-	switch fn {
-	case operators.LogicalAnd, operators.LogicalOr:
-		return fc.logicNode(fn, args[0], args[1])
-	case operators.LogicalNot:
-		x, k, err := fc.boolExpr(args[0])
-		if err != nil {
-			return nil, "", err
-		}
-		return notNode{x}, joinKey("not", k), nil
-	}
-	return fc.callNode(fn, args)
-}
-
-// logicNode compiles && and ||, flattening nested chains of the same operator into one node.
-func (fc *fastCompiler) logicNode(fn string, x, y ast.Expr) (boolNode, string, error) {
-	l, lk, err := fc.boolExpr(x)
-	if err != nil {
-		return nil, "", err
-	}
-	r, rk, err := fc.boolExpr(y)
-	if err != nil {
-		return nil, "", err
-	}
-	var xs []boolNode
-	for _, n := range []boolNode{l, r} {
-		switch inner := n.(type) {
-		case andNode:
-			if fn == operators.LogicalAnd {
-				xs = append(xs, inner.xs...)
-				continue
-			}
-		case orNode:
-			if fn == operators.LogicalOr {
-				xs = append(xs, inner.xs...)
-				continue
-			}
-		}
-		xs = append(xs, n)
-	}
-	if fn == operators.LogicalAnd {
-		return andNode{xs}, joinKey("and", lk, rk), nil
-	}
-	return orNode{xs}, joinKey("or", lk, rk), nil
-}
-
-// callNode compiles a call other than &&, || and !: its arguments as values, then the node
-// for the function, specialized when the shape allows.
-func (fc *fastCompiler) callNode(fn string, args []ast.Expr) (boolNode, string, error) {
-	vals := make([]valNode, len(args))
-	keys := make([]string, len(args))
-	for i, arg := range args {
-		v, k, err := fc.valExpr(arg)
-		if err != nil {
-			return nil, "", err
-		}
-		vals[i], keys[i] = v, k
-	}
-	key := joinKey(fn+"/"+strconv.Itoa(len(args)), keys...)
-	if n := specialize(fn, vals); n != nil {
-		return n, key, nil
-	}
-	return genericNode(fn, vals, key)
-}
-
-// genericNode is the node for a function over any value nodes.
-func genericNode(fn string, vals []valNode, key string) (boolNode, string, error) {
-	two := len(vals) == 2
-	switch {
-	case fn == operators.Equals && two:
-		return eqNode{l: vals[0], r: vals[1]}, key, nil
-	case fn == operators.NotEquals && two:
-		return eqNode{l: vals[0], r: vals[1], neq: true}, key, nil
-	case (fn == operators.Less || fn == operators.LessEquals || fn == operators.Greater || fn == operators.GreaterEquals) && two:
-		return cmpNode{l: vals[0], r: vals[1], op: fn}, key, nil
-	case fn == operators.In && two:
-		return inNode{x: vals[0], list: vals[1]}, key, nil
-	case fn == "startsWith" && two:
-		return strPred{vals[0], vals[1], strings.HasPrefix}, key, nil
-	case fn == "endsWith" && two:
-		return strPred{vals[0], vals[1], strings.HasSuffix}, key, nil
-	case fn == "contains" && two:
-		return strPred{vals[0], vals[1], strings.Contains}, key, nil
-	case fn == "icontains" && two:
-		return strPred{vals[0], vals[1], icontains}, key, nil
-	case fn == "glob" && two:
-		return strPred{vals[0], vals[1], func(s, p string) bool { return globMatch(p, s) }}, key, nil
-	case fn == "matches" && two:
-		pat, ok := vals[1].(constVal)
-		if !ok || pat.v.k != kStr {
-			return nil, "", errUnsupported{"matches with a pattern that is not a literal"}
-		}
-		re, err := regexp.Compile(pat.v.s)
-		if err != nil {
-			return nil, "", errUnsupported{"matches: " + err.Error()}
-		}
-		return matchesNode{vals[0], re}, key, nil
-	case fn == "path_under" && two:
-		if c, ok := vals[1].(constVal); ok && c.v.k == kConstList {
-			if n, ok := newPathUnderSet(vals[0], c.v.cl); ok {
-				return n, key, nil
-			}
-		}
-		return pathUnderNode{vals[0], vals[1]}, key, nil
-	case fn == "any_in" && two:
-		return anyInNode{vals[0], vals[1]}, key, nil
-	case fn == "present" && len(vals) == 1:
-		return presentNode{vals[0]}, key, nil
-	case falcoPreds[fn] != nil && two:
-		return strPred{vals[0], vals[1], falcoPreds[fn]}, key, nil
-	}
-	// A value-returning call used as a condition (a bool-valued function we do not know).
-	return nil, "", errUnsupported{"function " + fn}
-}
-
-func (fc *fastCompiler) valExpr(e ast.Expr) (valNode, string, error) {
-	switch e.Kind() {
-	case ast.LiteralKind:
-		v, ok := literal(e.AsLiteral())
-		if !ok {
-			return nil, "", errUnsupported{"literal of type " + e.AsLiteral().Type().TypeName()}
-		}
-		return constVal{v}, "c:" + literalKey(v), nil
-	case ast.ListKind:
-		return fc.listLiteral(e)
-	case ast.IdentKind, ast.SelectKind:
-		return fc.nameVal(e)
-	case ast.CallKind:
-		return fc.callVal(e)
-	case ast.ComprehensionKind:
-		b, k, err := fc.boolExpr(e)
-		if err != nil {
-			return nil, "", err
-		}
-		return boolVal{b}, joinKey("bool", k), nil
-	}
-	return nil, "", errUnsupported{fmt.Sprintf("expression kind %v", e.Kind())}
-}
-
-// listLiteral is a list of literals, one constant set per distinct list.
-func (fc *fastCompiler) listLiteral(e ast.Expr) (valNode, string, error) {
-	var elems []fval
-	var keys []string
-	for _, el := range e.AsList().Elements() {
-		if el.Kind() != ast.LiteralKind {
-			return nil, "", errUnsupported{"list literal with non-constant elements"}
-		}
-		v, ok := literal(el.AsLiteral())
-		if !ok {
-			return nil, "", errUnsupported{"list element type"}
-		}
-		elems = append(elems, v)
-		keys = append(keys, literalKey(v))
-	}
-	key := "[" + strings.Join(keys, ",") + "]"
-	cs, ok := fc.consts[key]
-	if !ok {
-		cs = newConstSet(elems)
-		fc.consts[key] = cs
-	}
-	return constVal{fval{k: kConstList, cl: cs}}, key, nil
-}
-
-// nameVal is a dotted name: a comprehension variable, a list, an attribute or a field of body.
-func (fc *fastCompiler) nameVal(e ast.Expr) (valNode, string, error) {
-	name, ok := chainName(e)
-	if !ok {
-		return nil, "", errUnsupported{"field selection"}
-	}
-	root := name[:strings.IndexByte(name+".", '.')]
-	for i := len(fc.scope) - 1; i >= 0; i-- {
-		if fc.scope[i] == root {
-			if root != name {
-				return nil, "", errUnsupported{"field of a comprehension variable"}
-			}
-			return localVal{depth: i}, localMark + strconv.Itoa(i), nil
-		}
-	}
-	if items, ok := fc.lists[name]; ok && root == name {
-		key := "list:" + name
-		cs, ok := fc.consts[key]
-		if !ok {
-			elems := make([]fval, len(items))
-			for i, s := range items {
-				elems[i] = fval{k: kStr, s: s}
-			}
-			cs = newConstSet(elems)
-			fc.consts[key] = cs
-		}
-		return constVal{fval{k: kConstList, cl: cs}}, key, nil
-	}
-	if slot, ok := fc.table.slot[name]; ok {
-		return attrVal{slot}, "a:" + name, nil
-	}
-	if root == BodyIdent && e.Kind() == ast.SelectKind {
-		x, k, err := fc.valExpr(e.AsSelect().Operand())
-		if err != nil {
-			return nil, "", err
-		}
-		f := e.AsSelect().FieldName()
-		return fieldVal{x, f}, joinKey("field:"+f, k), nil
-	}
-	return nil, "", errUnsupported{"identifier " + name}
-}
-
-// callVal is a value-returning call (basename, dirname, size, +, index), or a condition used as
-// a value.
-func (fc *fastCompiler) callVal(e ast.Expr) (valNode, string, error) {
-	call := e.AsCall()
-	fn := call.FunctionName()
-	args := call.Args()
-	if call.IsMemberFunction() {
-		args = append([]ast.Expr{call.Target()}, args...)
-	}
-	if n, key, ok, err := fc.falcoCall(fn, args); ok {
-		return n, key, err
-	}
-	if len(args) == 1 && (fn == "basename" || fn == "dirname" || fn == "size") {
-		x, k, err := fc.valExpr(args[0])
-		if err != nil {
-			return nil, "", err
-		}
-		key := joinKey(fn, k)
-		switch fn {
-		case "basename":
-			return fc.shareVal(strFunc{x, basename}, key), key, nil
-		case "dirname":
-			return fc.shareVal(strFunc{x, dirname}, key), key, nil
-		}
-		return sizeVal{x}, key, nil
-	}
-	if fn == operators.Add && len(args) == 2 {
-		x, xk, err := fc.valExpr(args[0])
-		if err != nil {
-			return nil, "", err
-		}
-		y, yk, err := fc.valExpr(args[1])
-		if err != nil {
-			return nil, "", err
-		}
-		return addVal{x, y}, joinKey("add", xk, yk), nil
-	}
-	if fn == operators.Index && len(args) == 2 {
-		x, xk, err := fc.valExpr(args[0])
-		if err != nil {
-			return nil, "", err
-		}
-		i, ik, err := fc.valExpr(args[1])
-		if err != nil {
-			return nil, "", err
-		}
-		return indexVal{x, i}, joinKey("index", xk, ik), nil
-	}
-	// A condition used as a value (x == (a && b)).
-	b, k, err := fc.boolExpr(e)
-	if err != nil {
-		return nil, "", err
-	}
-	return boolVal{b}, joinKey("bool", k), nil
-}
-
-// comprehension compiles the exists, all and exists_one macros; others need cel-go.
-func (fc *fastCompiler) comprehension(e ast.Expr) (boolNode, string, error) {
-	// Recognise the macro by the shape of its expansion: the loop step is
-	// `@result || pred` (exists), `@result && pred` (all) or `pred ? @result + 1 : @result`
-	// (exists_one, whose result is `@result == 1`).
-	comp := e.AsComprehension()
-	step := comp.LoopStep()
-	if step.Kind() != ast.CallKind || comp.IterVar2() != "" {
-		return nil, "", errUnsupported{"comprehension shape"}
-	}
-	sc := step.AsCall()
-	isAccu := func(x ast.Expr) bool { return x.Kind() == ast.IdentKind && x.AsIdent() == comp.AccuVar() }
-	var kind string
-	var predExpr ast.Expr
-	switch args := sc.Args(); {
-	case sc.FunctionName() == operators.LogicalOr && len(args) == 2 && isAccu(args[0]):
-		kind, predExpr = "exists", args[1]
-	case sc.FunctionName() == operators.LogicalAnd && len(args) == 2 && isAccu(args[0]):
-		kind, predExpr = "all", args[1]
-	case sc.FunctionName() == operators.Conditional && len(args) == 3 && isAccu(args[2]) &&
-		comp.Result().Kind() == ast.CallKind && comp.Result().AsCall().FunctionName() == operators.Equals:
-		kind, predExpr = "exists_one", args[0]
-	default:
-		return nil, "", errUnsupported{"comprehension other than exists, all, exists_one"}
-	}
-	list, lk, err := fc.valExpr(comp.IterRange())
-	if err != nil {
-		return nil, "", err
-	}
-	fc.scope = append(fc.scope, comp.IterVar())
-	depth := len(fc.scope) - 1
-	pred, pk, err := fc.boolExpr(predExpr)
-	fc.scope = fc.scope[:depth]
-	if err != nil {
-		return nil, "", err
-	}
-	// The comprehension binds its own variable: in its key that is no longer a free variable,
-	// so the whole comprehension can be shared unless it reads an outer one.
-	pk = strings.ReplaceAll(pk, localMark+strconv.Itoa(depth), "\x01V"+strconv.Itoa(depth))
-	return compNode{list: list, pred: pred, depth: depth, kind: kind}, joinKey(kind+"/"+strconv.Itoa(depth), lk, pk), nil
 }

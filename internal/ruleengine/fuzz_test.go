@@ -25,6 +25,8 @@ func FuzzCompile(f *testing.F) {
 	f.Add([]byte("- rule: r\n  desc: d\n  condition: present(\"a.b\") && !(body.x == 1)\n  output: o\n  priority: info\n"), []byte("- rule: r\n  condition: 'true'\n  override: {condition: append}\n"))
 	f.Add([]byte("[1, 2"), []byte("- ruleset: x\n- ruleset: y\n"))
 	f.Add([]byte("- list: &a l\n  items: [*a, *a]\n- macro: m\n  condition: *a\n"), []byte("- &x [*x]\n"))
+	// && chains (their terms are parsed once each), strings holding operators, bad templates.
+	f.Add([]byte("- macro: m\n  condition: event.name == \"a && b\" && file.path != r'x||y'\n- rule: r\n  desc: d\n  condition: m && file.path.matches(\"[a\") && m\n  output: \"%{file.path\"\n  priority: info\n"), []byte("- rule: r2\n  desc: \xff\n"))
 	f.Fuzz(func(t *testing.T, a, b []byte) {
 		// A hang (e.g. exponential matching) is a bug too: fail loudly with the input.
 		tm := time.AfterFunc(10*time.Second, func() { panic(fmt.Sprintf("HANG %q %q", a, b)) })

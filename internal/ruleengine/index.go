@@ -17,8 +17,45 @@ type eventReq struct {
 	prefixes []string
 }
 
-func (c *compiler) eventReq(e ast.Expr) eventReq {
+// ruleReq is what a rule's condition requires: what all its parts do (an exception, under
+// `!`, requires nothing).
+func (c *compiler) ruleReq(parts []*scanned) eventReq {
+	req := eventReq{any: true}
+	for _, p := range parts {
+		req = req.and(c.eventReq(p.ast.Expr(), p.macroIdents))
+	}
+	return req
+}
+
+// macroReq is what a macro requires, computed once.
+func (c *compiler) macroReq(name string) eventReq {
+	if q, ok := c.macroReqs[name]; ok {
+		return q
+	}
+	q := c.ruleReq(c.macroParts(name))
+	c.macroReqs[name] = q
+	return q
+}
+
+// and is what a && b requires: the narrower requirement (the left one among equals).
+func (q eventReq) and(b eventReq) eventReq {
+	switch {
+	case q.any:
+		return b
+	case b.any:
+		return q
+	case len(b.prefixes) < len(q.prefixes) || (len(b.prefixes) == len(q.prefixes) && len(b.names) < len(q.names)):
+		return b
+	}
+	return q
+}
+
+// eventReq is what condition e requires; idents are its macro references.
+func (c *compiler) eventReq(e ast.Expr, idents map[int64]string) eventReq {
 	anyReq := eventReq{any: true}
+	if name, ok := idents[e.ID()]; ok && e.Kind() == ast.IdentKind {
+		return c.macroReq(name)
+	}
 	if e.Kind() != ast.CallKind {
 		return anyReq
 	}
@@ -37,18 +74,9 @@ func (c *compiler) eventReq(e ast.Expr) eventReq {
 	}
 	switch call.FunctionName() {
 	case operators.LogicalAnd:
-		a, b := c.eventReq(args[0]), c.eventReq(args[1])
-		switch {
-		case a.any:
-			return b
-		case b.any:
-			return a
-		case len(b.prefixes) < len(a.prefixes) || (len(b.prefixes) == len(a.prefixes) && len(b.names) < len(a.names)):
-			return b
-		}
-		return a
+		return c.eventReq(args[0], idents).and(c.eventReq(args[1], idents))
 	case operators.LogicalOr:
-		a, b := c.eventReq(args[0]), c.eventReq(args[1])
+		a, b := c.eventReq(args[0], idents), c.eventReq(args[1], idents)
 		if a.any || b.any {
 			return anyReq
 		}

@@ -3,8 +3,6 @@ package ruleengine
 import (
 	"fmt"
 	"path/filepath"
-	"regexp"
-	"strconv"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -53,8 +51,6 @@ var overridable = map[string]map[string]string{
 		"output": "append|replace", "desc": "replace", "priority": "replace", "enabled": "replace"},
 }
 
-var yamlLineRE = regexp.MustCompile(`line (\d+)`)
-
 // parseSource parses one file into items.
 func parseSource(src Source) ([]*item, error) {
 	root, err := parseDocument(src)
@@ -101,11 +97,7 @@ func parseSource(src Source) ([]*item, error) {
 func parseDocument(src Source) (*yaml.Node, error) {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(src.Data, &doc); err != nil {
-		line := 0
-		if m := yamlLineRE.FindStringSubmatch(err.Error()); m != nil {
-			line, _ = strconv.Atoi(m[1])
-		}
-		return nil, &Error{File: src.Name, Line: line, Msg: "invalid YAML: " + strings.TrimPrefix(err.Error(), "yaml: ")}
+		return nil, yamlError(src, err)
 	}
 	if doc.Kind == 0 || len(doc.Content) == 0 {
 		return nil, nil // empty file

@@ -1,6 +1,7 @@
 package ruleengine
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 
@@ -17,10 +18,19 @@ type template struct {
 	sizeH int      // literal length, to size the builder
 }
 
+// templateError is a malformed reference in an output template, at byte offset off.
+type templateError struct {
+	off int
+	msg string
+}
+
+func (e *templateError) Error() string { return e.msg }
+
 // parseTemplate splits "%attr.name" and "%{attr.name}" references out of an output string.
 // A reference is the longest run of [A-Za-z0-9_.] after %, minus trailing dots (so "%file.path."
-// at the end of a sentence works). "%%" is a literal %.
-func parseTemplate(s string) template {
+// at the end of a sentence works). "%%" is a literal %. A "%{" must hold an attribute name and
+// be closed by "}".
+func parseTemplate(s string) (template, error) {
 	var t template
 	var lit strings.Builder
 	for i := 0; i < len(s); i++ {
@@ -35,13 +45,24 @@ func parseTemplate(s string) template {
 			continue
 		}
 		if s[i+1] == '{' {
-			if end := strings.IndexByte(s[i+2:], '}'); end > 0 {
-				t.lit = append(t.lit, lit.String())
-				t.refs = append(t.refs, s[i+2:i+2+end])
-				lit.Reset()
-				i += 2 + end
-				continue
+			end := i + 2
+			for end < len(s) && isRefChar(s[end]) {
+				end++
 			}
+			switch {
+			case end == len(s) || (s[end] != '}' && !strings.Contains(s[end:], "}")):
+				return t, &templateError{off: i, msg: "unterminated %{ (no closing })"}
+			case s[end] != '}':
+				close := end + strings.IndexByte(s[end:], '}')
+				return t, &templateError{off: i, msg: fmt.Sprintf("%%{...} holds %q, not an attribute name", s[i+2:close])}
+			case end == i+2:
+				return t, &templateError{off: i, msg: "empty %{}"}
+			}
+			t.lit = append(t.lit, lit.String())
+			t.refs = append(t.refs, s[i+2:end])
+			lit.Reset()
+			i = end
+			continue
 		}
 		j := i + 1
 		for j < len(s) && isRefChar(s[j]) {
@@ -63,7 +84,7 @@ func parseTemplate(s string) template {
 	for _, l := range t.lit {
 		t.sizeH += len(l)
 	}
-	return t
+	return t, nil
 }
 
 func isRefChar(c byte) bool {

@@ -1,7 +1,9 @@
 package ruleengine
 
 import (
+	"errors"
 	"strings"
+	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
 )
@@ -198,6 +200,12 @@ func (d *definitions) setRuleFields(it *item, r *ruleDef, isOverride bool) error
 			return it.errf(n, "output must be a string")
 		}
 		t := it.text("output")
+		if _, err := parseTemplate(t.s); err != nil {
+			var te *templateError
+			errors.As(err, &te)
+			line, col := t.pos(lineCol([]rune(t.s), utf8.RuneCountInString(t.s[:te.off])))
+			return &Error{File: it.file, Line: line, Column: col, Kind: it.kind, Item: it.name, Msg: "output: " + te.msg}
+		}
 		t.s = strings.TrimSpace(t.s)
 		if mode("output") == "append" {
 			r.output.s = r.output.s + " " + t.s

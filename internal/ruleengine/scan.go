@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/google/cel-go/cel"
 	"github.com/google/cel-go/common/ast"
 	"github.com/google/cel-go/common/types"
 )
@@ -30,12 +31,17 @@ type owner struct {
 type scanned struct {
 	t      text
 	s      []rune
+	parsed *cel.Ast    // s parsed; nil when built (an exception) or assembled (a chain of &&)
+	ast    *ast.AST    // parsed.NativeRep(), or the built or assembled tree
+	terms  []*conjunct // the terms an assembled tree is made of
 	macros []macroRef
+	// macroIdents are the identifier nodes in ast that reference a macro, by id.
+	macroIdents map[int64]string
 }
 
 type macroRef struct {
 	name  string
-	start int
+	start int // rune offset in s
 }
 
 // chainName is the dotted name of an identifier or a select chain on one (a.b.c).
@@ -114,47 +120,119 @@ func comprehensionVars(e ast.Expr) map[string]bool {
 	return vars
 }
 
-// scan parses one condition, records the attributes it reads, finds macro references and
-// rewrites present("a.b") into present(a.b). Unknown bare identifiers are errors.
-func (c *compiler) scan(t *text, o owner) error {
+// scanAll scans every piece of condition: parses each (in parallel: parsing is most of the
+// work of compiling), rewrites present("a.b") into present(a.b), then, in order, records the
+// attributes it reads and finds its macro references. Unknown bare identifiers are errors;
+// the error is the first in order.
+func (c *compiler) scanAll(ps []piece) error {
+	parsed := make([]struct {
+		p     *parsedCondition
+		runes []rune
+		err   error
+	}, len(ps))
+	c.progress.begin("parsing", len(ps))
+	inParallel(len(ps), func(i int) {
+		r := &parsed[i]
+		r.p, r.runes, r.err = c.parsePiece(ps[i].t, ps[i].o)
+		c.progress.add()
+	})
+	for i, r := range parsed {
+		if r.err != nil {
+			return r.err
+		}
+		sc, err := c.collectRefs(r.p, r.runes)
+		if err != nil {
+			return err
+		}
+		c.scans[ps[i].t] = sc
+	}
+	return nil
+}
+
+// parsePiece parses one condition with present("a.b") rewritten to present(a.b); an
+// exception built as a tree is not parsed.
+func (c *compiler) parsePiece(t *text, o owner) (*parsedCondition, []rune, error) {
 	runes := []rune(t.s)
-	p, err := c.parseCondition(t, o, runes)
+	if tree, ok := c.built[t]; ok {
+		a := ast.NewAST(tree, ast.NewSourceInfo(nil))
+		return &parsedCondition{t: t, o: o, ast: a, info: a.SourceInfo()}, runes, nil
+	}
+	parse := func(runes []rune) (*parsedCondition, error) {
+		if !c.parseWhole {
+			if a, terms := c.parseChain(runes); a != nil {
+				return &parsedCondition{t: t, o: o, ast: a, info: a.SourceInfo(), terms: terms}, nil
+			}
+		}
+		return c.parseCondition(t, o, runes)
+	}
+	p, err := parse(runes)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	rewritten, err := p.rewritePresent(runes)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	if rewritten != nil {
 		runes = rewritten
-		if p, err = c.parseCondition(t, o, runes); err != nil {
-			return err
+		if p, err = parse(runes); err != nil {
+			return nil, nil, err
 		}
 	}
-	sc, err := c.collectRefs(p, runes)
-	if err != nil {
-		return err
-	}
-	c.scans[t] = sc
-	return nil
+	return p, runes, nil
 }
 
 // parsedCondition is one parse of a condition, with what errors need to point into its text.
 type parsedCondition struct {
-	t    *text
-	o    owner
-	ast  *ast.AST
-	info *ast.SourceInfo
+	t      *text
+	o      owner
+	parsed *cel.Ast
+	ast    *ast.AST
+	info   *ast.SourceInfo
+	terms  []*conjunct // the terms it was assembled from, if it was
 }
 
 func (c *compiler) parseCondition(t *text, o owner, runes []rune) (*parsedCondition, error) {
 	parsed, iss := c.parseEnv.Parse(string(runes))
 	if iss.Err() != nil {
+		if errs := iss.Errors(); len(errs) > 0 && errs[0].Location.Line() < 1 && strings.Contains(errs[0].Message, "recursion limit") {
+			// cel-go gives no position for this one: find where the nesting gets too deep.
+			line, col := lineCol(runes, c.recursionPoint(runes))
+			return nil, errAt(t, o, line, col, "invalid condition: "+errs[0].Message+"")
+		}
 		return nil, issuesErr(t, o, iss, "invalid condition")
 	}
 	native := parsed.NativeRep()
-	return &parsedCondition{t: t, o: o, ast: native, info: native.SourceInfo()}, nil
+	return &parsedCondition{t: t, o: o, parsed: parsed, ast: native, info: native.SourceInfo()}, nil
+}
+
+// recursionPoint is the rune offset at which parsing runes first exceeds cel-go's recursion
+// limit: the shortest prefix that already does ends there.
+func (c *compiler) recursionPoint(runes []rune) int {
+	lo, hi := 0, len(runes) // the prefix of length hi exceeds it
+	for lo < hi {
+		mid := (lo + hi) / 2
+		_, iss := c.parseEnv.Parse(string(runes[:mid]))
+		if errs := iss.Errors(); len(errs) > 0 && strings.Contains(errs[0].Message, "recursion limit") {
+			hi = mid
+		} else {
+			lo = mid + 1
+		}
+	}
+	return max(hi-1, 0)
+}
+
+// lineCol turns a rune offset into a 1-based line and 0-based column, as cel-go counts them.
+func lineCol(runes []rune, off int) (line, col int) {
+	line = 1
+	for _, r := range runes[:off] {
+		if r == '\n' {
+			line, col = line+1, 0
+		} else {
+			col++
+		}
+	}
+	return line, col
 }
 
 // offset is the rune offset where e starts in the condition, -1 if unknown.
@@ -240,10 +318,32 @@ func stringLiteralExtent(runes []rune, start int, s string) (int, int, bool) {
 	return start, end, true
 }
 
+// checkRegexp reports an invalid literal pattern of matches() where it is written (cel-go
+// finds it only when making a program, and says neither where nor in which rule piece).
+func (p *parsedCondition) checkRegexp(call ast.Expr) error {
+	ce := call.AsCall()
+	args := ce.Args()
+	if ce.FunctionName() != "matches" || len(args) == 0 {
+		return nil
+	}
+	pat := args[len(args)-1]
+	if pat.Kind() != ast.LiteralKind {
+		return nil
+	}
+	s, ok := pat.AsLiteral().(types.String)
+	if !ok {
+		return nil
+	}
+	if _, err := regexp.Compile(string(s)); err != nil {
+		return p.errAt(pat, fmt.Sprintf("invalid regular expression %q: %v", string(s), err))
+	}
+	return nil
+}
+
 // collectRefs records the attributes the condition reads and where it references macros.
 func (c *compiler) collectRefs(p *parsedCondition, runes []rune) (*scanned, error) {
 	compVars := comprehensionVars(p.ast.Expr())
-	sc := &scanned{t: *p.t, s: runes}
+	sc := &scanned{t: *p.t, s: runes, parsed: p.parsed, ast: p.ast, terms: p.terms}
 	var scanErr error
 	seen := map[int]bool{}
 	visit(p.ast.Expr(), func(name string, e ast.Expr) {
@@ -266,6 +366,10 @@ func (c *compiler) collectRefs(p *parsedCondition, runes []rune) (*scanned, erro
 				return
 			}
 			if _, ok := c.d.macros[name]; ok {
+				if sc.macroIdents == nil {
+					sc.macroIdents = map[int64]string{}
+				}
+				sc.macroIdents[e.ID()] = name
 				start := p.offset(e)
 				if start >= 0 && !seen[start] {
 					seen[start] = true
@@ -280,7 +384,11 @@ func (c *compiler) collectRefs(p *parsedCondition, runes []rune) (*scanned, erro
 		}
 		c.useAttr(name)
 		c.warnUnknownAttr(name, p.t.file, p.t.line, p.o.name, p.o.kind)
-	}, func(ast.Expr) {})
+	}, func(call ast.Expr) {
+		if scanErr == nil {
+			scanErr = p.checkRegexp(call)
+		}
+	})
 	if scanErr != nil {
 		return nil, scanErr
 	}

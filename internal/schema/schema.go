@@ -105,6 +105,28 @@ const (
 	AttrTruncated = "otelsec.truncated"
 )
 
+// Container and pod metadata, put by the container_metadata processor on records that carry
+// container.id, from what the container runtime says of that container (semantic conventions'
+// container.* and k8s.* names; container.privileged and container.start_time are ours).
+const (
+	AttrContainerName             = "container.name"
+	AttrContainerImageName        = "container.image.name"         // the repository, without tag or digest
+	AttrContainerImageTags        = "container.image.tags"         // string[]
+	AttrContainerImageID          = "container.image.id"           // the runtime's image id ("sha256:...")
+	AttrContainerImageRepoDigests = "container.image.repo_digests" // string[]: "repo@sha256:..."
+	AttrContainerRuntimeName      = "container.runtime.name"       // "docker", "podman", "containerd", "cri-o"
+	AttrContainerStartTime        = "container.start_time"         // RFC 3339, when the container started
+	AttrContainerPrivileged       = "container.privileged"         // bool
+	AttrK8sPodName                = "k8s.pod.name"
+	AttrK8sNamespaceName          = "k8s.namespace.name"
+	AttrK8sPodUID                 = "k8s.pod.uid"
+	AttrK8sContainerName          = "k8s.container.name"
+)
+
+// ContainerLabelPrefix starts the attribute of each container label (semconv
+// container.label.<key>, a string): container.label.maintainer.
+const ContainerLabelPrefix = "container.label."
+
 // What the event did.
 const (
 	// process.exec

@@ -33,7 +33,10 @@ var Types = func() map[string]Type {
 		AttrSyscallName, AttrErrorType, AttrProcessExecutablePath, AttrProcessExecutableName,
 		AttrProcessCommandLine, AttrProcessWorkingDirectory, AttrProcessUserName,
 		AttrProcessParentExecutableName, AttrProcessParentExecutablePath, AttrProcessParentCommandLine,
-		AttrContainerID, AttrPtraceRequest, AttrFilePath, AttrFileSymlinkTargetPath,
+		AttrContainerID, AttrContainerName, AttrContainerImageName, AttrContainerImageID,
+		AttrContainerRuntimeName, AttrContainerStartTime,
+		AttrK8sPodName, AttrK8sNamespaceName, AttrK8sPodUID, AttrK8sContainerName,
+		AttrPtraceRequest, AttrFilePath, AttrFileSymlinkTargetPath,
 		AttrFileLinkTargetPath, AttrFileSourcePath, AttrFileMode, AttrFileOwnerID,
 		AttrFileGroupID, AttrFileName, AttrMountSource, AttrMountFSType, AttrFdType,
 		AttrNetworkPeerAddress, AttrNetworkLocalAddress, AttrNetworkTransport, AttrNetworkType,
@@ -57,8 +60,9 @@ var Types = func() map[string]Type {
 		m[s] = TypeInt
 	}
 	m[AttrProcessInteractive] = TypeBool
+	m[AttrContainerPrivileged] = TypeBool
 	for _, s := range []string{
-		AttrProcessAncestorsExecName, AttrTruncated, AttrProcessCommandArgs, AttrFileFlags, AttrMountFlags,
+		AttrProcessAncestorsExecName, AttrTruncated, AttrContainerImageTags, AttrContainerImageRepoDigests, AttrProcessCommandArgs, AttrFileFlags, AttrMountFlags,
 		AttrCapabilitiesAdded, AttrCapabilitiesEffective, AttrCapabilitiesPermitted, AttrNamespaceFlags,
 		AttrSecurityRuleMatched, AttrSecurityRuleTags, AttrSecurityRuleOutputFields,
 	} {

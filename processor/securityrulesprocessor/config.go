@@ -3,9 +3,11 @@ package securityrulesprocessor // import "github.com/otelsec/otelsec/processor/s
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"go.opentelemetry.io/collector/confmap"
+	"go.uber.org/zap"
 
 	"github.com/otelsec/otelsec/internal/ruleengine"
 	"github.com/otelsec/otelsec/rules"
@@ -96,51 +98,95 @@ func (cfg *Config) Validate() error {
 	if len(errs) > 0 {
 		return errors.Join(errs...)
 	}
-	_, _, err := cfg.compile()
+	_, err := cfg.rules(nil, false)
 	return err
 }
 
-// sources loads the configured rule files.
+// sources loads the configured rule files, each once (a file matched by two globs, or
+// named two ways, is loaded once; so is the default ruleset).
 func (cfg *Config) sources() ([]ruleengine.Source, error) {
 	if len(cfg.Rules) == 0 {
 		return rules.Default(), nil
 	}
 	var srcs []ruleengine.Source
-	seen := map[string]bool{} // a file matched by two globs is loaded once
+	var files ruleengine.Files
+	defaultLoaded := false
 	for _, g := range cfg.Rules {
-		var loaded []ruleengine.Source
 		if g == DefaultRulesEntry {
-			loaded = rules.Default()
-		} else {
-			var err error
-			if loaded, err = ruleengine.LoadFiles([]string{g}); err != nil {
-				return nil, err
+			if !defaultLoaded {
+				srcs = append(srcs, rules.Default()...)
+				defaultLoaded = true
 			}
+			continue
 		}
-		for _, s := range loaded {
-			if !seen[s.Name] {
-				seen[s.Name] = true
-				srcs = append(srcs, s)
-			}
+		loaded, err := files.Load(g)
+		if err != nil {
+			return nil, err
 		}
+		srcs = append(srcs, loaded...)
 	}
 	return srcs, nil
 }
 
-func (cfg *Config) compile() (*ruleengine.Engine, []ruleengine.Warning, error) {
-	srcs, err := cfg.sources()
-	if err != nil {
-		return nil, nil, err
+// noRulesError refuses a rule set with no enabled rule: it would run a sensor that detects
+// nothing.
+func (cfg *Config) noRulesError(srcs []ruleengine.Source, warns []ruleengine.Warning) error {
+	names := make([]string, len(srcs))
+	for i, s := range srcs {
+		names[i] = s.Name
 	}
-	opts := ruleengine.Options{MatchAll: cfg.Match == MatchAll}
+	msg := fmt.Sprintf("rules: no enabled rule in %s", strings.Join(names, ", "))
 	if cfg.MinPriority != "" {
-		if opts.MinPriority, err = ruleengine.ParsePriority(cfg.MinPriority); err != nil {
-			return nil, nil, fmt.Errorf("min_priority: %w", err)
+		msg += fmt.Sprintf(" at min_priority %s or above", cfg.MinPriority)
+	}
+	msg += ": the processor would detect nothing"
+	for _, w := range warns {
+		if w.Line == 0 { // a file that defines nothing
+			msg += "; " + w.String()
 		}
 	}
+	return errors.New(msg)
+}
+
+func (cfg *Config) engineOptions() (ruleengine.Options, error) {
+	opts := ruleengine.Options{MatchAll: cfg.Match == MatchAll}
+	if cfg.MinPriority != "" {
+		var err error
+		if opts.MinPriority, err = ruleengine.ParsePriority(cfg.MinPriority); err != nil {
+			return opts, fmt.Errorf("min_priority: %w", err)
+		}
+	}
+	return opts, nil
+}
+
+// rules compiles the configured rules, or returns them as compiled before for the same
+// configuration and files (Validate compiles, the factory takes: take). A long compile is
+// reported on logger (nil: stderr, see progressLogger).
+func (cfg *Config) rules(logger *zap.Logger, take bool) (*compiledRules, error) {
+	srcs, err := cfg.sources()
+	if err != nil {
+		return nil, err
+	}
+	opts, err := cfg.engineOptions()
+	if err != nil {
+		return nil, err
+	}
+	key := keyOf(srcs, opts)
+	if cr := cachedRules(key, take); cr != nil {
+		return cr, nil
+	}
+	opts.Progress, opts.ProgressInterval = progressLogger(logger), progressInterval
+	start := time.Now()
 	e, warns, err := ruleengine.Compile(srcs, opts)
 	if err != nil {
-		return nil, nil, fmt.Errorf("rules: %w", err)
+		return nil, fmt.Errorf("rules: %w", err)
 	}
-	return e, warns, nil
+	if len(e.Rules()) == 0 {
+		return nil, cfg.noRulesError(srcs, warns)
+	}
+	cr := &compiledRules{engine: e, warns: warns, took: time.Since(start)}
+	if !take {
+		storeRules(key, cr)
+	}
+	return cr, nil
 }

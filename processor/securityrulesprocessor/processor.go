@@ -19,6 +19,8 @@ import (
 )
 
 type rulesProcessor struct {
+	// rules holds the compiled rule set (and so keeps it cached for other pipelines).
+	rules    *compiledRules
 	engine   *ruleengine.Engine
 	emitAll  bool
 	matchAll bool
@@ -43,21 +45,22 @@ type batchState struct {
 }
 
 func newRulesProcessor(cfg *Config, set processor.Settings) (*rulesProcessor, error) {
-	engine, warns, err := cfg.compile()
+	rs, err := cfg.rules(set.Logger, true)
 	if err != nil {
 		return nil, err
 	}
-	for _, w := range warns {
+	engine := rs.engine
+	for _, w := range rs.warns {
 		set.Logger.Warn("security rule warning", zap.String("file", w.File), zap.Int("line", w.Line),
 			zap.String("rule", w.Rule), zap.String("warning", w.Msg))
 	}
-	set.Logger.Info("security rules loaded", zap.Int("rules", len(engine.Rules())))
+	set.Logger.Info("security rules loaded", zap.Int("rules", len(engine.Rules())), zap.Duration("compile_time", rs.took))
 	logFalcoRules(set.Logger, engine.FalcoRules())
 	tb, err := metadata.NewTelemetryBuilder(set.TelemetrySettings)
 	if err != nil {
 		return nil, err
 	}
-	p := &rulesProcessor{engine: engine, emitAll: cfg.Emit == EmitAll, matchAll: cfg.Match == MatchAll, tb: tb, now: time.Now, epoch: time.Now()}
+	p := &rulesProcessor{rules: rs, engine: engine, emitAll: cfg.Emit == EmitAll, matchAll: cfg.Match == MatchAll, tb: tb, now: time.Now, epoch: time.Now()}
 	var unknown []string
 	p.sup, unknown = newSuppressor(cfg.Suppress, engine.Rules())
 	if len(unknown) > 0 {

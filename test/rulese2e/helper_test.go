@@ -8,6 +8,7 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"syscall"
@@ -122,6 +123,26 @@ func runHelper(mode string, args []string) error {
 		}
 		return unix.Exec(fmt.Sprintf("/proc/self/fd/%d", fd), []string{"otelsec-e2e-memfd"}, os.Environ())
 
+	case "exec-detached":
+		// Runs args[0] (a directory's file) through an fd of a detached clone of the directory
+		// (open_tree): no path reaches the image.
+		dir, name := filepath.Split(args[0])
+		tree, err := unix.OpenTree(unix.AT_FDCWD, dir, unix.OPEN_TREE_CLONE|unix.OPEN_TREE_CLOEXEC)
+		if err != nil {
+			return fmt.Errorf("open_tree: %w", err)
+		}
+		fd, err := unix.Openat(tree, name, unix.O_PATH|unix.O_CLOEXEC, 0)
+		if err != nil {
+			return fmt.Errorf("openat: %w", err)
+		}
+		empty, _ := unix.BytePtrFromString("")
+		arg0, _ := unix.BytePtrFromString("otelsec-e2e-detached")
+		argv := []*byte{arg0, nil}
+		envv := []*byte{nil}
+		_, _, errno := unix.Syscall6(unix.SYS_EXECVEAT, uintptr(fd), uintptr(unsafe.Pointer(empty)),
+			uintptr(unsafe.Pointer(&argv[0])), uintptr(unsafe.Pointer(&envv[0])), unix.AT_EMPTY_PATH, 0)
+		return fmt.Errorf("execveat: %v", errno)
+
 	case "module-load":
 		// Not a module: the kernel refuses it, and the attempt is what the rule reports.
 		f, err := os.Open(args[0])
@@ -200,7 +221,18 @@ func loadSocketFilter() error {
 		insns:    uint64(uintptr(unsafe.Pointer(&insns[0]))),
 		license:  uint64(uintptr(unsafe.Pointer(&license[0]))),
 	}
-	fd, _, errno := unix.Syscall(unix.SYS_BPF, unix.BPF_PROG_LOAD, uintptr(unsafe.Pointer(&attr)), unsafe.Sizeof(attr))
+	// The verifier gives up with EAGAIN when a signal interrupts it (the Go runtime's
+	// preemption signals do, on a busy machine): load again, as every BPF loader does.
+	var (
+		fd    uintptr
+		errno syscall.Errno
+	)
+	for range 100 {
+		fd, _, errno = unix.Syscall(unix.SYS_BPF, unix.BPF_PROG_LOAD, uintptr(unsafe.Pointer(&attr)), unsafe.Sizeof(attr))
+		if errno != unix.EAGAIN {
+			break
+		}
+	}
 	runtime.KeepAlive(&insns)
 	runtime.KeepAlive(license)
 	if errno != 0 {

@@ -417,6 +417,13 @@ func behaviours(selfName, tok string) []behaviour {
 					schema.AttrProcessExecutablePath: contains("/memfd:otelsec-e2e"),
 					schema.AttrProcessCommandLine:    "otelsec-e2e-memfd"})
 			}},
+		{name: "exec from a detached mount", rule: "Program executed from an unreachable mount",
+			do: func(t *testing.T, h *harness) (int, map[string]any) {
+				bin := h.copyExecutable("/usr/bin/true", "otelsec-detached-true")
+				return h.run(h.helperCmd(h.helper, "exec-detached", bin)), with(map[string]any{
+					schema.AttrProcessExecutablePath: contains("otelsec-detached-true"),
+					schema.AttrProcessCommandLine:    "otelsec-e2e-detached"})
+			}},
 		{name: "grep for private keys", rule: "Search for private keys",
 			do: func(t *testing.T, h *harness) (int, map[string]any) {
 				return h.run(exec.Command("grep", "-rl", "BEGIN RSA PRIVATE KEY", h.work)), with(map[string]any{

@@ -63,13 +63,13 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 	var err, errs error
 	builder.ExporterAlertAlertsRejected, err = builder.meter.Int64Counter(
 		"otelcol_exporter_alert_alerts_rejected",
-		metric.WithDescription("Alerts dropped without retry because the endpoint rejected them permanently (HTTP 4xx other than 408 and 429). [Development]"),
+		metric.WithDescription("Alerts dropped without retry because the destination refused them permanently (HTTP 4xx other than 408 and 429; a syslog datagram too large for the socket). [Development]"),
 		metric.WithUnit("{alert}"),
 	)
 	errs = errors.Join(errs, err)
 	builder.ExporterAlertAlertsSent, err = builder.meter.Int64Counter(
 		"otelcol_exporter_alert_alerts_sent",
-		metric.WithDescription("Alerts written to the destination (stdout, file) or accepted by the HTTP endpoint. [Development]"),
+		metric.WithDescription("Alerts written to the destination (stdout, file, syslog) or accepted by the HTTP endpoint. [Development]"),
 		metric.WithUnit("{alert}"),
 	)
 	errs = errors.Join(errs, err)

@@ -24,7 +24,7 @@ func NewSettings(tt *componenttest.Telemetry) exporter.Settings {
 func AssertEqualExporterAlertAlertsRejected(t *testing.T, tt *componenttest.Telemetry, dps []metricdata.DataPoint[int64], opts ...metricdatatest.Option) {
 	want := metricdata.Metrics{
 		Name:        "otelcol_exporter_alert_alerts_rejected",
-		Description: "Alerts dropped without retry because the endpoint rejected them permanently (HTTP 4xx other than 408 and 429). [Development]",
+		Description: "Alerts dropped without retry because the destination refused them permanently (HTTP 4xx other than 408 and 429; a syslog datagram too large for the socket). [Development]",
 		Unit:        "{alert}",
 		Data: metricdata.Sum[int64]{
 			Temporality: metricdata.CumulativeTemporality,
@@ -40,7 +40,7 @@ func AssertEqualExporterAlertAlertsRejected(t *testing.T, tt *componenttest.Tele
 func AssertEqualExporterAlertAlertsSent(t *testing.T, tt *componenttest.Telemetry, dps []metricdata.DataPoint[int64], opts ...metricdatatest.Option) {
 	want := metricdata.Metrics{
 		Name:        "otelcol_exporter_alert_alerts_sent",
-		Description: "Alerts written to the destination (stdout, file) or accepted by the HTTP endpoint. [Development]",
+		Description: "Alerts written to the destination (stdout, file, syslog) or accepted by the HTTP endpoint. [Development]",
 		Unit:        "{alert}",
 		Data: metricdata.Sum[int64]{
 			Temporality: metricdata.CumulativeTemporality,
