@@ -101,12 +101,17 @@ func (t *Tracer) Read(ctx context.Context, fn func(ev *kevent.Event)) error {
 	maxArgs := t.opts.MaxArgs
 	offset, offsetAt := t.bootOffset, time.Now()
 	n := 0
+	// draining: ctx is done after Detach; looked at with ctx, not per record.
+	draining := ctx.Err() != nil && t.detached.Load()
 	for {
 		// Rings that never run dry (forced wakeups keep coming) never make the reader wait:
 		// look at ctx every 64 records as well.
 		if n++; n&63 == 0 {
-			if ctx.Err() != nil && !t.detached.Load() {
-				return nil
+			if ctx.Err() != nil {
+				if !t.detached.Load() {
+					return nil
+				}
+				draining = true
 			}
 			if n&4095 == 0 {
 				if now := time.Now(); now.Sub(offsetAt) > time.Second {
@@ -139,7 +144,7 @@ func (t *Tracer) Read(ctx context.Context, fn func(ev *kevent.Event)) error {
 			t.decodeErrors.Add(1)
 			continue
 		}
-		if ctx.Err() != nil && time.Now().UnixNano() > t.drainUntil.Load() {
+		if draining && time.Now().UnixNano() > t.drainUntil.Load() {
 			t.unread.Add(1) // draining past Detach's deadline
 			continue
 		}
