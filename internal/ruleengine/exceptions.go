@@ -48,6 +48,29 @@ func parseExceptions(it *item, n *yaml.Node) ([]*exceptionDef, error) {
 	return out, nil
 }
 
+// exceptionKeys splits an exception mapping (ours and Falco's have the same keys) into its
+// parts; bad is the first key that is none of them.
+func exceptionKeys(en *yaml.Node) (name string, fields, comps, values, bad *yaml.Node) {
+	for i := 0; i+1 < len(en.Content); i += 2 {
+		k, v := en.Content[i], en.Content[i+1]
+		switch k.Value {
+		case "name":
+			name = v.Value
+		case "fields":
+			fields = v
+		case "comps":
+			comps = v
+		case "values":
+			values = v
+		default:
+			if bad == nil {
+				bad = k
+			}
+		}
+	}
+	return
+}
+
 // parseException parses one exception: its name, fields (one or a sequence), comparisons and
 // value tuples.
 func parseException(it *item, en *yaml.Node) (*exceptionDef, error) {
@@ -55,22 +78,11 @@ func parseException(it *item, en *yaml.Node) (*exceptionDef, error) {
 		return nil, it.errf(en, "each exception must be a mapping with name, fields, values")
 	}
 	e := &exceptionDef{file: it.file, line: en.Line}
-	var fieldsN, compsN, valuesN *yaml.Node
-	for i := 0; i+1 < len(en.Content); i += 2 {
-		k, v := en.Content[i], en.Content[i+1]
-		switch k.Value {
-		case "name":
-			e.name = v.Value
-		case "fields":
-			fieldsN = v
-		case "comps":
-			compsN = v
-		case "values":
-			valuesN = v
-		default:
-			return nil, it.errf(k, "exception: unknown key %q", k.Value)
-		}
+	name, fieldsN, compsN, valuesN, bad := exceptionKeys(en)
+	if bad != nil {
+		return nil, it.errf(bad, "exception: unknown key %q", bad.Value)
 	}
+	e.name = name
 	if e.name == "" {
 		return nil, it.errf(en, "exception without a name")
 	}

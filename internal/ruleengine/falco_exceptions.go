@@ -59,22 +59,11 @@ func (fi *falcoYAMLItem) exception(en *yaml.Node) (*falcoException, error) {
 		return nil, fi.errf(en, "each exception must be a mapping with name, fields, comps, values")
 	}
 	e := &falcoException{file: fi.file, line: en.Line}
-	var fieldsN, compsN, valuesN *yaml.Node
-	for i := 0; i+1 < len(en.Content); i += 2 {
-		k, v := en.Content[i], en.Content[i+1]
-		switch k.Value {
-		case "name":
-			e.name = v.Value
-		case "fields":
-			fieldsN = v
-		case "comps":
-			compsN = v
-		case "values":
-			valuesN = v
-		default:
-			return nil, fi.errf(k, "exception: unknown key %q", k.Value)
-		}
+	name, fieldsN, compsN, valuesN, bad := exceptionKeys(en)
+	if bad != nil {
+		return nil, fi.errf(bad, "exception: unknown key %q", bad.Value)
 	}
+	e.name = name
 	if e.name == "" {
 		return nil, fi.errf(en, "rule exception item must have a name")
 	}
