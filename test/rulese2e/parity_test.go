@@ -212,7 +212,7 @@ func dropInContainer(t *testing.T, h *harness) (int, map[string]any) {
 		t.Fatal(err)
 	}
 	rt.MustDocker("exec", id, "sh", "-c", "echo data > /tmp/notes")
-	rt.MustDocker("exec", id, "sh", "-c", "cp /bin/busybox /tmp/x && /tmp/x true")
+	rt.MustDocker("exec", id, "sh", "-c", "cp /bin/busybox /tmp/true && /tmp/true")
 	const rule = "Executable dropped in a container"
 	inContainer := func(v violation) bool { return v.str(schema.AttrContainerID) == id && v.has(rule) }
 	deadline := time.Now().Add(30 * time.Second)
@@ -230,5 +230,5 @@ func dropInContainer(t *testing.T, h *harness) (int, map[string]any) {
 		}
 	}
 	return int(got[0].int(schema.AttrProcessPID)), map[string]any{schema.AttrContainerID: id,
-		schema.AttrFilePath: "/tmp/x", schema.AttrFileMode: octal(0o755)}
+		schema.AttrFilePath: "/tmp/true", schema.AttrFileMode: octal(0o755)}
 }
