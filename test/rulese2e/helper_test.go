@@ -196,6 +196,41 @@ func runHelper(mode string, args []string) error {
 		}
 		return f.Close()
 
+	case "read":
+		// Opens args[0] for reading, as a program loading a library does.
+		f, err := os.Open(args[0])
+		if err != nil {
+			return err
+		}
+		return f.Close()
+
+	case "connect":
+		// One non-blocking TCP connect to args[0] (ip:port): the attempt is the behaviour.
+		addr, err := net.ResolveTCPAddr("tcp4", args[0])
+		if err != nil {
+			return err
+		}
+		fd, err := unix.Socket(unix.AF_INET, unix.SOCK_STREAM|unix.SOCK_NONBLOCK, 0)
+		if err != nil {
+			return err
+		}
+		defer unix.Close(fd)
+		sa := &unix.SockaddrInet4{Port: addr.Port}
+		copy(sa.Addr[:], addr.IP.To4())
+		if err := unix.Connect(fd, sa); err != nil && err != unix.EINPROGRESS {
+			return fmt.Errorf("connect %s: %w", args[0], err)
+		}
+		return nil
+
+	case "exec-argc0":
+		// execve with an empty argv, as the pkexec exploit (CVE-2021-4034) does.
+		path, _ := unix.BytePtrFromString(args[0])
+		argv := []*byte{nil}
+		envv := []*byte{nil}
+		_, _, errno := unix.Syscall(unix.SYS_EXECVE, uintptr(unsafe.Pointer(path)),
+			uintptr(unsafe.Pointer(&argv[0])), uintptr(unsafe.Pointer(&envv[0])))
+		return fmt.Errorf("execve: %v", errno)
+
 	case "listen":
 		l, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {

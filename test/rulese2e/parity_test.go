@@ -5,6 +5,7 @@ package rulese2e
 import (
 	"context"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"os/exec"
@@ -178,6 +179,68 @@ func parityBehaviours(tok string, with func(map[string]any) map[string]any) []be
 				}
 				return pid, map[string]any{schema.AttrProcessUserID: 1,
 					schema.AttrProcessAncestorsExecName: listHas("sshd-session")}
+			}},
+		{name: "program started with an empty argv", rule: "Program started without arguments",
+			do: func(t *testing.T, h *harness) (int, map[string]any) {
+				return h.run(h.helperCmd(h.helper, "exec-argc0", "/usr/bin/true")), with(map[string]any{
+					schema.AttrProcessExecutablePath: "/usr/bin/true"})
+			}},
+		{name: "miner told its pool", rule: "Cryptocurrency miner run",
+			do: func(t *testing.T, h *harness) (int, map[string]any) {
+				m := h.copyExecutable(h.helper, "kworkerd")
+				return h.run(h.helperCmd(m, "idle", "-o", "stratum+tcp://pool.invalid:3333")), with(map[string]any{
+					schema.AttrProcessExecutableName: "kworkerd"})
+			}},
+		{name: "another process's environment read", rule: "Process environment read through /proc",
+			nearMiss: func(t *testing.T, h *harness) int {
+				cmd := exec.Command("cat", "/proc/self/environ")
+				return h.run(cmd)
+			},
+			do: func(t *testing.T, h *harness) (int, map[string]any) {
+				p := fmt.Sprintf("/proc/%d/environ", os.Getpid())
+				return h.run(exec.Command("cat", p)), with(map[string]any{schema.AttrFilePath: p})
+			}},
+		{name: "sshd opens liblzma 5.6.1", rule: "SSH server loaded a backdoored liblzma",
+			do: func(t *testing.T, h *harness) (int, map[string]any) {
+				// A file of that name, opened by a program named sshd, as the dynamic linker
+				// does for sshd on a host with the backdoored package.
+				lib := filepath.Join(h.work, "liblzma.so.5.6.1")
+				writeFile(t, lib, "not a library", 0o644)
+				sshd := h.copyExecutable(h.helper, "sshd")
+				return h.run(h.helperCmd(sshd, "read", lib)), with(map[string]any{schema.AttrFilePath: lib})
+			}},
+		{name: "network scanner run", rule: "Network tool run",
+			do: func(t *testing.T, h *harness) (int, map[string]any) {
+				nmap := h.copyExecutable(h.helper, "nmap")
+				return h.run(h.helperCmd(nmap, "idle", "-sn", "192.0.2.0/30")), with(map[string]any{
+					schema.AttrProcessExecutableName: "nmap"})
+			}},
+		{name: "curl saving a file in a container", rule: "File transfer tool run in a container",
+			nearMiss: func(t *testing.T, h *harness) int {
+				cmd, _ := h.inContainer(t, "exec curl -s file:///etc/hostname")
+				cmd.Stdout = io.Discard
+				return h.run(cmd)
+			},
+			do: func(t *testing.T, h *harness) (int, map[string]any) {
+				out := filepath.Join(h.work, "fetched")
+				cmd, id := h.inContainer(t, "exec curl -s -o "+out+" file:///etc/hostname")
+				return h.run(cmd), map[string]any{schema.AttrContainerID: id,
+					schema.AttrProcessExecutableName: "curl"}
+			}},
+		{name: "kubectl in a container", rule: "Container client run in a container",
+			do: func(t *testing.T, h *harness) (int, map[string]any) {
+				k := h.copyExecutable(h.helper, "kubectl")
+				cmd, id := h.inContainer(t, "exec "+k+" get secrets")
+				cmd.Env = append(os.Environ(), helperEnv+"=idle")
+				return h.run(cmd), map[string]any{schema.AttrContainerID: id,
+					schema.AttrProcessExecutableName: "kubectl"}
+			}},
+		{name: "metadata service from a container", rule: "Cloud metadata service contacted from a container",
+			do: func(t *testing.T, h *harness) (int, map[string]any) {
+				cmd, id := h.inContainer(t, "exec "+h.helper+" 169.254.169.254:80")
+				cmd.Env = append(os.Environ(), helperEnv+"=connect")
+				return h.run(cmd), map[string]any{schema.AttrContainerID: id,
+					schema.AttrNetworkPeerAddress: "169.254.169.254", schema.AttrNetworkPeerPort: 80}
 			}},
 		{name: "executable dropped in a docker container", rule: "Executable dropped in a container",
 			do: func(t *testing.T, h *harness) (int, map[string]any) {
