@@ -193,12 +193,15 @@ func parityBehaviours(tok string, with func(map[string]any) map[string]any) []be
 			}},
 		{name: "another process's environment read", rule: "Process environment read through /proc",
 			nearMiss: func(t *testing.T, h *harness) int {
-				cmd := exec.Command("cat", "/proc/self/environ")
+				cmd, _ := h.inContainer(t, "exec cat /proc/self/environ")
+				cmd.Stdout = io.Discard
 				return h.run(cmd)
 			},
 			do: func(t *testing.T, h *harness) (int, map[string]any) {
 				p := fmt.Sprintf("/proc/%d/environ", os.Getpid())
-				return h.run(exec.Command("cat", p)), with(map[string]any{schema.AttrFilePath: p})
+				cmd, id := h.inContainer(t, "exec cat "+p)
+				cmd.Stdout = io.Discard
+				return h.run(cmd), map[string]any{schema.AttrFilePath: p, schema.AttrContainerID: id}
 			}},
 		{name: "sshd opens liblzma 5.6.1", rule: "SSH server loaded a backdoored liblzma",
 			do: func(t *testing.T, h *harness) (int, map[string]any) {
