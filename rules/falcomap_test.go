@@ -24,8 +24,8 @@ const noOurRule = "—"
 
 type falcoMapRow struct {
 	falco, file, reason string
-	ours               []string
-	line               int
+	ours                []string
+	line                int
 }
 
 // readFalcoMap reads the table between the falco-map markers of docs/rules.md.

@@ -6,12 +6,14 @@ import (
 	"path/filepath"
 	"runtime"
 	"testing"
+
+	"github.com/otelsec/otelsec/internal/falcotest"
 )
 
 // BenchmarkFalcoMatch measures the cost per record of Falco's stable file (and stable with
 // incubating) against the default ruleset, in the same run, on the realistic mix.
 func BenchmarkFalcoMatch(b *testing.B) {
-	dir := falcoRulesDir(b)
+	dir := falcotest.Dir(b)
 	read := func(files ...string) []Source {
 		var srcs []Source
 		for _, f := range files {
@@ -28,8 +30,8 @@ func BenchmarkFalcoMatch(b *testing.B) {
 		srcs []Source
 	}{
 		{"default", benchSources(b)},
-		{"falco_stable", read(falcoStable)},
-		{"falco_stable+incubating", read(falcoStable, falcoIncubating)},
+		{"falco_stable", read(falcotest.Stable)},
+		{"falco_stable+incubating", read(falcotest.Stable, falcotest.Incubating)},
 	}
 	res, recs := mixRecords(4096, 1)
 	for _, set := range sets {

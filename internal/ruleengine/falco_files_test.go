@@ -2,7 +2,6 @@ package ruleengine
 
 import (
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -13,37 +12,18 @@ import (
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
 
+	"github.com/otelsec/otelsec/internal/falcotest"
 	"github.com/otelsec/otelsec/internal/schema"
 )
 
 // Falco's own rules files, unchanged, from ../shared/falco-rules (test data outside the
 // project: see its README).
 
-const (
-	falcoStable     = "falco_rules.yaml"
-	falcoIncubating = "falco-incubating_rules.yaml"
-	falcoSandbox    = "falco-sandbox_rules.yaml"
-)
-
-// falcoRulesDir is ../shared/falco-rules next to the repository, or skips the test.
-func falcoRulesDir(t testing.TB) string {
-	t.Helper()
-	out, err := exec.Command("git", "rev-parse", "--show-toplevel").Output()
-	if err != nil {
-		t.Skipf("Falco's rules files: not in a git checkout (%v), so ../shared/falco-rules cannot be found", err)
-	}
-	dir := filepath.Join(filepath.Dir(strings.TrimSpace(string(out))), "shared", "falco-rules")
-	if _, err := os.Stat(filepath.Join(dir, falcoStable)); err != nil {
-		t.Skipf("Falco's rules files are not in %s (they are test data outside the repository): %v", dir, err)
-	}
-	return dir
-}
-
-// loadFalco compiles Falco's files (names in falcoRulesDir) and returns the engine, the
+// loadFalco compiles Falco's files (names in falcotest.Dir) and returns the engine, the
 // warnings and what became of each rule.
 func loadFalco(t testing.TB, opts Options, files ...string) (*Engine, []Warning, []FalcoRuleReport) {
 	t.Helper()
-	dir := falcoRulesDir(t)
+	dir := falcotest.Dir(t)
 	var srcs []Source
 	for _, f := range files {
 		data, err := os.ReadFile(filepath.Join(dir, f))
@@ -57,9 +37,9 @@ func loadFalco(t testing.TB, opts Options, files ...string) (*Engine, []Warning,
 
 func TestFalcoFilesLoad(t *testing.T) {
 	for _, set := range [][]string{
-		{falcoStable},
-		{falcoStable, falcoIncubating},
-		{falcoStable, falcoIncubating, falcoSandbox},
+		{falcotest.Stable},
+		{falcotest.Stable, falcotest.Incubating},
+		{falcotest.Stable, falcotest.Incubating, falcotest.Sandbox},
 	} {
 		t.Run(strings.Join(set, "+"), func(t *testing.T) {
 			e, warns, reports := loadFalco(t, Options{}, set...)
@@ -118,7 +98,7 @@ func sumStates(m map[string]int) (n int) {
 // TestFalcoStableRuleStates pins what becomes of the stable file's rules that the sensor
 // cannot fully serve, and that the rules the fixture tests exercise are loaded.
 func TestFalcoStableRuleStates(t *testing.T) {
-	_, _, reports := loadFalco(t, Options{}, falcoStable)
+	_, _, reports := loadFalco(t, Options{}, falcotest.Stable)
 	require.Len(t, reports, 25, "the stable file has 25 rules")
 	got := map[string]FalcoRuleReport{}
 	for _, r := range reports {

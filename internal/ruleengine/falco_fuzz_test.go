@@ -9,6 +9,8 @@ import (
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
+
+	"github.com/otelsec/otelsec/internal/falcotest"
 )
 
 // FuzzFalcoCondition feeds arbitrary Falco conditions and outputs (with a few macros and
@@ -74,7 +76,7 @@ func falcoFuzzRecords() []plog.LogRecord {
 // TestFalcoFastPathAgreesWithCEL runs Falco's files on the fast path and on cel-go over the
 // fixture records and variants of them: the answers are the same.
 func TestFalcoFastPathAgreesWithCEL(t *testing.T) {
-	files := []string{falcoStable, falcoIncubating, falcoSandbox}
+	files := []string{falcotest.Stable, falcotest.Incubating, falcotest.Sandbox}
 	fast, _, _ := loadFalco(t, Options{MatchAll: true}, files...)
 	slow, _, _ := loadFalco(t, Options{MatchAll: true, celOnly: true}, files...)
 	var records []plog.LogRecord

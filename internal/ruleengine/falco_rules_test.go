@@ -7,6 +7,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
 
+	"github.com/otelsec/otelsec/internal/falcotest"
 	"github.com/otelsec/otelsec/internal/schema"
 )
 
@@ -42,7 +43,7 @@ func runAs(exe, cmdline string) func(*falcoProc) {
 func inContainer(p *falcoProc) { p.container = "3f4e5d6c7b8a" }
 
 func TestFalcoStableRulesFire(t *testing.T) {
-	e, _, _ := loadFalco(t, Options{MatchAll: true}, falcoStable)
+	e, _, _ := loadFalco(t, Options{MatchAll: true}, falcotest.Stable)
 	containerShell := shellUser.with(func(p *falcoProc) {
 		inContainer(p)
 		p.parentExe, p.parentCmdline, p.ancestors = "/usr/bin/runc", "runc init", []string{"runc", "containerd-shim", "containerd", "systemd"}
@@ -153,7 +154,7 @@ func TestFalcoStableRulesFire(t *testing.T) {
 
 // TestFalcoOutput renders a stable rule's output with Falco's fields.
 func TestFalcoOutput(t *testing.T) {
-	e, _, _ := loadFalco(t, Options{}, falcoStable)
+	e, _, _ := loadFalco(t, Options{}, falcotest.Stable)
 	lr := open(catShadow, "/etc/shadow", "O_RDONLY")
 	rules := e.Match(pcommon.NewMap(), lr, nil)
 	if assert.Len(t, rules, 1) {

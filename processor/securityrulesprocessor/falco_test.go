@@ -2,8 +2,6 @@ package securityrulesprocessor
 
 import (
 	"context"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -15,24 +13,10 @@ import (
 	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest/observer"
 
+	"github.com/otelsec/otelsec/internal/falcotest"
 	"github.com/otelsec/otelsec/internal/schema"
 	"github.com/otelsec/otelsec/processor/securityrulesprocessor/internal/metadata"
 )
-
-// falcoStableFile is Falco's falco_rules.yaml in ../shared/falco-rules next to the
-// repository (test data outside it), or skips the test.
-func falcoStableFile(t *testing.T) string {
-	t.Helper()
-	out, err := exec.Command("git", "rev-parse", "--show-toplevel").Output()
-	if err != nil {
-		t.Skipf("Falco's rules files: not in a git checkout (%v)", err)
-	}
-	path := filepath.Join(filepath.Dir(strings.TrimSpace(string(out))), "shared", "falco-rules", "falco_rules.yaml")
-	if _, err := os.Stat(path); err != nil {
-		t.Skipf("Falco's rules files are not next to the repository (test data outside it): %v", err)
-	}
-	return path
-}
 
 // TestFalcoRulesFile: `rules: [falco_rules.yaml]` with no other setting runs Falco's rules,
 // and the violation carries Falco's rule name, priority and tags.
@@ -40,7 +24,7 @@ func TestFalcoRulesFile(t *testing.T) {
 	core, logs := observer.New(zap.InfoLevel)
 	set := processortest.NewNopSettings(metadata.Type)
 	set.Logger = zap.New(core)
-	cfg := &Config{Rules: []string{falcoStableFile(t)}, Emit: EmitViolations, Match: MatchFirst}
+	cfg := &Config{Rules: []string{filepath.Join(falcotest.Dir(t), falcotest.Stable)}, Emit: EmitViolations, Match: MatchFirst}
 	p, sink := newTestProcessor(t, cfg, set)
 
 	require.NoError(t, p.ConsumeLogs(context.Background(), batch(func(lr plog.LogRecord) {

@@ -11,27 +11,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/otelsec/otelsec/internal/falcotest"
 	"github.com/otelsec/otelsec/internal/schema"
 )
 
 // Falco's stable rules file, unchanged, through the real receiver and processor: real
 // syscalls make Falco's rules fire under Falco's names, and near misses do not.
 
-func falcoStableFile(t *testing.T) string {
-	t.Helper()
-	out, err := exec.Command("git", "rev-parse", "--show-toplevel").Output()
-	if err != nil {
-		t.Skipf("Falco's rules files: not in a git checkout (%v)", err)
-	}
-	path := filepath.Join(filepath.Dir(strings.TrimSpace(string(out))), "shared", "falco-rules", "falco_rules.yaml")
-	if _, err := os.Stat(path); err != nil {
-		t.Skipf("Falco's rules files are not next to the repository (test data outside it): %v", err)
-	}
-	return path
-}
-
 func TestFalcoStableEndToEnd(t *testing.T) {
-	stable := falcoStableFile(t)
+	stable := filepath.Join(falcotest.Dir(t), falcotest.Stable)
 	h := newHarness(t, stable)
 	tok := h.token
 	logFile := "/var/log/otelsec-rulese2e-" + tok + ".log"
