@@ -144,6 +144,11 @@ func script(t *testing.T, env []string, body string, args ...string) string {
 // cBuild generates a small C project (a library and a program, a header each) and builds it
 // with make -j2, runs it and cleans it, as a developer would.
 func cBuild(t *testing.T, h *harness) {
+	for _, p := range []string{"gcc", "make", "cc"} {
+		if _, err := exec.LookPath(p); err != nil {
+			t.Skipf("%s is not installed (apt-get install gcc make; .ci/run does)", p)
+		}
+	}
 	dir := filepath.Join(h.work, "cproj")
 	const units = 8
 	var objs []string
