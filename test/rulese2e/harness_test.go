@@ -87,6 +87,10 @@ type collector struct {
 	self    int
 	raw     []violation // events of the test's direct children, kept to explain failures
 	lost    int64       // events the receiver reported lost (agent.events_dropped)
+	// treeName, when set, is an executable name: records of processes that have it among
+	// their ancestors and run in a container are counted in treeContainer.
+	treeName      string
+	treeContainer int
 }
 
 func (c *collector) consume(ctx context.Context, ld plog.Logs) error {
@@ -102,6 +106,9 @@ func (c *collector) consume(ctx context.Context, ld plog.Logs) error {
 					if n, ok := lr.Attributes().Get(schema.AttrDroppedCount); ok {
 						c.lost += n.Int()
 					}
+				}
+				if c.treeName != "" && inContainerBelow(lr.Attributes(), c.treeName) {
+					c.treeContainer++
 				}
 				name, ok := lr.Attributes().Get(schema.AttrSecurityRuleName)
 				if !ok {
@@ -132,6 +139,23 @@ func (c *collector) consume(ctx context.Context, ld plog.Logs) error {
 	return c.sink.ConsumeLogs(ctx, plog.NewLogs())
 }
 
+func inContainerBelow(attrs pcommon.Map, ancestor string) bool {
+	id, ok := attrs.Get(schema.AttrContainerID)
+	if !ok || id.Str() == "" {
+		return false
+	}
+	anc, ok := attrs.Get(schema.AttrProcessAncestorsExecName)
+	if !ok || anc.Type() != pcommon.ValueTypeSlice {
+		return false
+	}
+	for i := 0; i < anc.Slice().Len(); i++ {
+		if anc.Slice().At(i).Str() == ancestor {
+			return true
+		}
+	}
+	return false
+}
+
 func (c *collector) find(match func(violation) bool) []violation {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -155,6 +179,8 @@ type harness struct {
 	// performs one behaviour (OTELSEC_E2E_HELPER=<mode>).
 	helper string
 	token  string
+	// readyPIDs are waitReady's probes: a Warning each, by design.
+	readyPIDs map[int]bool
 }
 
 const (
@@ -168,7 +194,7 @@ func newHarness(t *testing.T, ruleFiles ...string) *harness {
 	if os.Geteuid() != 0 {
 		t.Skip("the rules end-to-end test needs root: it loads BPF programs and performs privileged behaviours")
 	}
-	h := &harness{t: t, col: &collector{self: os.Getpid()}, token: randToken()}
+	h := &harness{t: t, col: &collector{self: os.Getpid()}, token: randToken(), readyPIDs: map[int]bool{}}
 	work, err := os.MkdirTemp("/var/lib", "otelsec-rulese2e-")
 	if err != nil {
 		t.Fatal(err)
@@ -243,6 +269,9 @@ func (h *harness) waitReady() {
 	for time.Now().Before(deadline) {
 		// grep finds nothing and exits 1; the exec is what counts.
 		pid := h.runQuiet(exec.Command("grep", "-q", "aws_secret_access_key-ready-"+h.token, "/dev/null"))
+		h.col.mu.Lock()
+		h.readyPIDs[pid] = true
+		h.col.mu.Unlock()
 		time.Sleep(100 * time.Millisecond)
 		if len(h.byPID(pid, "Search for cloud credentials")) > 0 {
 			return
