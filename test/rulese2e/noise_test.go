@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"github.com/otelsec/otelsec/internal/falcotest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -38,7 +39,7 @@ func TestNoiseDefaultRules(t *testing.T) {
 }
 
 func TestNoiseFalcoStable(t *testing.T) {
-	noise(t, newHarness(t, falcoStableFile(t)))
+	noise(t, newHarness(t, filepath.Join(falcotest.Dir(t), falcotest.Stable)))
 }
 
 func noise(t *testing.T, h *harness) {
