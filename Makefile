@@ -47,7 +47,12 @@ fuzz:
 	GO=$(GO) FUZZTIME=$(FUZZTIME) ./scripts/fuzz-all.sh
 
 # Benchmarks: figures are ratios against baselines measured in the same run (see README).
+# test/bench's workloads build C (gcc, make) and serve HTTP with nginx; without them those
+# benchmarks skip, saying so.
 bench: build tracefs
+	@command -v gcc >/dev/null && command -v make >/dev/null && { command -v nginx || test -x /usr/sbin/nginx; } >/dev/null || \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends gcc make libc6-dev nginx) || \
+	  echo "bench: could not install gcc, make, nginx; the workload benchmarks will skip"
 	OTELSEC_BINARY=$(CURDIR)/$(BIN) $(GO) test -p 1 -count=1 -run '^$$' -bench . -benchtime $(BENCHTIME) -benchmem -timeout 60m ./...
 
 # Rebuilds the committed bpf2go outputs; needs clang-16 (installed with apt if missing).
