@@ -67,7 +67,8 @@ func BenchmarkCBuild(b *testing.B) {
 			return took.Seconds()
 		})
 		wall.off, wall.on = append(wall.off, w.off...), append(wall.on, w.on...)
-		buildCPU.off, buildCPU.on = append(buildCPU.off, cpuOff), append(buildCPU.on, cpuOn)
+		r := byRound(cpuOff, cpuOn, runsPerRound)
+		buildCPU.off, buildCPU.on = append(buildCPU.off, r.off...), append(buildCPU.on, r.on...)
 	}
 	onRuns := float64(b.N * benchRounds * runsPerRound)
 	off, on := wall.medians()

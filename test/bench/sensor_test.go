@@ -325,6 +325,16 @@ func (r rounds) ratio(b *testing.B, what string) float64 {
 	return median(ratios)
 }
 
+// byRound splits figures taken in alternate's order (perMode a side, side by side per round)
+// into rounds, for a second figure of the same runs.
+func byRound(off, on []float64, perMode int) rounds {
+	var r rounds
+	for i := 0; i+perMode <= len(off) && i+perMode <= len(on); i += perMode {
+		r.off, r.on = append(r.off, off[i:i+perMode]), append(r.on, on[i:i+perMode])
+	}
+	return r
+}
+
 // medians are the medians of every off-run and of every on-run.
 func (r rounds) medians() (off, on float64) {
 	var allOff, allOn []float64
