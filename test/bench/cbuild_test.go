@@ -34,55 +34,27 @@ func BenchmarkCBuild(b *testing.B) {
 	writeCProject(b, dir)
 	build(b, dir) // warm the page cache and the compiler before anything is measured
 
-	var sensorCPU, buildCPUOn time.Duration
-	var events, dropped, peakRSS float64
-	var wall, buildCPU rounds
-	for i := 0; i < b.N; i++ {
-		idle := startSensor(b, bin)
-		idlePct, idleEvents := idle.idleCPU(idleWindow)
-		idleRSS := idle.memory("VmRSS")
-		idle.stop()
-		b.ReportMetric(idlePct, "idle-cpu-%")
-		b.ReportMetric(idleEvents, "idle-events/s")
-		b.ReportMetric(idleRSS, "idle-rss-MiB")
+	// The idle figure first, on a sensor of its own: the workload's sensors are busy.
+	idle := startSensor(b, bin)
+	idlePct, idleEvents := idle.idleCPU(idleWindow)
+	b.ReportMetric(idle.memory("VmRSS"), "idle-rss-MiB")
+	idle.stop()
+	b.ReportMetric(idlePct, "idle-cpu-%")
+	b.ReportMetric(idleEvents, "idle-events/s")
 
-		var cpuOff, cpuOn []float64
-		w := alternate(b, bin, benchRounds, runsPerRound, func(s *sensor) float64 {
-			var before usage
-			if s != nil {
-				before = s.usage()
-			}
-			took, cpu := build(b, dir)
-			if s == nil {
-				cpuOff = append(cpuOff, cpu.Seconds())
-				return took.Seconds()
-			}
-			spent := s.usage().sub(before)
-			sensorCPU += spent.cpu
-			events += spent.events
-			dropped += spent.dropped
-			peakRSS = max(peakRSS, s.memory("VmHWM"))
-			buildCPUOn += cpu
-			cpuOn = append(cpuOn, cpu.Seconds())
-			return took.Seconds()
-		})
-		wall.off, wall.on = append(wall.off, w.off...), append(wall.on, w.on...)
-		r := byRound(cpuOff, cpuOn, runsPerRound)
-		buildCPU.off, buildCPU.on = append(buildCPU.off, r.off...), append(buildCPU.on, r.on...)
-	}
-	onRuns := float64(b.N * benchRounds * runsPerRound)
-	off, on := wall.medians()
-	b.ReportMetric(off, "off-wall-s")
-	b.ReportMetric(on, "on-wall-s")
-	b.ReportMetric(wall.ratio(b, "wall s"), "wall-on/off")
-	b.ReportMetric(buildCPU.ratio(b, "build CPU s"), "build-cpu-on/off")
-	b.ReportMetric(float64(sensorCPU.Microseconds())/events, "sensor-us/event")
+	var cost sensorCost
+	figs := alternate(b, bin, benchRounds*b.N, runsPerRound, &cost, func() []float64 {
+		took, cpu := build(b, dir)
+		return []float64{took.Seconds(), cpu.Seconds()}
+	})
+	wall, buildCPU := figs[0], figs[1]
+	wall.report(b, "wall-s")
+	buildCPU.report(b, "build-cpu-s")
+	cost.report(b)
 	// What the sensor spent next to what the build spent: on a busy machine, the share of the
 	// cores taken from the workload, whatever the neighbours do to the wall times.
-	b.ReportMetric(100*sensorCPU.Seconds()/buildCPUOn.Seconds(), "sensor-cpu/build-cpu-%")
-	b.ReportMetric(events/onRuns, "events/build")
-	b.ReportMetric(dropped/onRuns, "dropped/build")
-	b.ReportMetric(peakRSS, "peak-rss-MiB")
+	b.ReportMetric(100*cost.cpu.Seconds()/buildCPU.sumOn(), "sensor-cpu/build-cpu-%")
+	b.ReportMetric(cost.events/float64(benchRounds*b.N*runsPerRound), "events/build")
 	b.ReportMetric(0, "ns/op")
 }
 

@@ -16,7 +16,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sort"
 	"strconv"
 	"strings"
 	"syscall"
@@ -50,14 +49,20 @@ func requireSensor(b *testing.B, programs ...string) string {
 	return bin
 }
 
-func freePort(b *testing.B) int {
+// freePorts returns n loopback ports that nothing listened on, all different: each is held
+// until every one is chosen.
+func freePorts(b *testing.B, n int) []int {
 	b.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
+	ports := make([]int, n)
+	for i := range ports {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer l.Close()
+		ports[i] = l.Addr().(*net.TCPAddr).Port
 	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
+	return ports
 }
 
 // sensor is one running otelcol-sec with the default configuration.
@@ -75,10 +80,11 @@ type sensor struct {
 func startSensor(b *testing.B, bin string) *sensor {
 	b.Helper()
 	dir := b.TempDir()
-	health := fmt.Sprintf("127.0.0.1:%d", freePort(b))
+	ports := freePorts(b, 2)
+	health := fmt.Sprintf("127.0.0.1:%d", ports[0])
 	s := &sensor{
 		b:       b,
-		metrics: fmt.Sprintf("http://127.0.0.1:%d/metrics", freePort(b)),
+		metrics: fmt.Sprintf("http://127.0.0.1:%d/metrics", ports[1]),
 		logPath: filepath.Join(dir, "sensor.log"),
 	}
 	alerts, err := os.Create(filepath.Join(dir, "alerts.txt"))
@@ -92,7 +98,7 @@ func startSensor(b *testing.B, bin string) *sensor {
 	s.cmd = exec.Command(bin, "--config", "otelsec:default")
 	s.cmd.Env = append(os.Environ(),
 		"OTELSEC_HEALTH_ENDPOINT="+health,
-		"OTELSEC_METRICS_PORT="+strings.TrimSuffix(strings.TrimPrefix(s.metrics, "http://127.0.0.1:"), "/metrics"))
+		"OTELSEC_METRICS_PORT="+strconv.Itoa(ports[1]))
 	if os.Getenv("GOGC") == "" {
 		s.cmd.Env = append(s.cmd.Env, "GOGC=400")
 	}
@@ -263,83 +269,4 @@ func (s *sensor) idleCPU(window time.Duration) (pct, eventsPerSecond float64) {
 	spent := s.usage().sub(before)
 	took := time.Since(start).Seconds()
 	return 100 * spent.cpu.Seconds() / took, spent.events / took
-}
-
-func median(xs []float64) float64 {
-	s := append([]float64(nil), xs...)
-	sort.Float64s(s)
-	n := len(s)
-	if n%2 == 1 {
-		return s[n/2]
-	}
-	return (s[n/2-1] + s[n/2]) / 2
-}
-
-// rounds holds one figure per run of a workload, without the sensor and with it, by round.
-type rounds struct {
-	off, on [][]float64
-}
-
-// alternate runs n rounds of perMode runs of the workload each way, in an order that flips
-// every round so that neither side always runs first. run measures one run; with the
-// sensor on, it gets the sensor (started for the round's on-runs and stopped after them) and
-// otherwise nil.
-func alternate(b *testing.B, bin string, n, perMode int, run func(s *sensor) float64) rounds {
-	var r rounds
-	for i := 0; i < n; i++ {
-		var off, on []float64
-		offRuns := func() {
-			for j := 0; j < perMode; j++ {
-				off = append(off, run(nil))
-			}
-		}
-		onRuns := func() {
-			s := startSensor(b, bin)
-			for j := 0; j < perMode; j++ {
-				on = append(on, run(s))
-			}
-			s.stop()
-		}
-		if i%2 == 0 {
-			offRuns()
-			onRuns()
-		} else {
-			onRuns()
-			offRuns()
-		}
-		r.off, r.on = append(r.off, off), append(r.on, on)
-	}
-	return r
-}
-
-// ratio is the median over rounds of each round's on/off ratio: a round's runs are next to
-// each other in time, so the ratio of a round is the least touched by the machine's load
-// changing under the benchmark (other users' builds here), and the median drops the round that
-// a burst hit anyway. Each round is logged, to show how much the machine moved.
-func (r rounds) ratio(b *testing.B, what string) float64 {
-	var ratios []float64
-	for i := range r.off {
-		ratios = append(ratios, median(r.on[i])/median(r.off[i]))
-		b.Logf("round %d %s: off %.3g on %.3g, on/off %.3f", i+1, what, r.off[i], r.on[i], ratios[i])
-	}
-	return median(ratios)
-}
-
-// byRound splits figures taken in alternate's order (perMode a side, side by side per round)
-// into rounds, for a second figure of the same runs.
-func byRound(off, on []float64, perMode int) rounds {
-	var r rounds
-	for i := 0; i+perMode <= len(off) && i+perMode <= len(on); i += perMode {
-		r.off, r.on = append(r.off, off[i:i+perMode]), append(r.on, on[i:i+perMode])
-	}
-	return r
-}
-
-// medians are the medians of every off-run and of every on-run.
-func (r rounds) medians() (off, on float64) {
-	var allOff, allOn []float64
-	for i := range r.off {
-		allOff, allOn = append(allOff, r.off[i]...), append(allOn, r.on[i]...)
-	}
-	return median(allOff), median(allOn)
 }

@@ -45,44 +45,14 @@ func BenchmarkService(b *testing.B) {
 	base := startNginx(b, nginx)
 	load(b, base, time.Second) // warm up: page cache, nginx's workers, the client's code paths
 
-	var sensorCPU time.Duration
-	var events, dropped, peakRSS, duration float64
-	var rate, p99 rounds
-	for i := 0; i < b.N; i++ {
-		var p99Off, p99On []float64
-		r := alternate(b, bin, benchRounds, runsPerRound, func(s *sensor) float64 {
-			var before usage
-			if s != nil {
-				before = s.usage()
-			}
-			res := load(b, base, serviceRun)
-			if s == nil {
-				p99Off = append(p99Off, res.p99.Seconds()*1e3)
-				return res.perSecond
-			}
-			spent := s.usage().sub(before)
-			sensorCPU += spent.cpu
-			events += spent.events
-			dropped += spent.dropped
-			duration += res.took.Seconds()
-			peakRSS = max(peakRSS, s.memory("VmHWM"))
-			p99On = append(p99On, res.p99.Seconds()*1e3)
-			return res.perSecond
-		})
-		rate.off, rate.on = append(rate.off, r.off...), append(rate.on, r.on...)
-		l := byRound(p99Off, p99On, runsPerRound)
-		p99.off, p99.on = append(p99.off, l.off...), append(p99.on, l.on...)
-	}
-	off, on := rate.medians()
-	b.ReportMetric(off, "off-req/s")
-	b.ReportMetric(on, "on-req/s")
-	b.ReportMetric(rate.ratio(b, "requests/s"), "req/s-on/off")
-	b.ReportMetric(p99.ratio(b, "p99 ms"), "p99-on/off")
-	b.ReportMetric(float64(sensorCPU.Microseconds())/events, "sensor-us/event")
-	b.ReportMetric(events/duration, "events/s")
-	b.ReportMetric(100*sensorCPU.Seconds()/duration, "sensor-cpu-%")
-	b.ReportMetric(dropped, "dropped")
-	b.ReportMetric(peakRSS, "peak-rss-MiB")
+	var cost sensorCost
+	figs := alternate(b, bin, benchRounds*b.N, runsPerRound, &cost, func() []float64 {
+		res := load(b, base, serviceRun)
+		return []float64{res.perSecond, res.p99.Seconds() * 1e3}
+	})
+	figs[0].report(b, "req/s")
+	figs[1].report(b, "p99-ms")
+	cost.report(b)
 	b.ReportMetric(0, "ns/op")
 }
 
@@ -101,7 +71,7 @@ func startNginx(b *testing.B, nginx string) string {
 			b.Fatal(err)
 		}
 	}
-	addr := fmt.Sprintf("127.0.0.1:%d", freePort(b))
+	addr := fmt.Sprintf("127.0.0.1:%d", freePorts(b, 1)[0])
 	// user root: the site lies in a private temporary directory that nginx's usual
 	// unprivileged worker user cannot read. The access log stays on: a real service writes it.
 	conf := fmt.Sprintf(`daemon off;
@@ -169,7 +139,6 @@ http {
 type loadResult struct {
 	perSecond float64
 	p99       time.Duration
-	took      time.Duration
 }
 
 // load runs the clients against base for d and returns the requests per second completed and
@@ -226,7 +195,6 @@ func load(b *testing.B, base string, d time.Duration) loadResult {
 	return loadResult{
 		perSecond: float64(len(lat)) / took.Seconds(),
 		p99:       lat[len(lat)*99/100],
-		took:      took,
 	}
 }
 
