@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
+	"github.com/otelsec/otelsec/internal/capability"
 	"net/netip"
 	"strings"
 	"testing"
@@ -147,7 +148,7 @@ func TestDecodeKinds(t *testing.T) {
 	}
 	e = dec(rec{kind: kevent.KindPrivilegeCapset, a: [6]uint64{1<<21 | 1, 0, 0, 1, 1}})
 	var caps []string
-	kevent.CapNames(e.CapAdded(), func(n string) { caps = append(caps, n) })
+	capability.Names(e.CapAdded(), func(n string) { caps = append(caps, n) })
 	if len(caps) != 1 || caps[0] != "CAP_SYS_ADMIN" {
 		t.Errorf("caps added %v", caps)
 	}
