@@ -377,6 +377,10 @@ func exprTerm(d falcoDef, op string, typ falcoFieldType, vals []string) *falcoTe
 		return clampedCheck(d.expr, op, *d.clamp, vals)
 	}
 	t := exprCheck(d.expr, op, typ, d.lenient, vals)
+	if d.alt != "" {
+		present := termCEL("present(" + d.attrs[0] + ")")
+		return termOr(termAnd(present, t), termAnd(termNot(present), exprCheck(d.alt, op, typ, d.lenient, vals)))
+	}
 	if d.dflt == nil {
 		return t
 	}

@@ -113,6 +113,9 @@ func (o *falcoOutput) prepare(events []string, progs *falcoPrograms) (map[string
 				if d.list && d.elem != "" {
 					expr = d.expr + ".map(x, " + fmt.Sprintf(d.elem, "x") + ")"
 				}
+				if d.alt != "" {
+					expr = "present(" + d.attrs[0] + ") ? " + d.expr + " : " + d.alt
+				}
 				r.prog, err = progs.get(expr)
 			case defEnum:
 				for _, e := range d.enum {
