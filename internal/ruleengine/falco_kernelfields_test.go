@@ -55,7 +55,7 @@ func TestFalcoKernelFields(t *testing.T) {
 		{cond: "evt.type = openat and fd.nameraw startswith ../",
 			fires: script.with(func(p *falcoProc) { p.syscall, p.ret = "openat", 3 }).record(schema.EventFileOpen,
 				schema.AttrFilePath, "/etc/shadow", schema.AttrFilePathAsGiven, "../../etc/shadow", schema.AttrFileFlags, []string{"O_RDONLY"}),
-			near: open(script.with(func(p *falcoProc) { p.syscall, p.ret = "openat", 3 }), "/etc/shadow", "O_RDONLY"),
+			near:   open(script.with(func(p *falcoProc) { p.syscall, p.ret = "openat", 3 }), "/etc/shadow", "O_RDONLY"),
 			output: "%fd.nameraw %fd.name", render: "../../etc/shadow /etc/shadow"},
 		{cond: "evt.type = openat and fd.nameraw = /etc/shadow", fires: open(script.with(func(p *falcoProc) { p.syscall, p.ret = "openat", 3 }), "/etc/shadow", "O_RDONLY"),
 			near: script.with(func(p *falcoProc) { p.syscall, p.ret = "openat", 3 }).record(schema.EventFileOpen,

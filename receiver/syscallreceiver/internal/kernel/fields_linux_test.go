@@ -14,9 +14,13 @@ import (
 	"testing"
 	"unsafe"
 
+	"go.opentelemetry.io/collector/pdata/plog"
 	"golang.org/x/sys/unix"
 
+	"github.com/otelsec/otelsec/internal/schema"
 	"github.com/otelsec/otelsec/receiver/syscallreceiver/internal/kevent"
+	"github.com/otelsec/otelsec/receiver/syscallreceiver/internal/proctable"
+	"github.com/otelsec/otelsec/receiver/syscallreceiver/internal/record"
 )
 
 // What every record's header says of the calling thread (comm, login uid, capabilities) and
@@ -146,6 +150,19 @@ func TestThreadCommLoginUIDCaps(t *testing.T) {
 	}
 	if want := uint64(1<<capDacOverride | 1<<capNetRaw | 1<<capSysAdmin); ev.ThreadCapPermitted != want {
 		t.Errorf("permitted caps %#x, want %#x", ev.ThreadCapPermitted, want)
+	}
+	// The record the receiver makes of it carries them as the contract names them.
+	tb := proctable.New(proctable.Options{Capacity: 16, ProcRoot: "/proc"})
+	lr := plog.NewLogRecord()
+	record.New(record.Options{Table: tb}).Build(&ev, lr, 0)
+	want := map[string]any{schema.AttrProcessLinuxComm: fieldsComm, schema.AttrProcessLoginUserID: int64(fieldsLoginUID),
+		schema.AttrThreadCapabilitiesEffective: int64(1<<capDacOverride | 1<<capNetRaw),
+		schema.AttrThreadCapabilitiesPermitted: int64(1<<capDacOverride | 1<<capNetRaw | 1<<capSysAdmin)}
+	for k, v := range want {
+		got, ok := lr.Attributes().Get(k)
+		if !ok || got.AsRaw() != v {
+			t.Errorf("%s = %v (present %v), want %v", k, got.AsRaw(), ok, v)
+		}
 	}
 	// Near miss: the test process itself has no login session here, or another one.
 	own := c.wait(t, "exec of the helper", and(pidIs(cmd.Process.Pid), kindIs(kevent.KindProcessExec)))
