@@ -189,10 +189,11 @@ const (
 
 var (
 	noLocalEnd = missing("the local end of a connect or send is not recorded")
-	sockType   = enumDef([]string{schema.AttrNetworkType, schema.AttrNetworkTransport},
-		ev("ipv4", `network.type == "ipv4"`), ev("ipv6", `network.type == "ipv6"`), ev("unix", `network.transport == "unix"`))
-	sockTypechar = enumDef([]string{schema.AttrNetworkType, schema.AttrNetworkTransport},
-		ev("4", `network.type == "ipv4"`), ev("6", `network.type == "ipv6"`), ev("u", `network.transport == "unix"`))
+	sockAttrs  = []string{schema.AttrNetworkType, schema.AttrNetworkTransport, schema.AttrNetworkSocketFamily}
+	sockType   = enumDef(sockAttrs, ev("ipv4", `network.type == "ipv4"`), ev("ipv6", `network.type == "ipv6"`),
+		ev("unix", `network.transport == "unix"`), ev("netlink", `network.socket.family == "AF_NETLINK"`))
+	sockTypechar = enumDef(sockAttrs, ev("4", `network.type == "ipv4"`), ev("6", `network.type == "ipv6"`),
+		ev("u", `network.transport == "unix"`), ev("n", `network.socket.family == "AF_NETLINK"`))
 	dupPeerV4 = `fd.type == "socket" && !network.peer.address.contains(":")`
 	dupPeerV6 = `fd.type == "socket" && network.peer.address.contains(":")`
 	dupFile   = `fd.type in ["file", "tty", "chardev", "blockdev"]`

@@ -52,6 +52,8 @@ func TestFalcoKernelFields(t *testing.T) {
 		{cond: "evt.type = execve and proc.is_exe_from_memfd = true", fires: execRec(script.with(runAs("/memfd:x (deleted)", "x"))), near: execRec(script)},
 		{cond: "evt.type = socket and evt.arg.domain contains AF_PACKET", fires: socket(script, "AF_PACKET"), near: socket(script, "AF_NETLINK"),
 			output: "%evt.arg.domain", render: "AF_PACKET"},
+		{cond: "evt.type = socket and fd.typechar = n and fd.type = netlink", fires: socket(script, "AF_NETLINK"), near: socket(script, "AF_PACKET"),
+			output: "%fd.type", render: "netlink"},
 		{cond: "evt.type = openat and fd.nameraw startswith ../",
 			fires: script.with(func(p *falcoProc) { p.syscall, p.ret = "openat", 3 }).record(schema.EventFileOpen,
 				schema.AttrFilePath, "/etc/shadow", schema.AttrFilePathAsGiven, "../../etc/shadow", schema.AttrFileFlags, []string{"O_RDONLY"}),
