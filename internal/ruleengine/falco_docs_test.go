@@ -166,6 +166,9 @@ func describeDef(d falcoDef) string {
 	}
 	if d.alt != "" {
 		s += ", else `" + d.alt + "`"
+		if d.altElem != "" {
+			s += " (each as `" + fmt.Sprintf(d.altElem, "x") + "`)"
+		}
 	}
 	if d.clamp != nil {
 		s += fmt.Sprintf(", %d when below", *d.clamp)

@@ -48,11 +48,11 @@ type falcoDef struct {
 	dflt    *string
 	present string
 	// alt is read where attrs[0], which expr reads, is absent (fd.nameraw: file.path_as_given,
-	// else file.path, which is then the path as given).
-	alt   string
-	clamp *int64 // Falco's value is max(expr, *clamp): fd.num of a failed open is -1
-	enum  []falcoEnumValue
-	why   string // defMissing: what the sensor lacks
+	// else file.path, which is then the path as given); for a list, altElem wraps its elements.
+	alt, altElem string
+	clamp        *int64 // Falco's value is max(expr, *clamp): fd.num of a failed open is -1
+	enum         []falcoEnumValue
+	why          string // defMissing: what the sensor lacks
 	// typ, when set, is the type of the expression where it differs from the field's: Falco
 	// formats some arguments as text (evt.arg.uid) that the records hold as numbers; lenient
 	// makes a value that is not a number compare false rather than be an error.
@@ -201,8 +201,9 @@ var (
 )
 
 var (
-	procName     = attrOf(schema.AttrProcessLinuxComm)
-	procPname    = attrOf(schema.AttrProcessParentLinuxComm)
+	// The records leave out a comm that is its executable's name cut to 15 bytes.
+	procName     = attrOf(schema.AttrProcessLinuxComm).orExpr("falco_trunc(process.executable.name)")
+	procPname    = attrOf(schema.AttrProcessParentLinuxComm).orExpr("falco_trunc(process.parent.executable.name)")
 	procPexe     = attrDef("falco_argv0(process.parent.command_line)", schema.AttrProcessParentCommandLine).approximately(exeApprox)
 	procPexepath = attrOf(schema.AttrProcessParentExecutablePath)
 )
@@ -215,12 +216,14 @@ var falcoFieldList = []*falcoField{
 	{name: "proc.exepath", typ: falcoStr, on: everywhere(attrOf(schema.AttrProcessExecutablePath))},
 	{name: "proc.args", typ: falcoStr, on: everywhere(attrDef("falco_args(process.command_line)", schema.AttrProcessCommandLine).approximately(argsApprox))},
 	{name: "proc.cmdline", typ: falcoStr, on: everywhere(attrDef("(process.linux.comm + falco_spaced(falco_args(process.command_line)))",
-		schema.AttrProcessLinuxComm, schema.AttrProcessCommandLine).approximately(argsApprox))},
+		schema.AttrProcessLinuxComm, schema.AttrProcessCommandLine).
+		orExpr("(falco_trunc(process.executable.name) + falco_spaced(falco_args(process.command_line)))").approximately(argsApprox))},
 	{name: "proc.pname", typ: falcoStr, on: everywhere(procPname)},
 	{name: "proc.pexe", typ: falcoStr, on: everywhere(procPexe)},
 	{name: "proc.pexepath", typ: falcoStr, on: everywhere(procPexepath)},
 	{name: "proc.pcmdline", typ: falcoStr, on: everywhere(attrDef("(process.parent.linux.comm + falco_spaced(falco_args(process.parent.command_line)))",
-		schema.AttrProcessParentLinuxComm, schema.AttrProcessParentCommandLine).approximately(argsApprox))},
+		schema.AttrProcessParentLinuxComm, schema.AttrProcessParentCommandLine).
+		orExpr("(falco_trunc(process.parent.executable.name) + falco_spaced(falco_args(process.parent.command_line)))").approximately(argsApprox))},
 	{name: "proc.aname", typ: falcoStr, on: ancestorName},
 	{name: "proc.aexe", typ: falcoStr, on: ancestorOnlyParent(procPexe)},
 	{name: "proc.aexepath", typ: falcoStr, on: ancestorOnlyParent(procPexepath)},
@@ -238,8 +241,8 @@ var falcoFieldList = []*falcoField{
 		missing("recorded on process.exec only"))},
 	{name: "proc.vpid", typ: falcoInt, on: onEventsElse(events(attrOf(schema.AttrProcessVPID), schema.EventProcessExec, schema.EventProcessFork),
 		missing("recorded on process.exec and process.fork only"))},
-	{name: "thread.cap_effective", typ: falcoStr, on: everywhere(attrDef("falco_caps(thread.capabilities.effective)", schema.AttrThreadCapabilitiesEffective))},
-	{name: "thread.cap_permitted", typ: falcoStr, on: everywhere(attrDef("falco_caps(thread.capabilities.permitted)", schema.AttrThreadCapabilitiesPermitted))},
+	{name: "thread.cap_effective", typ: falcoStr, on: everywhere(attrDef("falco_caps(thread.capabilities.effective)", schema.AttrThreadCapabilitiesEffective).orElse(""))},
+	{name: "thread.cap_permitted", typ: falcoStr, on: everywhere(attrDef("falco_caps(thread.capabilities.permitted)", schema.AttrThreadCapabilitiesPermitted).orElse(""))},
 	{name: "user.uid", typ: falcoInt, on: everywhere(attrOf(schema.AttrProcessUserID))},
 	{name: "user.name", typ: falcoStr, on: everywhere(attrOf(schema.AttrProcessUserName))},
 	{name: "user.loginuid", typ: falcoInt, on: everywhere(attrOf(schema.AttrProcessLoginUserID).orElse("-1"))},
@@ -331,8 +334,8 @@ func clamped(d falcoDef, min int64) falcoDef {
 // an index, any ancestor: their comms.
 func ancestorName(event, arg string, hasArg bool) falcoDef {
 	if !hasArg {
-		d := attrOf(schema.AttrProcessAncestorsLinuxComm)
-		d.list = true
+		d := attrOf(schema.AttrProcessAncestorsLinuxComm).orExpr(schema.AttrProcessAncestorsExecName)
+		d.list, d.altElem = true, "falco_trunc(%s)"
 		return d
 	}
 	n, err := strconv.Atoi(arg)
@@ -344,7 +347,8 @@ func ancestorName(event, arg string, hasArg bool) falcoDef {
 	case n == 1:
 		return procPname
 	}
-	return attrDef(fmt.Sprintf("process.ancestors.linux.comm[%d]", n-1), schema.AttrProcessAncestorsLinuxComm)
+	return attrDef(fmt.Sprintf("process.ancestors.linux.comm[%d]", n-1), schema.AttrProcessAncestorsLinuxComm).
+		orExpr(fmt.Sprintf("falco_trunc(process.ancestors.executable.name[%d])", n-1))
 }
 
 // ancestorOnlyParent is a proc.a* field of which only the parent's value is recorded.

@@ -155,7 +155,12 @@ func (p falcoProc) record(event string, kv ...any) plog.LogRecord {
 		schema.AttrSyscallReturn, p.ret,
 		schema.AttrProcessLinuxComm, orComm(p.comm, p.cmdline), schema.AttrProcessParentLinuxComm, orComm(p.parentComm, p.parentCmdline),
 		schema.AttrProcessAncestorsLinuxComm, truncComms(p.ancestors),
-		schema.AttrThreadCapabilitiesEffective, p.capEff, schema.AttrThreadCapabilitiesPermitted, p.capPerm,
+	}
+	if p.capEff != 0 { // the receiver leaves empty sets out
+		attrs = append(attrs, schema.AttrThreadCapabilitiesEffective, p.capEff)
+	}
+	if p.capPerm != 0 {
+		attrs = append(attrs, schema.AttrThreadCapabilitiesPermitted, p.capPerm)
 	}
 	if p.loginuid != nil {
 		attrs = append(attrs, schema.AttrProcessLoginUserID, *p.loginuid)

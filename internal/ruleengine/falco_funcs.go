@@ -27,6 +27,14 @@ var falcoStrFuncs = map[string]func(string) string{
 		}
 		return ""
 	},
+	// falco_trunc cuts an executable's name to the kernel's 15 bytes of comm: the comm exec
+	// gives it, which the records leave out when it is just that.
+	"falco_trunc": func(s string) string {
+		if len(s) > 15 {
+			return s[:15]
+		}
+		return s
+	},
 	// falco_spaced puts a space before a non-empty string (proc.cmdline: the comm, then the
 	// arguments if any).
 	"falco_spaced": func(s string) string {

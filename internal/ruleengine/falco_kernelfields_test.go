@@ -27,6 +27,14 @@ func TestFalcoKernelFields(t *testing.T) {
 		p.syscall, p.ret = "socket", 3
 		return p.record(schema.EventNetworkSocket, schema.AttrNetworkSocketFamily, family)
 	}
+	// A program whose comm is its executable's name cut to 15 bytes: the records leave the
+	// comms out, and Falco's fields read the executable names.
+	plain := func(kv ...any) plog.LogRecord {
+		return rec(schema.EventProcessExec, append([]any{schema.AttrSyscallName, "execve", schema.AttrSyscallReturn, 0,
+			schema.AttrProcessExecutableName, "containerd-shim-runc-v2", schema.AttrProcessCommandLine, "/usr/bin/containerd-shim-runc-v2 -namespace moby",
+			schema.AttrProcessParentExecutableName, "systemd", schema.AttrProcessParentCommandLine, "/sbin/init",
+			schema.AttrProcessAncestorsExecName, []string{"systemd", "containerd-shim-runc-v2"}}, kv...)...)
+	}
 	tests := []struct {
 		cond           string
 		fires, near    plog.LogRecord
@@ -39,6 +47,9 @@ func TestFalcoKernelFields(t *testing.T) {
 		{cond: "evt.type = execve and proc.pname = cron and proc.aname[1] = cron and proc.aname[2] = systemd and proc.aname = systemd",
 			fires: execRec(script), near: execRec(script.with(func(p *falcoProc) { p.parentComm, p.ancestors = "anacron", []string{"anacron", "init"} })),
 			output: "%proc.pname %proc.aname[2] %proc.pcmdline", render: "cron systemd cron -f"},
+		{cond: "evt.type = execve and proc.name = containerd-shim and proc.pname = systemd and proc.aname[2] = containerd-shim and proc.aname = containerd-shim",
+			fires: plain(), near: plain(schema.AttrProcessLinuxComm, "runc", schema.AttrProcessAncestorsLinuxComm, []string{"systemd", "runc"}),
+			output: "%proc.name|%proc.cmdline|%proc.aname[2]", render: "containerd-shim|containerd-shim -namespace moby|containerd-shim"},
 		{cond: "evt.type = execve and user.loginuid = 1000", fires: execRec(script), near: execRec(daemon),
 			output: "%user.loginuid", render: "1000"},
 		{cond: "evt.type = execve and user.loginuid = -1", fires: execRec(daemon), near: execRec(script),
@@ -46,6 +57,8 @@ func TestFalcoKernelFields(t *testing.T) {
 		{cond: "evt.type = execve and thread.cap_effective contains CAP_SYS_ADMIN and thread.cap_permitted icontains sys_module",
 			fires: execRec(script), near: execRec(daemon),
 			output: "%thread.cap_effective|%thread.cap_permitted", render: "CAP_NET_RAW CAP_SYS_ADMIN|CAP_NET_RAW CAP_SYS_MODULE CAP_SYS_ADMIN"},
+		{cond: "evt.type = execve and not thread.cap_effective contains CAP_ and thread.cap_permitted = \"\"", fires: execRec(daemon), near: execRec(script),
+			output: "caps=%thread.cap_effective", render: "caps="},
 		{cond: "evt.type = execve and proc.vpid = 1", fires: execRec(script.with(func(p *falcoProc) { p.vpid = 1 })), near: execRec(script.with(func(p *falcoProc) { p.vpid = 4242 })),
 			output: "%proc.vpid", render: "1"},
 		{cond: "evt.type = execve and proc.is_exe_upper_layer = true", fires: execRec(script.with(func(p *falcoProc) { p.upperLayer = true })), near: execRec(script)},

@@ -114,7 +114,11 @@ func (o *falcoOutput) prepare(events []string, progs *falcoPrograms) (map[string
 					expr = d.expr + ".map(x, " + fmt.Sprintf(d.elem, "x") + ")"
 				}
 				if d.alt != "" {
-					expr = "present(" + d.attrs[0] + ") ? " + d.expr + " : " + d.alt
+					alt := d.alt
+					if d.list && d.altElem != "" {
+						alt = d.alt + ".map(x, " + fmt.Sprintf(d.altElem, "x") + ")"
+					}
+					expr = "present(" + d.attrs[0] + ") ? " + expr + " : " + alt
 				}
 				r.prog, err = progs.get(expr)
 			case defEnum:

@@ -221,6 +221,15 @@ func (e *Event) CommBytes() []byte {
 	return e.Comm[:]
 }
 
+// CommOf is the comm exec gives a program whose executable is named exeName (its basename):
+// the name cut to the kernel's 15 bytes. The receiver leaves out a comm that is just that.
+func CommOf(exeName string) string {
+	if len(exeName) > CommLen-1 {
+		return exeName[:CommLen-1]
+	}
+	return exeName
+}
+
 // Errno returns the errno of a failed syscall (Ret in [-4095, -1]), else 0.
 func (e *Event) Errno() int {
 	if e.Ret < 0 && e.Ret >= -4095 {

@@ -13,6 +13,7 @@ import (
 	"sync/atomic"
 
 	"github.com/otelsec/otelsec/internal/lru"
+	"github.com/otelsec/otelsec/receiver/syscallreceiver/internal/kevent"
 	"github.com/otelsec/otelsec/receiver/syscallreceiver/internal/procinfo"
 	"github.com/otelsec/otelsec/receiver/syscallreceiver/internal/validutf8"
 )
@@ -47,6 +48,8 @@ type Process struct {
 	ctxParent *Process
 	ctxNames  []string
 	ctxComms  []string
+	// ctxCommsDiffer: some ancestor's comm is not its executable's name (see AncestorComms)
+	ctxCommsDiffer bool
 }
 
 // Table is a fixed-capacity, least-recently-used map from pid to Process.
@@ -323,21 +326,38 @@ func (t *Table) Context(p *Process, depth int) (*Process, []string) {
 	if names == nil {
 		names, comms = make([]string, 0, depth), make([]string, 0, depth)
 	}
+	p.ctxCommsDiffer = false
 	t.Ancestors(p.PPID, depth, func(a *Process) {
-		if a.ExeName != "" { // a placeholder: a process we know nothing about
-			names = append(names, a.ExeName)
+		if a.ExeName == "" { // a placeholder: a process we know nothing about
+			return
 		}
-		if a.Comm != "" {
-			comms = append(comms, a.Comm)
+		names = append(names, a.ExeName)
+		c := a.Comm
+		if c == "" {
+			c = kevent.CommOf(a.ExeName) // not seen: what its exec gave it
 		}
+		comms = append(comms, c)
+		p.ctxCommsDiffer = p.ctxCommsDiffer || c != kevent.CommOf(a.ExeName)
 	})
 	p.ctxNames, p.ctxComms = names, comms
 	return p.ctxParent, names
 }
 
-// AncestorComms is the comms of the ancestors the last Context of p walked, nearest first
-// (valid as Context's result is).
-func (p *Process) AncestorComms() []string { return p.ctxComms }
+// AncestorComms is the comms of the ancestors the last Context of p walked, one for each of
+// its executable names; nil when each is just its executable's name cut to 15 bytes, as for
+// most processes (valid as Context's result is).
+func (p *Process) AncestorComms() []string {
+	if !p.ctxCommsDiffer {
+		return nil
+	}
+	return p.ctxComms
+}
+
+// CommDiffers reports whether p's comm says more than its executable's name does: the comm
+// is known and is not that name cut to 15 bytes, or there is no executable path.
+func (p *Process) CommDiffers() bool {
+	return p.Comm != "" && (p.ExePath == "" || p.Comm != kevent.CommOf(p.ExeName))
+}
 
 // SetComm records p's comm (b, from a record of its main thread); ancestry caches are stale
 // when it changed.

@@ -111,7 +111,7 @@ func (b *Builder) Prepare(ev *kevent.Event, p *proctable.Process, job *Job, obse
 	parent, ancestors := b.table.Context(p, b.depth)
 	job.NumAncestorComms = copy(job.AncestorComms[:], p.AncestorComms())
 	job.ParentComm = ""
-	if parent != nil {
+	if parent != nil && parent.CommDiffers() {
 		job.ParentComm = parent.Comm
 	}
 	job.HasParent = parent != nil
@@ -197,7 +197,11 @@ func process(a *events.Attrs, job *Job) {
 		a.Str(schema.AttrProcessUserName, job.UserName)
 	}
 	a.Bool(schema.AttrProcessInteractive, ev.TTY)
-	events.Thread(a, ev, job.LoginName)
+	exeName := job.ExeName // as put above: only with a path
+	if job.ExePath == "" {
+		exeName = ""
+	}
+	events.Thread(a, ev, exeName, job.LoginName)
 	if job.ContainerID != "" {
 		a.Str(schema.AttrContainerID, job.ContainerID)
 	}

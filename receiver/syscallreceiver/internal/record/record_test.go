@@ -403,7 +403,7 @@ func BenchmarkPrepareFill(b *testing.B) {
 // as the process table keeps them from their own records.
 func TestThreadAttributes(t *testing.T) {
 	b, tb := newBuilder(t)
-	for pid, comm := range map[uint32]string{1: "systemd", 50: "sshd"} {
+	for pid, comm := range map[uint32]string{1: "systemd", 50: "sshd-session"} {
 		tb.SetComm(tb.Get(pid), []byte(comm))
 	}
 	ev := openat()
@@ -412,8 +412,8 @@ func TestThreadAttributes(t *testing.T) {
 	ev.LoginUID, ev.ThreadCapEffective, ev.ThreadCapPermitted = 0, 1<<21, 1<<21|1<<16
 	a := build(b, ev).Attributes()
 	assert.Equal(t, "backup.sh", attrStr(t, a, schema.AttrProcessLinuxComm))
-	assert.Equal(t, "sshd", attrStr(t, a, schema.AttrProcessParentLinuxComm))
-	assert.Equal(t, []string{"sshd", "systemd"}, attrStrs(t, a, schema.AttrProcessAncestorsLinuxComm))
+	assert.Equal(t, "sshd-session", attrStr(t, a, schema.AttrProcessParentLinuxComm))
+	assert.Equal(t, []string{"sshd-session", "systemd"}, attrStrs(t, a, schema.AttrProcessAncestorsLinuxComm))
 	login, _ := a.Get(schema.AttrProcessLoginUserID)
 	assert.Equal(t, int64(0), login.Int())
 	assert.Equal(t, "root", attrStr(t, a, schema.AttrProcessLoginUserName))
@@ -431,6 +431,18 @@ func TestThreadAttributes(t *testing.T) {
 	assert.Equal(t, "worker-1", attrStr(t, a, schema.AttrProcessLinuxComm))
 	assert.Equal(t, "backup.sh", tb.Get(100).Comm)
 	for _, k := range []string{schema.AttrProcessLoginUserID, schema.AttrProcessLoginUserName} {
+		_, ok := a.Get(k)
+		assert.False(t, ok, k)
+	}
+
+	// A comm that is only the executable's name cut to 15 bytes is left out: the records say
+	// it already (rules read process.executable.name).
+	tb.SetComm(tb.Get(50), []byte("sshd"))
+	ev = openat()
+	ev.TID = ev.PID
+	copy(ev.Comm[:], "bash")
+	a = build(b, ev).Attributes()
+	for _, k := range []string{schema.AttrProcessLinuxComm, schema.AttrProcessParentLinuxComm, schema.AttrProcessAncestorsLinuxComm} {
 		_, ok := a.Get(k)
 		assert.False(t, ok, k)
 	}
