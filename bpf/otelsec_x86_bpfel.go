@@ -18,6 +18,8 @@ type OtelsecHflag uint32
 const (
 	OtelsecHflagHFLAG_TTY         OtelsecHflag = 1
 	OtelsecHflagHFLAG_OLD_UNKNOWN OtelsecHflag = 2
+	OtelsecHflagHFLAG_EXE_UPPER   OtelsecHflag = 4
+	OtelsecHflagHFLAG_EXE_MEMFD   OtelsecHflag = 8
 )
 
 type OtelsecKind uint32
@@ -71,32 +73,36 @@ type OtelsecPreCreds struct {
 }
 
 type OtelsecRecHdr struct {
-	_      structs.HostLayout
-	Ts     uint64
-	Ret    int64
-	A      [6]uint64
-	Pid    uint32
-	Tid    uint32
-	Ppid   uint32
-	Uid    uint32
-	Euid   uint32
-	Gid    uint32
-	Egid   uint32
-	Kind   uint16
-	Nr     uint16
-	Slen   [6]uint16
-	Trunc  uint16
-	Hflags uint16
-	Magic  uint16
-	Pad0   uint16
-	Pad1   uint32
+	_        structs.HostLayout
+	Ts       uint64
+	Ret      int64
+	A        [6]uint64
+	Pid      uint32
+	Tid      uint32
+	Ppid     uint32
+	Uid      uint32
+	Euid     uint32
+	Gid      uint32
+	Egid     uint32
+	Kind     uint16
+	Nr       uint16
+	Slen     [6]uint16
+	Trunc    uint16
+	Hflags   uint16
+	Magic    uint16
+	Pad0     uint16
+	Loginuid uint32
+	CapEff   uint64
+	CapPerm  uint64
+	Comm     [16]int8
 }
 
 type OtelsecRecLayout uint32
 
 const (
 	OtelsecRecLayoutREC_MAGIC       OtelsecRecLayout = 1516
-	OtelsecRecLayoutHDR_SIZE        OtelsecRecLayout = 120
+	OtelsecRecLayoutHDR_SIZE        OtelsecRecLayout = 152
+	OtelsecRecLayoutCOMM_LEN        OtelsecRecLayout = 16
 	OtelsecRecLayoutNWORDS          OtelsecRecLayout = 6
 	OtelsecRecLayoutNSLOTS          OtelsecRecLayout = 6
 	OtelsecRecLayoutSTR_MAX         OtelsecRecLayout = 4096
@@ -107,9 +113,10 @@ const (
 type OtelsecRecNone uint32
 
 const (
-	OtelsecRecNoneNO_SYSCALL   OtelsecRecNone = 65535
-	OtelsecRecNoneID_UNCHANGED OtelsecRecNone = 4294967295
-	OtelsecRecNoneMODE_UNKNOWN OtelsecRecNone = 4294967295
+	OtelsecRecNoneNO_SYSCALL     OtelsecRecNone = 65535
+	OtelsecRecNoneID_UNCHANGED   OtelsecRecNone = 4294967295
+	OtelsecRecNoneMODE_UNKNOWN   OtelsecRecNone = 4294967295
+	OtelsecRecNoneLOGINUID_UNSET OtelsecRecNone = 4294967295
 )
 
 type OtelsecRing uint32

@@ -9,6 +9,7 @@
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
 #include "lib/creds.h"
+#include "lib/exe.h"
 #include "lib/maps.h"
 #include "lib/path.h"
 #include "lib/record.h"
@@ -68,6 +69,8 @@ int BPF_PROG(on_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm 
 	fill_hdr(s, K_PROCESS_EXEC, nr, 0);
 	s->h.a[0] = BPF_CORE_READ(bprm, argc);
 	s->h.a[1] = AT_FDCWD;
+	s->h.a[2] = task_vpid(p);
+	s->h.hflags |= exe_flags(f);
 	put_walk(s, SLOT_PATH, w);
 	put_cwd(s, SLOT_PATH_BASE);
 	put_kstr(s, SLOT_PATH2, BPF_CORE_READ(bprm, filename), max_path);
@@ -197,6 +200,7 @@ int BPF_PROG(on_fork, struct task_struct *parent, struct task_struct *child)
 		return 0;
 	fill_hdr(s, K_PROCESS_FORK, current_nr(), ctgid);
 	s->h.a[0] = ctgid;
+	s->h.a[1] = task_vpid(parent);
 	return submit(s);
 }
 

@@ -20,7 +20,8 @@
  * truncated. The 16 spare bytes cover put_str reading two bytes past a string's bound. */
 enum rec_layout {
 	REC_MAGIC = 0x05ec, /* hdr.magic */
-	HDR_SIZE = 120,
+	HDR_SIZE = 152,
+	COMM_LEN = 16, /* hdr.comm: TASK_COMM_LEN */
 	NWORDS = 6, /* hdr.a[] */
 	NSLOTS = 6,
 	STR_MAX = 4096,
@@ -53,6 +54,10 @@ enum hflag {
 	HFLAG_TTY = 1,
 	/* privilege.*: the credentials before the call are not known (see the creds map) */
 	HFLAG_OLD_UNKNOWN = 2,
+	/* process.exec (success): the executable is on an overlay's upper layer (written in the
+	 * container, not shipped in its image), or is a memfd (never on any filesystem) */
+	HFLAG_EXE_UPPER = 4,
+	HFLAG_EXE_MEMFD = 8,
 };
 
 /* Values of a hdr field or a[] word that stand for "none". */
@@ -60,6 +65,7 @@ enum rec_none {
 	NO_SYSCALL = 0xffff,       /* nr: the record is not from a syscall */
 	ID_UNCHANGED = 0xffffffff, /* privilege.*: (uid_t)-1, as set*id take it: left as is, or not known */
 	MODE_UNKNOWN = 0xffffffff, /* fd.dup: the file's mode could not be read */
+	LOGINUID_UNSET = 0xffffffff, /* hdr.loginuid: no login session (AUDIT_UID_UNSET) */
 };
 
 /* enum kind: kevent.Kind, schema.EventNames order from 1. */
@@ -114,7 +120,10 @@ struct rec_hdr {
 	__u16 hflags;
 	__u16 magic;
 	__u16 pad0;
-	__u32 pad1;
+	__u32 loginuid; /* audit login uid, LOGINUID_UNSET when none */
+	__u64 cap_eff;  /* the calling thread's effective and permitted capabilities */
+	__u64 cap_perm;
+	char comm[COMM_LEN]; /* the calling thread's comm, NUL-padded */
 };
 
 _Static_assert(sizeof(struct rec_hdr) == HDR_SIZE, "record header size");

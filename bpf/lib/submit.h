@@ -50,7 +50,11 @@ static __always_inline void fill_hdr(struct scratch *s, __u16 kind, __u16 nr, __
 	h->hflags = t->signal->tty ? HFLAG_TTY : 0;
 	h->magic = REC_MAGIC;
 	h->pad0 = 0;
-	h->pad1 = 0;
+	h->loginuid = t->loginuid.val;
+	h->cap_eff = c->cap_effective.val;
+	h->cap_perm = c->cap_permitted.val;
+	/* zero-pads past the NUL: the whole array goes out */
+	bpf_get_current_comm(h->comm, sizeof(h->comm));
 	s->pos = 0;
 }
 

@@ -23,6 +23,8 @@ func rec(event string, kv ...any) plog.LogRecord {
 			lr.Attributes().PutStr(k, v)
 		case int:
 			lr.Attributes().PutInt(k, int64(v))
+		case int64:
+			lr.Attributes().PutInt(k, v)
 		case bool:
 			lr.Attributes().PutBool(k, v)
 		case []string:

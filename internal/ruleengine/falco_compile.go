@@ -363,20 +363,32 @@ func enumTerm(d falcoDef, op string, typ falcoFieldType, vals []string, name str
 // exprTerm is a check on a field read by an expression.
 func exprTerm(d falcoDef, op string, typ falcoFieldType, vals []string) *falcoTerm {
 	if d.list {
-		elem := "x"
-		if d.elem != "" {
-			elem = fmt.Sprintf(d.elem, "x")
+		any := func(list, wrap string) *falcoTerm {
+			elem := "x"
+			if wrap != "" {
+				elem = fmt.Sprintf(wrap, "x")
+			}
+			inner := exprCheck(elem, op, typ, d.lenient, vals)
+			if op == "exists" {
+				inner = termTrue
+			}
+			return termCEL(list + ".exists(x, " + inner.String() + ")")
 		}
-		inner := exprCheck(elem, op, typ, d.lenient, vals)
-		if op == "exists" {
-			inner = termTrue
+		t := any(d.expr, d.elem)
+		if d.alt == "" {
+			return t
 		}
-		return termCEL(d.expr + ".exists(x, " + inner.String() + ")")
+		present := termCEL("present(" + d.attrs[0] + ")")
+		return termOr(termAnd(present, t), termAnd(termNot(present), any(d.alt, d.altElem)))
 	}
 	if d.clamp != nil && op != "exists" && typ == falcoInt {
 		return clampedCheck(d.expr, op, *d.clamp, vals)
 	}
 	t := exprCheck(d.expr, op, typ, d.lenient, vals)
+	if d.alt != "" {
+		present := termCEL("present(" + d.attrs[0] + ")")
+		return termOr(termAnd(present, t), termAnd(termNot(present), exprCheck(d.alt, op, typ, d.lenient, vals)))
+	}
 	if d.dflt == nil {
 		return t
 	}

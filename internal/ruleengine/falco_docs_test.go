@@ -164,6 +164,12 @@ func describeDef(d falcoDef) string {
 	if d.dflt != nil {
 		s += ", `" + *d.dflt + "` when absent"
 	}
+	if d.alt != "" {
+		s += ", else `" + d.alt + "`"
+		if d.altElem != "" {
+			s += " (each as `" + fmt.Sprintf(d.altElem, "x") + "`)"
+		}
+	}
 	if d.clamp != nil {
 		s += fmt.Sprintf(", %d when below", *d.clamp)
 	}

@@ -40,16 +40,19 @@ type falcoDef struct {
 	kind falcoDefKind
 	expr string // defExpr
 	// list: expr is a list and the field holds each element (proc.aname): a check is true
-	// when it is for any element; elem wraps each element ("falco_trunc(%s)").
+	// when it is for any element; elem wraps each element (a CEL expression with %s for it).
 	list bool
 	elem string
 	// dflt is Falco's value when the attribute present tests is absent (container.id of a
 	// process on the host is "host").
 	dflt    *string
 	present string
-	clamp   *int64 // Falco's value is max(expr, *clamp): fd.num of a failed open is -1
-	enum    []falcoEnumValue
-	why     string // defMissing: what the sensor lacks
+	// alt is read where attrs[0], which expr reads, is absent (fd.nameraw: file.path_as_given,
+	// else file.path, which is then the path as given); for a list, altElem wraps its elements.
+	alt, altElem string
+	clamp        *int64 // Falco's value is max(expr, *clamp): fd.num of a failed open is -1
+	enum         []falcoEnumValue
+	why          string // defMissing: what the sensor lacks
 	// typ, when set, is the type of the expression where it differs from the field's: Falco
 	// formats some arguments as text (evt.arg.uid) that the records hold as numbers; lenient
 	// makes a value that is not a number compare false rather than be an error.
@@ -103,6 +106,13 @@ func (d falcoDef) orElse(v string) falcoDef {
 	return d
 }
 
+func (d falcoDef) orExpr(alt string) falcoDef {
+	if d.kind == defExpr {
+		d.alt = alt
+	}
+	return d
+}
+
 func missing(why string) falcoDef { return falcoDef{kind: defMissing, why: why} }
 
 func enumDef(attrs []string, vals ...falcoEnumValue) falcoDef {
@@ -128,6 +138,16 @@ func onEvents(m map[string]falcoDef) func(string, string, bool) falcoDef {
 	return func(event, _ string, _ bool) falcoDef { return m[event] }
 }
 
+// onEventsElse is a field Falco has on every event that the records carry on some only.
+func onEventsElse(m map[string]falcoDef, elsewhere falcoDef) func(string, string, bool) falcoDef {
+	return func(event, _ string, _ bool) falcoDef {
+		if d, ok := m[event]; ok {
+			return d
+		}
+		return elsewhere
+	}
+}
+
 func events(d falcoDef, names ...string) map[string]falcoDef {
 	m := map[string]falcoDef{}
 	for _, n := range names {
@@ -146,13 +166,8 @@ func merge(ms ...map[string]falcoDef) map[string]falcoDef {
 	return out
 }
 
-// How proc.name and the fields built on it differ from Falco's: the kernel's comm is the
-// basename of the path given to execve, cut to 15 bytes; the records carry argv, whose first
-// element is that path for programs started by a shell or by name. The approximation
-// differs for scripts (comm is the script's name, argv[0] the interpreter's), for programs
-// that rename themselves (prctl, /proc/self/comm) and for an argv[0] set to something else.
+// proc.exe and proc.args are read from the command line, argv joined with spaces.
 const (
-	commApprox = "the basename of argv[0] cut to 15 bytes (the records carry argv, not the kernel's comm): it differs from comm for scripts, which show their interpreter's name, and for processes that renamed themselves"
 	exeApprox  = "argv[0] up to its first space (the records carry argv joined with spaces)"
 	argsApprox = "the arguments after argv[0], joined with spaces (argv[0] is taken up to its first space)"
 )
@@ -174,10 +189,11 @@ const (
 
 var (
 	noLocalEnd = missing("the local end of a connect or send is not recorded")
-	sockType   = enumDef([]string{schema.AttrNetworkType, schema.AttrNetworkTransport},
-		ev("ipv4", `network.type == "ipv4"`), ev("ipv6", `network.type == "ipv6"`), ev("unix", `network.transport == "unix"`))
-	sockTypechar = enumDef([]string{schema.AttrNetworkType, schema.AttrNetworkTransport},
-		ev("4", `network.type == "ipv4"`), ev("6", `network.type == "ipv6"`), ev("u", `network.transport == "unix"`))
+	sockAttrs  = []string{schema.AttrNetworkType, schema.AttrNetworkTransport, schema.AttrNetworkSocketFamily}
+	sockType   = enumDef(sockAttrs, ev("ipv4", `network.type == "ipv4"`), ev("ipv6", `network.type == "ipv6"`),
+		ev("unix", `network.transport == "unix"`), ev("netlink", `network.socket.family == "AF_NETLINK"`))
+	sockTypechar = enumDef(sockAttrs, ev("4", `network.type == "ipv4"`), ev("6", `network.type == "ipv6"`),
+		ev("u", `network.transport == "unix"`), ev("n", `network.socket.family == "AF_NETLINK"`))
 	dupPeerV4 = `fd.type == "socket" && !network.peer.address.contains(":")`
 	dupPeerV6 = `fd.type == "socket" && network.peer.address.contains(":")`
 	dupFile   = `fd.type in ["file", "tty", "chardev", "blockdev"]`
@@ -185,8 +201,9 @@ var (
 )
 
 var (
-	procName     = attrDef("falco_comm(process.command_line)", schema.AttrProcessCommandLine).approximately(commApprox)
-	procPname    = attrDef("falco_comm(process.parent.command_line)", schema.AttrProcessParentCommandLine).approximately(commApprox)
+	// The records leave out a comm that is its executable's name cut to 15 bytes.
+	procName     = attrOf(schema.AttrProcessLinuxComm).orExpr("falco_trunc(process.executable.name)")
+	procPname    = attrOf(schema.AttrProcessParentLinuxComm).orExpr("falco_trunc(process.parent.executable.name)")
 	procPexe     = attrDef("falco_argv0(process.parent.command_line)", schema.AttrProcessParentCommandLine).approximately(exeApprox)
 	procPexepath = attrOf(schema.AttrProcessParentExecutablePath)
 )
@@ -198,11 +215,15 @@ var falcoFieldList = []*falcoField{
 	{name: "proc.exe", typ: falcoStr, on: everywhere(attrDef("falco_argv0(process.command_line)", schema.AttrProcessCommandLine).approximately(exeApprox))},
 	{name: "proc.exepath", typ: falcoStr, on: everywhere(attrOf(schema.AttrProcessExecutablePath))},
 	{name: "proc.args", typ: falcoStr, on: everywhere(attrDef("falco_args(process.command_line)", schema.AttrProcessCommandLine).approximately(argsApprox))},
-	{name: "proc.cmdline", typ: falcoStr, on: everywhere(attrDef("falco_cmdline(process.command_line)", schema.AttrProcessCommandLine).approximately("proc.name followed by the arguments: " + commApprox))},
+	{name: "proc.cmdline", typ: falcoStr, on: everywhere(attrDef("(process.linux.comm + falco_spaced(falco_args(process.command_line)))",
+		schema.AttrProcessLinuxComm, schema.AttrProcessCommandLine).
+		orExpr("(falco_trunc(process.executable.name) + falco_spaced(falco_args(process.command_line)))").approximately(argsApprox))},
 	{name: "proc.pname", typ: falcoStr, on: everywhere(procPname)},
 	{name: "proc.pexe", typ: falcoStr, on: everywhere(procPexe)},
 	{name: "proc.pexepath", typ: falcoStr, on: everywhere(procPexepath)},
-	{name: "proc.pcmdline", typ: falcoStr, on: everywhere(attrDef("falco_cmdline(process.parent.command_line)", schema.AttrProcessParentCommandLine).approximately("proc.pname followed by the arguments: " + commApprox))},
+	{name: "proc.pcmdline", typ: falcoStr, on: everywhere(attrDef("(process.parent.linux.comm + falco_spaced(falco_args(process.parent.command_line)))",
+		schema.AttrProcessParentLinuxComm, schema.AttrProcessParentCommandLine).
+		orExpr("(falco_trunc(process.parent.executable.name) + falco_spaced(falco_args(process.parent.command_line)))").approximately(argsApprox))},
 	{name: "proc.aname", typ: falcoStr, on: ancestorName},
 	{name: "proc.aexe", typ: falcoStr, on: ancestorOnlyParent(procPexe)},
 	{name: "proc.aexepath", typ: falcoStr, on: ancestorOnlyParent(procPexepath)},
@@ -213,9 +234,19 @@ var falcoFieldList = []*falcoField{
 	{name: "proc.tty", typ: falcoInt, on: everywhere(enumDef([]string{schema.AttrProcessInteractive},
 		ev("0", "process.interactive == false"), falcoEnumValue{cond: "process.interactive == true"}).
 		approximately("0 without a controlling terminal; with one, its number is not recorded (comparisons with 0 work)"))},
-	{name: "proc.is_exe_from_memfd", typ: falcoBool, on: everywhere(attrDef(`process.executable.path.startsWith("/memfd:")`, schema.AttrProcessExecutablePath))},
+	{name: "proc.is_exe_from_memfd", typ: falcoBool, on: onEventsElse(events(attrOf(schema.AttrProcessExecutableFromMemfd), schema.EventProcessExec),
+		attrDef(`process.executable.path.startsWith("/memfd:")`, schema.AttrProcessExecutablePath).
+			approximately("the executable's path starts with /memfd: (the kernel's own test is on process.exec only)"))},
+	{name: "proc.is_exe_upper_layer", typ: falcoBool, on: onEventsElse(events(attrOf(schema.AttrProcessExecutableUpperLayer), schema.EventProcessExec),
+		missing("recorded on process.exec only"))},
+	{name: "proc.vpid", typ: falcoInt, on: onEventsElse(events(attrOf(schema.AttrProcessVPID), schema.EventProcessExec, schema.EventProcessFork),
+		missing("recorded on process.exec and process.fork only"))},
+	{name: "thread.cap_effective", typ: falcoStr, on: everywhere(attrDef("falco_caps(thread.capabilities.effective)", schema.AttrThreadCapabilitiesEffective).orElse(""))},
+	{name: "thread.cap_permitted", typ: falcoStr, on: everywhere(attrDef("falco_caps(thread.capabilities.permitted)", schema.AttrThreadCapabilitiesPermitted).orElse(""))},
 	{name: "user.uid", typ: falcoInt, on: everywhere(attrOf(schema.AttrProcessUserID))},
 	{name: "user.name", typ: falcoStr, on: everywhere(attrOf(schema.AttrProcessUserName))},
+	{name: "user.loginuid", typ: falcoInt, on: everywhere(attrOf(schema.AttrProcessLoginUserID).orElse("-1"))},
+	{name: "user.loginname", typ: falcoStr, on: everywhere(attrOf(schema.AttrProcessLoginUserName))},
 
 	// The container (the container_metadata processor's attributes).
 	{name: "container.id", typ: falcoStr, on: everywhere(attrOf(schema.AttrContainerID).orElse("host"))},
@@ -256,7 +287,7 @@ var falcoFieldList = []*falcoField{
 		events(missing("the name of the duplicated fd is not recorded"), schema.EventFdDup)))},
 	{name: "fd.directory", typ: falcoStr, on: onEvents(events(attrDef("dirname(file.path)", schema.AttrFilePath), schema.EventFileOpen))},
 	{name: "fd.filename", typ: falcoStr, on: onEvents(events(attrDef("basename(file.path)", schema.AttrFilePath), schema.EventFileOpen))},
-	{name: "fd.nameraw", typ: falcoStr, on: onEvents(events(missing("the path as the call gave it is not recorded (file.path is resolved)"), schema.EventFileOpen))},
+	{name: "fd.nameraw", typ: falcoStr, on: onEvents(events(attrOf(schema.AttrFilePathAsGiven).orExpr(schema.AttrFilePath), schema.EventFileOpen))},
 	{name: "fd.num", typ: falcoInt, on: onEvents(merge(
 		events(clamped(attrOf(schema.AttrSyscallReturn), -1), schema.EventFileOpen),
 		events(missing("the fd of a socket call is not recorded"), socketEvents...)))},
@@ -300,12 +331,11 @@ func clamped(d falcoDef, min int64) falcoDef {
 }
 
 // ancestorName is proc.aname[N] (N = 0 is the process, 1 its parent) and proc.aname without
-// an index, any ancestor. Beyond the parent only the executables' basenames are recorded.
+// an index, any ancestor: their comms.
 func ancestorName(event, arg string, hasArg bool) falcoDef {
-	const how = "the executable's basename cut to 15 bytes (the records carry the ancestors' executable names, not their comm)"
 	if !hasArg {
-		d := attrOf(schema.AttrProcessAncestorsExecName).approximately(how)
-		d.list, d.elem = true, "falco_trunc(%s)"
+		d := attrOf(schema.AttrProcessAncestorsLinuxComm).orExpr(schema.AttrProcessAncestorsExecName)
+		d.list, d.altElem = true, "falco_trunc(%s)"
 		return d
 	}
 	n, err := strconv.Atoi(arg)
@@ -317,7 +347,8 @@ func ancestorName(event, arg string, hasArg bool) falcoDef {
 	case n == 1:
 		return procPname
 	}
-	return attrDef(fmt.Sprintf("falco_trunc(process.ancestors.executable.name[%d])", n-1), schema.AttrProcessAncestorsExecName).approximately(how)
+	return attrDef(fmt.Sprintf("process.ancestors.linux.comm[%d]", n-1), schema.AttrProcessAncestorsLinuxComm).
+		orExpr(fmt.Sprintf("falco_trunc(process.ancestors.executable.name[%d])", n-1))
 }
 
 // ancestorOnlyParent is a proc.a* field of which only the parent's value is recorded.
@@ -364,6 +395,7 @@ var eventArgs = func() map[string]map[string]falcoDef {
 		"filename": merge(events(path, schema.EventFileChmod),
 			events(missing("the path given to a successful exec is not recorded"), schema.EventProcessExec)),
 		"request": events(attrOf(schema.AttrPtraceRequest), schema.EventProcessPtrace),
+		"domain":  events(attrOf(schema.AttrNetworkSocketFamily), schema.EventNetworkSocket),
 		"pid":     events(asInt(attrOf(schema.AttrPtraceTargetPID)), schema.EventProcessPtrace),
 		"uid":     events(asInt(attrOf(schema.AttrPrivilegeTargetUserID)).approximately("compared as a number (a user name never matches)"), schema.EventPrivilegeSetuid),
 		"gid":     events(asInt(attrOf(schema.AttrPrivilegeTargetGroupID)).approximately("compared as a number (a group name never matches)"), schema.EventPrivilegeSetgid),
@@ -380,7 +412,7 @@ var eventArgs = func() map[string]map[string]falcoDef {
 // falcoKnownMissing are Falco fields otelsec knows and the sensor does not supply, with
 // what is lacking; a field neither here nor above is unknown (an error, as in Falco).
 var falcoKnownMissing = map[string]string{
-	"proc.vpid": "pids in the process's namespace are not recorded", "proc.pvpid": "pids in the process's namespace are not recorded",
+	"proc.pvpid":  "pids in the process's namespace are not recorded",
 	"thread.vtid": "pids in the process's namespace are not recorded", "proc.apid": "only the parent's pid is recorded",
 	"proc.sid": "sessions are not recorded", "proc.sname": "sessions are not recorded", "proc.sid.exe": "sessions are not recorded",
 	"proc.sid.exepath": "sessions are not recorded", "proc.vpgid": "process groups are not recorded",
@@ -390,7 +422,6 @@ var falcoKnownMissing = map[string]string{
 	"proc.ppid.duration": "process start times are not recorded", "proc.pid.ts": "process start times are not recorded",
 	"proc.ppid.ts": "process start times are not recorded", "proc.env": "environments are not recorded",
 	"proc.aenv": "environments are not recorded", "proc.loginshellid": "login shells are not recorded",
-	"proc.is_exe_upper_layer": "whether the executable is on an overlay upper layer is not recorded",
 	"proc.is_exe_lower_layer": "whether the executable is on an overlay lower layer is not recorded",
 	"proc.is_exe_writable":    "the executable's permissions are not recorded", "proc.exe_ino": "the executable's inode is not recorded",
 	"proc.exe_ino.ctime": "the executable's inode is not recorded", "proc.exe_ino.mtime": "the executable's inode is not recorded",
@@ -402,12 +433,9 @@ var falcoKnownMissing = map[string]string{
 	"proc.stdin.type": "the process's standard fds are not recorded", "proc.stdout.type": "the process's standard fds are not recorded",
 	"proc.stderr.type": "the process's standard fds are not recorded", "proc.stdin.name": "the process's standard fds are not recorded",
 	"proc.stdout.name": "the process's standard fds are not recorded", "proc.stderr.name": "the process's standard fds are not recorded",
-	"thread.cap_effective":   "the thread's capabilities are not recorded (only a capset's request is)",
-	"thread.cap_permitted":   "the thread's capabilities are not recorded (only a capset's request is)",
 	"thread.cap_inheritable": "the thread's capabilities are not recorded", "thread.ismain": "not supplied",
 	"thread.exectime": "not supplied", "thread.totexectime": "not supplied", "thread.cgroups": "cgroups are not recorded",
 	"thread.cgroup": "cgroups are not recorded", "thread.nametid": "not supplied",
-	"user.loginuid": "the login uid is not recorded", "user.loginname": "the login uid is not recorded",
 	"user.homedir": "not supplied", "user.shell": "not supplied",
 	"group.gid": "the group is not recorded", "group.name": "the group is not recorded",
 	"evt.time": "Falco's formatted event times are not supplied", "evt.time.s": "not supplied", "evt.time.iso8601": "not supplied",

@@ -16,8 +16,10 @@ import (
 // sampleRecord is a record of one event with every attribute Falco's fields read there.
 func sampleRecord(event string) plog.LogRecord {
 	types := falcoTypesOf(event)
+	login := 1000
 	p := shellUser.with(func(p *falcoProc) {
 		p.container, p.cmdline, p.parentCmdline = "3f4e5d6c7b8a", "/usr/bin/python3.12 -u /srv/app.py", "-bash"
+		p.comm, p.loginuid, p.capEff, p.capPerm = "app.py", &login, 1<<21|1<<13, 1<<21|1<<13|1<<16
 		if event != schema.EventProcessExit {
 			p.syscall = types[len(types)-1]
 		}
@@ -31,7 +33,9 @@ func sampleRecord(event string) plog.LogRecord {
 		schema.AttrNetworkPeerAddress, "203.0.113.5", schema.AttrNetworkPeerPort, 443, schema.AttrNetworkLocalAddress, "10.0.0.2", schema.AttrNetworkLocalPort, 40000,
 		schema.AttrNetworkTransport, "tcp", schema.AttrNetworkType, "ipv4",
 		schema.AttrPtraceRequest, "PTRACE_ATTACH", schema.AttrPtraceTargetPID, 77, schema.AttrPrivilegeTargetUserID, 0, schema.AttrPrivilegeTargetGroupID, 0,
-		schema.AttrNamespaceFlags, []string{"CLONE_NEWNS"}, schema.AttrKernelModuleArgs, "debug=1", schema.AttrBPFCommand, "BPF_PROG_LOAD")
+		schema.AttrNamespaceFlags, []string{"CLONE_NEWNS"}, schema.AttrKernelModuleArgs, "debug=1", schema.AttrBPFCommand, "BPF_PROG_LOAD",
+		schema.AttrFilePathAsGiven, "../data/report.txt", schema.AttrNetworkSocketFamily, "AF_INET", schema.AttrProcessVPID, 1,
+		schema.AttrProcessExecutableUpperLayer, true, schema.AttrProcessExecutableFromMemfd, false)
 }
 
 // TestFalcoFieldsRenderAsTheyCompare: a field's output and its checks are read the same way.

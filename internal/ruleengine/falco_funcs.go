@@ -4,6 +4,8 @@ import (
 	"net/netip"
 	"strings"
 
+	"github.com/otelsec/otelsec/internal/capability"
+
 	"github.com/google/cel-go/cel"
 	"github.com/google/cel-go/common/ast"
 	"github.com/google/cel-go/common/types"
@@ -14,15 +16,8 @@ import (
 // The functions Falco's fields are computed with (falco_fields.go), for cel-go and for the
 // fast path: each is written once here and used by both.
 
-// commLen is the length of the kernel's comm (TASK_COMM_LEN without the NUL).
-const commLen = 15
-
 // falcoStrFuncs are string-to-string functions over attribute values.
 var falcoStrFuncs = map[string]func(string) string{
-	// falco_comm is the process name Falco shows (the kernel's comm) as far as a command
-	// line tells it: argv[0]'s basename, cut to 15 bytes; a login shell's "-" is dropped, and
-	// the ":" of a process title a server wrote over its argv ("nginx: worker process").
-	"falco_comm": func(cmdline string) string { return commOf(argv0(cmdline)) },
 	// falco_argv0 is argv[0] (Falco's proc.exe).
 	"falco_argv0": argv0,
 	// falco_args is the arguments after argv[0] (Falco's proc.args).
@@ -32,20 +27,21 @@ var falcoStrFuncs = map[string]func(string) string{
 		}
 		return ""
 	},
-	// falco_cmdline is the name followed by the arguments (Falco's proc.cmdline: "sh -c ls").
-	"falco_cmdline": func(cmdline string) string {
-		a := argv0(cmdline)
-		if c := commOf(a); c != a {
-			return c + cmdline[len(a):]
-		}
-		return cmdline
-	},
-	// falco_trunc cuts a name to the length of a comm.
+	// falco_trunc cuts an executable's name to the kernel's 15 bytes of comm: the comm exec
+	// gives it, which the records leave out when it is just that.
 	"falco_trunc": func(s string) string {
-		if len(s) > commLen {
-			return s[:commLen]
+		if len(s) > 15 {
+			return s[:15]
 		}
 		return s
+	},
+	// falco_spaced puts a space before a non-empty string (proc.cmdline: the comm, then the
+	// arguments if any).
+	"falco_spaced": func(s string) string {
+		if s == "" {
+			return ""
+		}
+		return " " + s
 	},
 	// falco_dir is a directory as Falco shows proc.cwd: with a trailing slash.
 	"falco_dir": func(s string) string {
@@ -61,15 +57,6 @@ func argv0(cmdline string) string {
 		return cmdline[:i]
 	}
 	return cmdline
-}
-
-func commOf(argv0 string) string {
-	c := strings.TrimSuffix(strings.TrimPrefix(argv0, "-"), ":")
-	c = c[strings.LastIndexByte(c, '/')+1:]
-	if len(c) > commLen {
-		c = c[:commLen]
-	}
-	return c
 }
 
 // falcoJoin joins flags as Falco shows them (O_WRONLY|O_CREAT).
@@ -123,6 +110,14 @@ func falcoFuncOptions() []cel.EnvOption {
 				return types.Bool(f(string(xs), string(ys)))
 			}))))
 	}
+	opts = append(opts, cel.Function("falco_caps", cel.Overload("falco_caps_int", []*cel.Type{cel.IntType}, cel.StringType,
+		cel.UnaryBinding(func(v ref.Val) ref.Val {
+			n, ok := v.(types.Int)
+			if !ok {
+				return types.NoSuchOverloadErr()
+			}
+			return types.String(capability.Join(uint64(n)))
+		}))))
 	opts = append(opts, cel.Function("falco_join", cel.Overload("falco_join_list", []*cel.Type{cel.ListType(cel.StringType)}, cel.StringType,
 		cel.UnaryBinding(func(v ref.Val) ref.Val {
 			l, ok := v.(traits.Lister)
@@ -142,7 +137,7 @@ func falcoFuncOptions() []cel.EnvOption {
 // other functions.
 func (fc *fastCompiler) falcoCall(fn string, args []ast.Expr) (valNode, string, bool, error) {
 	f, isStr := falcoStrFuncs[fn]
-	if len(args) != 1 || (!isStr && fn != "falco_join") {
+	if len(args) != 1 || (!isStr && fn != "falco_join" && fn != "falco_caps") {
 		return nil, "", false, nil
 	}
 	x, k, err := fc.valExpr(args[0])
@@ -150,10 +145,24 @@ func (fc *fastCompiler) falcoCall(fn string, args []ast.Expr) (valNode, string, 
 		return nil, "", true, err
 	}
 	key := joinKey(fn, k)
-	if isStr {
+	switch {
+	case isStr:
 		return fc.shareVal(strFunc{x, f}, key), key, true, nil
+	case fn == "falco_caps":
+		return fc.shareVal(capsVal{x}, key), key, true, nil
 	}
 	return fc.shareVal(joinVal{x}, key), key, true, nil
+}
+
+// capsVal is falco_caps on the fast path: a capability mask as Falco shows it.
+type capsVal struct{ x valNode }
+
+func (n capsVal) value(a *activation) (fval, bool) {
+	x, ok := n.x.value(a)
+	if !ok || x.k != kInt {
+		return fval{}, false
+	}
+	return fval{k: kStr, s: capability.Join(uint64(x.i))}, true
 }
 
 // joinVal is falco_join on the fast path.

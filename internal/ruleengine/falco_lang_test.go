@@ -351,7 +351,7 @@ func TestFalcoRuleStates(t *testing.T) {
   priority: NOTICE
 - rule: Login uid
   desc: needs a field the sensor lacks
-  condition: evt.type = execve and user.loginuid = 0
+  condition: evt.type = execve and user.homedir = /root
   output: o
   priority: NOTICE
 - rule: Off
@@ -363,7 +363,7 @@ func TestFalcoRuleStates(t *testing.T) {
 - rule: Running
   desc: d
   condition: evt.type = execve and not proc.env contains X
-  output: "%user.loginuid %proc.name"
+  output: "%user.shell %proc.name"
   priority: NOTICE
 `)
 	states := map[string]string{}
@@ -381,9 +381,9 @@ func TestFalcoRuleStates(t *testing.T) {
 	assert.Equal(t, map[string]string{
 		"Template":  "not run: its condition is false on every event, in Falco too (an empty list of a template rule?)",
 		"Reads":     "disabled: it is only on events the sensor does not capture: pread64, read",
-		"Login uid": "disabled: it needs Falco fields the sensor cannot supply, so it could never fire: user.loginuid (the login uid is not recorded)",
+		"Login uid": "disabled: it needs Falco fields the sensor cannot supply, so it could never fire: user.homedir (not supplied)",
 		"Running": "checks on Falco fields the sensor cannot supply are false, as in Falco for a field it cannot read: proc.env (environments are not recorded); " +
-			"output fields the sensor cannot supply show <NA>: user.loginuid",
+			"output fields the sensor cannot supply show <NA>: user.shell",
 	}, got)
 	assert.Equal(t, []string{"Running"}, matchAll(e, execRec(shellUser)), "not (a check on a missing field) is true")
 }

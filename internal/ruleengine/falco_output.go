@@ -113,6 +113,13 @@ func (o *falcoOutput) prepare(events []string, progs *falcoPrograms) (map[string
 				if d.list && d.elem != "" {
 					expr = d.expr + ".map(x, " + fmt.Sprintf(d.elem, "x") + ")"
 				}
+				if d.alt != "" {
+					alt := d.alt
+					if d.list && d.altElem != "" {
+						alt = d.alt + ".map(x, " + fmt.Sprintf(d.altElem, "x") + ")"
+					}
+					expr = "present(" + d.attrs[0] + ") ? " + expr + " : " + alt
+				}
 				r.prog, err = progs.get(expr)
 			case defEnum:
 				for _, e := range d.enum {

@@ -1,6 +1,7 @@
 package ruleengine
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -15,9 +16,13 @@ import (
 // behaviour, under Falco's name, and not on a near miss (the exception or the detail that
 // makes the difference).
 
+// execRec is a successful exec; the kernel finds a memfd executable by its inode, the fixture
+// by its path.
 func execRec(p falcoProc, kv ...any) plog.LogRecord {
 	p.syscall, p.ret = "execve", 0
-	return p.record(schema.EventProcessExec, append([]any{schema.AttrProcessCommandArgs, splitArgs(p.cmdline)}, kv...)...)
+	return p.record(schema.EventProcessExec, append([]any{schema.AttrProcessCommandArgs, splitArgs(p.cmdline),
+		schema.AttrProcessVPID, p.vpid, schema.AttrProcessExecutableUpperLayer, p.upperLayer,
+		schema.AttrProcessExecutableFromMemfd, strings.HasPrefix(p.exe, "/memfd:")}, kv...)...)
 }
 
 func splitArgs(cmdline string) []string {
@@ -36,6 +41,11 @@ func open(p falcoProc, path string, flags ...string) plog.LogRecord {
 	return p.record(schema.EventFileOpen, schema.AttrFilePath, path, schema.AttrFileFlags, flags)
 }
 
+// openAsGiven is a read-only open of path by a name given otherwise (file.path_as_given).
+func openAsGiven(p falcoProc, path, given string) plog.LogRecord {
+	return p.record(schema.EventFileOpen, schema.AttrFilePath, path, schema.AttrFilePathAsGiven, given, schema.AttrFileFlags, []string{"O_RDONLY"})
+}
+
 func runAs(exe, cmdline string) func(*falcoProc) {
 	return func(p *falcoProc) { p.exe, p.cmdline = exe, cmdline }
 }
@@ -49,6 +59,10 @@ func TestFalcoStableRulesFire(t *testing.T) {
 		p.parentExe, p.parentCmdline, p.ancestors = "/usr/bin/runc", "runc init", []string{"runc", "containerd-shim", "containerd", "systemd"}
 	})
 	alpineShell := containerShell.with(runAs("/bin/busybox", "/bin/sh"))
+	phpWorker := catShadow.with(func(p *falcoProc) {
+		p.exe, p.cmdline, p.parentExe, p.parentCmdline = "/usr/sbin/php-fpm8.2", "php-fpm: pool www", "/usr/sbin/php-fpm8.2", "php-fpm: master process"
+		p.ancestors = []string{"php-fpm8.2", "systemd"}
+	})
 	tests := []struct {
 		rule      string
 		fires     plog.LogRecord
@@ -139,6 +153,30 @@ func TestFalcoStableRulesFire(t *testing.T) {
 			fires:    execRec(containerShell.with(runAs("/usr/sbin/debugfs", "debugfs /dev/sda1")), "container.privileged", true, "container.image.name", "debian"),
 			nearMiss: execRec(containerShell.with(runAs("/usr/sbin/debugfs", "debugfs /dev/sda1")), "container.privileged", false, "container.image.name", "debian"),
 			nearWhy:  "the container is not privileged"},
+		{rule: "Directory traversal monitored file read",
+			fires:    openAsGiven(phpWorker, "/etc/shadow", "../../../../etc/shadow"),
+			nearMiss: openAsGiven(phpWorker, "/etc/shadow", "../etc/shadow"),
+			nearWhy:  "one ../ is not a traversal (directory_traversal needs two)"},
+		{rule: "Directory traversal monitored file read",
+			fires:    openAsGiven(phpWorker, "/etc/shadow", "/var/www/../../etc/shadow"),
+			nearMiss: open(phpWorker, "/var/www/../../etc/shadow", "O_RDONLY"),
+			nearWhy:  "file.path alone is the path as given and is not below /etc (fd.name)"},
+		{rule: "Packet socket created in container",
+			fires:    containerShell.with(func(p *falcoProc) { p.syscall, p.ret = "socket", 3 }).record(schema.EventNetworkSocket, schema.AttrNetworkSocketFamily, "AF_PACKET"),
+			nearMiss: containerShell.with(func(p *falcoProc) { p.syscall, p.ret = "socket", 3 }).record(schema.EventNetworkSocket, schema.AttrNetworkSocketFamily, "AF_INET"),
+			nearWhy:  "an inet socket"},
+		{rule: "Detect release_agent File Container Escapes",
+			fires:    open(containerShell.with(func(p *falcoProc) { p.syscall, p.ret, p.uid, p.capEff = "openat", 3, 0, 1<<21 }), "/tmp/cg/release_agent", "O_WRONLY"),
+			nearMiss: open(containerShell.with(func(p *falcoProc) { p.syscall, p.ret, p.uid, p.capEff = "openat", 3, 0, 1<<1 }), "/tmp/cg/release_agent", "O_WRONLY"),
+			nearWhy:  "without CAP_SYS_ADMIN"},
+		{rule: "Linux Kernel Module Injection Detected",
+			fires:    containerShell.with(func(p *falcoProc) { p.syscall, p.ret, p.capEff = "finit_module", 0, 1<<16 }).record(schema.EventKernelModuleLoad, schema.AttrFilePath, "/x.ko"),
+			nearMiss: containerShell.with(func(p *falcoProc) { p.syscall, p.ret, p.capEff = "finit_module", 0, 1<<21 }).record(schema.EventKernelModuleLoad, schema.AttrFilePath, "/x.ko"),
+			nearWhy:  "without CAP_SYS_MODULE"},
+		{rule: "Drop and execute new binary in container",
+			fires:    execRec(containerShell.with(runAs("/tmp/dropped", "/tmp/dropped")).with(func(p *falcoProc) { p.upperLayer = true })),
+			nearMiss: execRec(containerShell.with(runAs("/usr/bin/id", "id"))),
+			nearWhy:  "the executable is in the image (lower layer)"},
 		{rule: "Remove Bulk Data from Disk",
 			fires:    execRec(shellUser.with(runAs("/usr/bin/shred", "shred -u secrets.txt"))),
 			nearMiss: execRec(shellUser.with(runAs("/usr/bin/rm", "rm secrets.txt"))),
@@ -164,11 +202,11 @@ func TestFalcoOutput(t *testing.T) {
 		assert.Contains(t, r.Tags, "T1555")
 		assert.Equal(t, "falco_rules", r.Ruleset)
 		assert.Equal(t, "Sensitive file opened for reading by non-trusted program | file=/etc/shadow gparent=sshd ggparent=systemd gggparent=<NA> "+
-			"evt_type=openat user=root user_uid=0 user_loginuid=<NA> process=cat proc_exepath=/usr/bin/cat parent=bash command=cat /etc/shadow terminal=<NA>",
+			"evt_type=openat user=root user_uid=0 user_loginuid=-1 process=cat proc_exepath=/usr/bin/cat parent=bash command=cat /etc/shadow terminal=<NA>",
 			r.Render(pcommon.NewMap(), lr))
-		assert.Equal(t, []string{schema.AttrFilePath, schema.AttrProcessAncestorsExecName, schema.AttrSyscallName, schema.AttrProcessUserName,
-			schema.AttrProcessUserID, schema.AttrProcessCommandLine, schema.AttrProcessExecutablePath, schema.AttrProcessParentCommandLine,
-			schema.AttrProcessInteractive}, r.OutputFields)
+		assert.Equal(t, []string{schema.AttrFilePath, schema.AttrProcessAncestorsLinuxComm, schema.AttrSyscallName, schema.AttrProcessUserName,
+			schema.AttrProcessUserID, schema.AttrProcessLoginUserID, schema.AttrProcessLinuxComm, schema.AttrProcessExecutablePath,
+			schema.AttrProcessParentLinuxComm, schema.AttrProcessCommandLine, schema.AttrProcessInteractive}, r.OutputFields)
 	}
 	// A process on the host, without a terminal.
 	lr = execRec(shellUser.with(func(p *falcoProc) {
@@ -176,7 +214,7 @@ func TestFalcoOutput(t *testing.T) {
 	}))
 	rules = e.Match(pcommon.NewMap(), lr, nil)
 	if assert.Len(t, rules, 1) {
-		assert.Equal(t, "Bulk data has been removed from disk | file=<NA> evt_type=execve user=alice user_uid=1000 user_loginuid=<NA> process=shred "+
+		assert.Equal(t, "Bulk data has been removed from disk | file=<NA> evt_type=execve user=alice user_uid=1000 user_loginuid=-1 process=shred "+
 			"proc_exepath=/usr/bin/shred parent=sshd command=shred -u /root/x terminal=0 exe_flags=<NA>", rules[0].Render(pcommon.NewMap(), lr))
 	}
 }

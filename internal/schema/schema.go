@@ -92,11 +92,24 @@ const (
 	AttrProcessRealUserID       = "process.real_user.id"
 	AttrProcessUserName         = "process.user.name"
 	AttrProcessInteractive      = "process.interactive"
+	// The calling thread's command name as the kernel keeps it (task->comm, at most 15
+	// bytes): the executable's basename at exec (a script's name, not its interpreter's), or
+	// what the program set with prctl(PR_SET_NAME).
+	AttrProcessLinuxComm = "process.linux.comm"
+	// The audit login uid: the user who logged in, kept through su and sudo; absent outside a
+	// login session.
+	AttrProcessLoginUserID   = "process.login_user.id"
+	AttrProcessLoginUserName = "process.login_user.name"
+	// The calling thread's capability sets, as bit masks (bit n: capability n).
+	AttrThreadCapabilitiesEffective = "thread.capabilities.effective" // int
+	AttrThreadCapabilitiesPermitted = "thread.capabilities.permitted" // int
 
 	AttrProcessParentExecutableName = "process.parent.executable.name"
 	AttrProcessParentExecutablePath = "process.parent.executable.path"
 	AttrProcessParentCommandLine    = "process.parent.command_line"
 	AttrProcessAncestorsExecName    = "process.ancestors.executable.name" // string[], nearest first
+	AttrProcessParentLinuxComm      = "process.parent.linux.comm"
+	AttrProcessAncestorsLinuxComm   = "process.ancestors.linux.comm" // string[], nearest first
 
 	AttrContainerID = "container.id"
 
@@ -132,6 +145,13 @@ const (
 	// process.exec
 	AttrProcessCommandArgs = "process.command_args" // string[]
 	AttrProcessArgsCount   = "process.args_count"
+	// process.exec, process.fork: the process's pid in its own pid namespace (1 for a
+	// container's first process)
+	AttrProcessVPID = "process.vpid"
+	// process.exec (success): the executable is on an overlay's upper layer (written in the
+	// container, not shipped in its image); the executable is a memfd (never on a filesystem)
+	AttrProcessExecutableUpperLayer = "process.executable.upper_layer" // bool
+	AttrProcessExecutableFromMemfd  = "process.executable.from_memfd"  // bool
 	// process.exit
 	AttrProcessExitCode = "process.exit.code"
 	// process.fork: the record's process is the caller; this is the new one.
@@ -142,7 +162,10 @@ const (
 	AttrPtraceAddress   = "ptrace.address"    // int: the addr argument (PEEK/POKE target)
 
 	// file.*
-	AttrFilePath              = "file.path" // absolute, normalized; for link/symlink/rename the path created
+	AttrFilePath = "file.path" // absolute, normalized; for link/symlink/rename the path created
+	// file.open: the path exactly as the call gave it, when that is not file.path already
+	// (relative, or with "..", "." or repeated slashes)
+	AttrFilePathAsGiven       = "file.path_as_given"
 	AttrFileSymlinkTargetPath = "file.symbolic_link.target_path"
 	AttrFileLinkTargetPath    = "file.link.target_path" // link/linkat: the existing file
 	AttrFileSourcePath        = "file.source.path"      // rename: the old path
@@ -168,6 +191,7 @@ const (
 	AttrNetworkTransport     = "network.transport"      // tcp, udp, unix
 	AttrNetworkType          = "network.type"           // ipv4, ipv6
 	AttrNetworkListenBacklog = "network.listen.backlog" // int: listen(2)'s backlog
+	AttrNetworkSocketFamily  = "network.socket.family"  // the address family: "AF_INET", "AF_PACKET", "AF_NETLINK", ...
 
 	// privilege.*
 	AttrPrivilegeTargetUserID  = "privilege.target_user.id"         // int; the uid asked for (-1: unchanged)

@@ -44,6 +44,8 @@ var Types = func() map[string]Type {
 		AttrDroppedReason, AttrUncleanStopWindowStart, AttrUncleanStopWindowEnd,
 		AttrSecurityRuleName, AttrSecurityRuleDescription, AttrSecurityRuleRulesetName,
 		AttrSecurityRuleCategory, AttrSecurityRuleReference,
+		AttrProcessLinuxComm, AttrProcessParentLinuxComm, AttrProcessLoginUserName, AttrFilePathAsGiven,
+		AttrNetworkSocketFamily,
 	} {
 		m[s] = TypeString
 	}
@@ -56,15 +58,19 @@ var Types = func() map[string]Type {
 		AttrPrivilegePreviousUserID, AttrPrivilegePreviousRealUserID,
 		AttrPrivilegePreviousGroupID, AttrPrivilegePreviousRealGroupID,
 		AttrSecurityRuleSuppressedCount, AttrUncleanStopPreviousPID,
+		AttrProcessLoginUserID, AttrThreadCapabilitiesEffective, AttrThreadCapabilitiesPermitted, AttrProcessVPID,
 	} {
 		m[s] = TypeInt
 	}
 	m[AttrProcessInteractive] = TypeBool
 	m[AttrContainerPrivileged] = TypeBool
+	m[AttrProcessExecutableUpperLayer] = TypeBool
+	m[AttrProcessExecutableFromMemfd] = TypeBool
 	for _, s := range []string{
 		AttrProcessAncestorsExecName, AttrTruncated, AttrContainerImageTags, AttrContainerImageRepoDigests, AttrProcessCommandArgs, AttrFileFlags, AttrMountFlags,
 		AttrCapabilitiesAdded, AttrCapabilitiesEffective, AttrCapabilitiesPermitted, AttrNamespaceFlags,
 		AttrSecurityRuleMatched, AttrSecurityRuleTags, AttrSecurityRuleOutputFields,
+		AttrProcessAncestorsLinuxComm,
 	} {
 		m[s] = TypeStringList
 	}

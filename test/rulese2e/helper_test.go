@@ -238,6 +238,14 @@ func runHelper(mode string, args []string) error {
 		}
 		return l.Close()
 
+	case "packet-socket":
+		// A raw link-layer socket, as a sniffer or an ARP spoofer opens.
+		fd, err := unix.Socket(unix.AF_PACKET, unix.SOCK_RAW, 0)
+		if err != nil {
+			return err
+		}
+		return unix.Close(fd)
+
 	case "idle":
 		return nil
 	}

@@ -461,6 +461,16 @@ func behaviours(selfName, tok string) []behaviour {
 				cmd.Stdout = io.Discard
 				return h.run(cmd), with(map[string]any{schema.AttrFilePath: p})
 			}},
+		{name: "directory traversal read", rule: "Directory traversal read of a sensitive file",
+			nearMiss: func(t *testing.T, h *harness) int {
+				return h.run(h.helperCmd(h.helper, "read", "/etc/hostname"))
+			},
+			do: func(t *testing.T, h *harness) (int, map[string]any) {
+				// Climbing from the work directory: ".." above / stays at /.
+				given := h.work + strings.Repeat("/..", strings.Count(h.work, "/")+2) + "/etc/hostname"
+				return h.run(h.helperCmd(h.helper, "read", given)), with(map[string]any{schema.AttrProcessExecutablePath: h.helper,
+					schema.AttrFilePath: "/etc/hostname", schema.AttrFilePathAsGiven: given})
+			}},
 		{name: "read aws credentials", rule: "Cloud credentials read by an untrusted program",
 			do: func(t *testing.T, h *harness) (int, map[string]any) {
 				p := filepath.Join(h.work, ".aws", "credentials")
@@ -602,6 +612,16 @@ func behaviours(selfName, tok string) []behaviour {
 				cmd, id := h.inContainer(t, "exec mount -t tmpfs otelsec-e2e "+dir)
 				return h.run(cmd), map[string]any{schema.AttrContainerID: id, schema.AttrFilePath: dir,
 					schema.AttrMountFSType: "tmpfs"}
+			}},
+		{name: "packet socket in a container", rule: "Packet socket opened in a container",
+			nearMiss: func(t *testing.T, h *harness) int {
+				return h.run(h.helperCmd(h.helper, "packet-socket")) // on the host
+			},
+			do: func(t *testing.T, h *harness) (int, map[string]any) {
+				cmd, id := h.inContainer(t, "exec "+h.helper)
+				cmd.Env = append(os.Environ(), helperEnv+"=packet-socket")
+				return h.run(cmd), map[string]any{schema.AttrContainerID: id, schema.AttrProcessExecutablePath: h.helper,
+					schema.AttrNetworkSocketFamily: "AF_PACKET"}
 			}},
 		{name: "interactive shell in a container", rule: "Interactive shell in a container",
 			do: func(t *testing.T, h *harness) (int, map[string]any) {

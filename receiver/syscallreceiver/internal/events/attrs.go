@@ -1,6 +1,7 @@
 package events
 
 import (
+	"github.com/otelsec/otelsec/internal/capability"
 	"strconv"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
@@ -148,6 +149,16 @@ func (a *Attrs) Path(key string, p, base kevent.Str) {
 	}
 }
 
+// PathAsGiven puts p as the call gave it when that differs from what Path puts for it (a
+// relative path, or one with "..", "." or repeated slashes): rules that look for path tricks
+// read it, and the common, clean absolute path costs no second attribute.
+func (a *Attrs) PathAsGiven(key string, p, base kevent.Str) {
+	if p.Empty() || (p.B[0] == '/' || base.Empty()) && kevent.IsClean(p.B) {
+		return
+	}
+	a.StrField(key, p)
+}
+
 // Flags puts the names of the bits of v that table names (a list; unnamed bits are left out).
 func (a *Attrs) Flags(key string, v uint64, table []kevent.Flag) {
 	a.List(key)
@@ -191,11 +202,14 @@ func (a *Attrs) ID(key string, id uint32) {
 // Caps puts the names of a capability set.
 func (a *Attrs) Caps(key string, set uint64) {
 	a.List(key)
-	kevent.CapNames(set, a.Elem)
+	capability.Names(set, a.Elem)
 }
 
-// Network puts the transport and network type of the event's socket.
+// Network puts the family, transport and network type of the event's socket.
 func (a *Attrs) Network(ev *kevent.Event) {
+	if ev.Family != 0 {
+		a.Str(schema.AttrNetworkSocketFamily, kevent.FamilyName(ev.Family))
+	}
 	if t := kevent.Transport(ev.Family, ev.SockType, ev.Protocol); t != "" {
 		a.Str(schema.AttrNetworkTransport, t)
 	}

@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/otelsec/otelsec/bpf"
+	"github.com/otelsec/otelsec/internal/capability"
 	"github.com/otelsec/otelsec/receiver/syscallreceiver/internal/kevent"
 )
 
@@ -27,6 +28,9 @@ type rec struct {
 	slots            [kevent.NumSlots]string
 	trunc, hflags    uint16
 	magic            uint16
+	loginuid         uint32
+	capEff, capPerm  uint64
+	comm             string
 	lieAboutSlotLens int // added to the last slot's declared length
 }
 
@@ -35,6 +39,10 @@ func (r rec) bytes() []byte {
 		Ts: r.ts, Ret: r.ret, A: r.a, Pid: r.pid, Tid: r.tid, Ppid: r.ppid,
 		Uid: r.uid, Euid: r.euid, Gid: r.gid, Egid: r.egid,
 		Kind: uint16(r.kind), Nr: r.nr, Trunc: r.trunc, Hflags: r.hflags, Magic: r.magic,
+		Loginuid: r.loginuid, CapEff: r.capEff, CapPerm: r.capPerm,
+	}
+	for i := 0; i < len(r.comm) && i < len(h.Comm); i++ {
+		h.Comm[i] = int8(r.comm[i])
 	}
 	if h.Magic == 0 {
 		h.Magic = kevent.Magic
@@ -54,6 +62,28 @@ func (r rec) bytes() []byte {
 		b.WriteString(s)
 	}
 	return b.Bytes()
+}
+
+// The header's thread fields, and what process.exec adds: comm (a full 16 bytes has no NUL),
+// login uid, capabilities; vpid and where the executable lives.
+func TestDecodeThreadAndExec(t *testing.T) {
+	raw := rec{kind: kevent.KindProcessExec, nr: 59, pid: 900, tid: 900, a: [6]uint64{2, ^uint64(99), 1},
+		hflags: kevent.HFlagExeUpper, loginuid: 1000, capEff: 1 << 21, capPerm: 1<<21 | 1<<16, comm: "backup.sh",
+		slots: [kevent.NumSlots]string{"/usr/bin/dash", "/srv", "/srv/backup.sh", "", "sh\x00backup.sh\x00", ""}}.bytes()
+	var ev kevent.Event
+	if err := Decode(raw, &ev); err != nil {
+		t.Fatal(err)
+	}
+	if string(ev.CommBytes()) != "backup.sh" || ev.LoginUID != 1000 || ev.ThreadCapEffective != 1<<21 || ev.ThreadCapPermitted != 1<<21|1<<16 {
+		t.Errorf("comm %q loginuid %d caps %#x %#x", ev.CommBytes(), ev.LoginUID, ev.ThreadCapEffective, ev.ThreadCapPermitted)
+	}
+	if ev.VPID != 1 || !ev.ExeUpperLayer || ev.ExeFromMemfd {
+		t.Errorf("vpid %d upper %v memfd %v", ev.VPID, ev.ExeUpperLayer, ev.ExeFromMemfd)
+	}
+	full := rec{kind: kevent.KindFileOpen, comm: "0123456789abcdef"}.bytes()
+	if err := Decode(full, &ev); err != nil || string(ev.CommBytes()) != "0123456789abcdef" {
+		t.Errorf("a comm without NUL: %q %v", ev.CommBytes(), err)
+	}
 }
 
 func TestDecodeOpenat(t *testing.T) {
@@ -147,7 +177,7 @@ func TestDecodeKinds(t *testing.T) {
 	}
 	e = dec(rec{kind: kevent.KindPrivilegeCapset, a: [6]uint64{1<<21 | 1, 0, 0, 1, 1}})
 	var caps []string
-	kevent.CapNames(e.CapAdded(), func(n string) { caps = append(caps, n) })
+	capability.Names(e.CapAdded(), func(n string) { caps = append(caps, n) })
 	if len(caps) != 1 || caps[0] != "CAP_SYS_ADMIN" {
 		t.Errorf("caps added %v", caps)
 	}

@@ -12,7 +12,7 @@ var fileSpecs = []Spec{
 	{
 		Kind: kevent.KindFileOpen, Name: schema.EventFileOpen,
 		Hooks: sysExit("open", "creat", "openat", "openat2"),
-		Attrs: []string{schema.AttrFilePath, schema.AttrFileFlags, schema.AttrFileMode},
+		Attrs: []string{schema.AttrFilePath, schema.AttrFilePathAsGiven, schema.AttrFileFlags, schema.AttrFileMode},
 		decode: func(ev *kevent.Event, r *kevent.Raw) {
 			ev.SetPath(r)
 			ev.DirFD = int32(r.A[0])
@@ -21,6 +21,7 @@ var fileSpecs = []Spec{
 		},
 		fill: func(a *Attrs, ev *kevent.Event) {
 			a.Path(schema.AttrFilePath, ev.Path, ev.PathBase)
+			a.PathAsGiven(schema.AttrFilePathAsGiven, ev.Path, ev.PathBase)
 			a.List(schema.AttrFileFlags)
 			a.Elem(kevent.OpenAccMode(ev.Flags))
 			kevent.FlagNames(ev.Flags, kevent.OpenFlags, a.Elem)

@@ -9,7 +9,7 @@ var networkSpecs = []Spec{
 	{
 		Kind: kevent.KindNetworkSocket, Name: schema.EventNetworkSocket,
 		Hooks: sysExit("socket"),
-		Attrs: []string{schema.AttrNetworkTransport, schema.AttrNetworkType},
+		Attrs: []string{schema.AttrNetworkSocketFamily, schema.AttrNetworkTransport, schema.AttrNetworkType},
 		decode: func(ev *kevent.Event, r *kevent.Raw) {
 			ev.Family = uint16(r.A[0])
 			ev.SockType = uint16(r.A[1] & sockTypeMask)
@@ -28,7 +28,7 @@ var networkSpecs = []Spec{
 	{
 		Kind: kevent.KindNetworkAccept, Name: schema.EventNetworkAccept,
 		Hooks: sysExit("accept", "accept4"),
-		Attrs: []string{schema.AttrNetworkTransport, schema.AttrNetworkType,
+		Attrs: []string{schema.AttrNetworkSocketFamily, schema.AttrNetworkTransport, schema.AttrNetworkType,
 			schema.AttrNetworkLocalAddress, schema.AttrNetworkLocalPort, schema.AttrNetworkPeerAddress, schema.AttrNetworkPeerPort},
 		decode: decodeWithFlags,
 		fill: func(a *Attrs, ev *kevent.Event) {
@@ -72,8 +72,8 @@ var networkSpecs = []Spec{
 const sockTypeMask = 0xff
 
 var (
-	peerAttrs  = []string{schema.AttrNetworkTransport, schema.AttrNetworkType, schema.AttrNetworkPeerAddress, schema.AttrNetworkPeerPort}
-	localAttrs = []string{schema.AttrNetworkTransport, schema.AttrNetworkType, schema.AttrNetworkLocalAddress, schema.AttrNetworkLocalPort}
+	peerAttrs  = []string{schema.AttrNetworkSocketFamily, schema.AttrNetworkTransport, schema.AttrNetworkType, schema.AttrNetworkPeerAddress, schema.AttrNetworkPeerPort}
+	localAttrs = []string{schema.AttrNetworkSocketFamily, schema.AttrNetworkTransport, schema.AttrNetworkType, schema.AttrNetworkLocalAddress, schema.AttrNetworkLocalPort}
 )
 
 // decodeSocketCall: the calls on a socket fd, with its family, type and protocol read from the

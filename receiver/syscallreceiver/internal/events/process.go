@@ -11,11 +11,15 @@ var processSpecs = []Spec{
 		Priority: true,
 		Hooks:    append([]string{tpBTF("sched_process_exec")}, sysExit("execve", "execveat")...),
 		Note:     "successful: the scheduler hook; failed: the syscall's exit",
-		Attrs:    []string{schema.AttrProcessCommandArgs, schema.AttrProcessArgsCount, schema.AttrFilePath},
+		Attrs: []string{schema.AttrProcessCommandArgs, schema.AttrProcessArgsCount, schema.AttrFilePath,
+			schema.AttrProcessVPID, schema.AttrProcessExecutableUpperLayer, schema.AttrProcessExecutableFromMemfd},
 		decode: func(ev *kevent.Event, r *kevent.Raw) {
 			ev.Path = r.Slots[kevent.SlotPath]
 			if ev.Ret == 0 {
 				ev.Cwd = r.Slots[kevent.SlotPathBase]
+				ev.VPID = uint32(r.A[2])
+				ev.ExeUpperLayer = r.HFlags&kevent.HFlagExeUpper != 0
+				ev.ExeFromMemfd = r.HFlags&kevent.HFlagExeMemfd != 0
 			} else {
 				ev.PathBase = r.Slots[kevent.SlotPathBase]
 			}
@@ -34,7 +38,11 @@ var processSpecs = []Spec{
 			}
 			if ev.Ret < 0 {
 				a.Path(schema.AttrFilePath, ev.Path, ev.PathBase)
+				return
 			}
+			a.Int(schema.AttrProcessVPID, int64(ev.VPID))
+			a.Bool(schema.AttrProcessExecutableUpperLayer, ev.ExeUpperLayer)
+			a.Bool(schema.AttrProcessExecutableFromMemfd, ev.ExeFromMemfd)
 		},
 	},
 	{
@@ -42,12 +50,14 @@ var processSpecs = []Spec{
 		Priority: true,
 		Hooks:    []string{tpBTF("sched_process_fork")},
 		Note:     "fork, vfork, clone, clone3 creating a new process (threads are not reported)",
-		Attrs:    []string{schema.AttrProcessChildPID},
+		Attrs:    []string{schema.AttrProcessChildPID, schema.AttrProcessVPID},
 		decode: func(ev *kevent.Event, r *kevent.Raw) {
 			ev.ChildPID = uint32(r.A[0])
+			ev.VPID = uint32(r.A[1])
 		},
 		fill: func(a *Attrs, ev *kevent.Event) {
 			a.Int(schema.AttrProcessChildPID, int64(ev.ChildPID))
+			a.Int(schema.AttrProcessVPID, int64(ev.VPID))
 		},
 	},
 	{

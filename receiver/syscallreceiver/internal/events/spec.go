@@ -165,7 +165,10 @@ var Common = []string{
 	schema.AttrProcessCommandLine, schema.AttrProcessWorkingDirectory,
 	schema.AttrProcessUserID, schema.AttrProcessRealUserID, schema.AttrProcessUserName,
 	schema.AttrProcessInteractive,
+	schema.AttrProcessLinuxComm, schema.AttrProcessLoginUserID, schema.AttrProcessLoginUserName,
+	schema.AttrThreadCapabilitiesEffective, schema.AttrThreadCapabilitiesPermitted,
 	schema.AttrProcessParentExecutableName, schema.AttrProcessParentExecutablePath,
 	schema.AttrProcessParentCommandLine, schema.AttrProcessAncestorsExecName,
+	schema.AttrProcessParentLinuxComm, schema.AttrProcessAncestorsLinuxComm,
 	schema.AttrContainerID, schema.AttrTruncated,
 }

@@ -100,7 +100,7 @@ func runHelper(action string) int {
 		}
 		return 0
 	}
-	return 2
+	return fieldsHelper(action)
 }
 
 // collector keeps copies of the events of the processes it tracks: the test process and,

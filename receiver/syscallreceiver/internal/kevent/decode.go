@@ -37,13 +37,24 @@ const (
 	offTrunc  = int(unsafe.Offsetof(hdr{}.Trunc))
 	offHFlags = int(unsafe.Offsetof(hdr{}.Hflags))
 	offMagic  = int(unsafe.Offsetof(hdr{}.Magic))
+	offLogin  = int(unsafe.Offsetof(hdr{}.Loginuid))
+	offCapEff = int(unsafe.Offsetof(hdr{}.CapEff))
+	offCapPrm = int(unsafe.Offsetof(hdr{}.CapPerm))
+	offComm   = int(unsafe.Offsetof(hdr{}.Comm))
+	// CommLen is the size of the kernel's comm (TASK_COMM_LEN), NUL included.
+	CommLen = int(bpf.OtelsecRecLayoutCOMM_LEN)
 )
 
 // Header flags (Raw.HFlags).
 const (
 	HFlagTTY        = uint16(bpf.OtelsecHflagHFLAG_TTY)
 	HFlagOldUnknown = uint16(bpf.OtelsecHflagHFLAG_OLD_UNKNOWN)
+	HFlagExeUpper   = uint16(bpf.OtelsecHflagHFLAG_EXE_UPPER)
+	HFlagExeMemfd   = uint16(bpf.OtelsecHflagHFLAG_EXE_MEMFD)
 )
+
+// LoginUIDUnset is Event.LoginUID of a process outside any login session.
+const LoginUIDUnset = uint32(bpf.OtelsecRecNoneLOGINUID_UNSET)
 
 // Slots (Raw.Slots indexes): which string is which depends on the kind.
 const (
@@ -110,6 +121,10 @@ func DecodeHeader(raw []byte, ev *Event, r *Raw) error {
 	ev.GID = le.Uint32(raw[offGID:])
 	ev.EGID = le.Uint32(raw[offEGID:])
 	ev.TTY = r.HFlags&HFlagTTY != 0
+	ev.LoginUID = le.Uint32(raw[offLogin:])
+	ev.ThreadCapEffective = le.Uint64(raw[offCapEff:])
+	ev.ThreadCapPermitted = le.Uint64(raw[offCapPrm:])
+	copy(ev.Comm[:], raw[offComm:offComm+CommLen])
 	ev.FD, ev.DirFD, ev.DirFD2, ev.OldFD, ev.NewFD = -1, -1, -1, -1, -1
 	return nil
 }

@@ -101,6 +101,16 @@ type Event struct {
 	EGID uint32
 	// TTY: the process has a controlling terminal (signal->tty). Set for every kind.
 	TTY bool
+	// Comm is the calling thread's command name as the kernel keeps it (task->comm: the
+	// executable's basename at exec, or what prctl(PR_SET_NAME) set), NUL-padded; see
+	// CommBytes. For process.exec, the new image's.
+	Comm [CommLen]byte
+	// LoginUID is the audit login uid (set by the login session, inherited, never changed by
+	// setuid); LoginUIDUnset outside a session.
+	LoginUID uint32
+	// ThreadCapEffective and ThreadCapPermitted are the calling thread's capability sets at
+	// the record (bit n: capability n).
+	ThreadCapEffective, ThreadCapPermitted uint64
 
 	// Path/PathBase: file.* (the path acted on; for rename and link the path created, for
 	// symlink the link created, for mount/umount the mount point), process.exec (the executable
@@ -123,6 +133,13 @@ type Event struct {
 	// Cgroup is "<parent>/<leaf>" of the task's default-hierarchy (v2) cgroup, e.g.
 	// "system.slice/docker-<id>.scope" or "docker/<id>"; procinfo.ContainerIDFromCgroupPath reads the id.
 	Cgroup Str
+
+	// VPID: process.exec, process.fork: the process's pid in its own pid namespace (the
+	// caller's for fork).
+	VPID uint32
+	// ExeUpperLayer, ExeFromMemfd: process.exec (success): the executable is on an overlay's
+	// upper layer (written in the container rather than shipped in its image), or is a memfd.
+	ExeUpperLayer, ExeFromMemfd bool
 
 	ChildPID   uint32 // process.fork: the new process
 	ExitStatus uint32 // process.exit: wait status (code<<8 | signal); see ExitCode
@@ -192,6 +209,25 @@ type Event struct {
 	// the map type, for BPF_PROG_ATTACH/BPF_LINK_CREATE the attach type.
 	BPFCmd  uint32
 	BPFType uint32
+}
+
+// CommBytes is Comm up to its NUL.
+func (e *Event) CommBytes() []byte {
+	for i, c := range e.Comm {
+		if c == 0 {
+			return e.Comm[:i]
+		}
+	}
+	return e.Comm[:]
+}
+
+// CommOf is the comm exec gives a program whose executable is named exeName (its basename):
+// the name cut to the kernel's 15 bytes. The receiver leaves out a comm that is just that.
+func CommOf(exeName string) string {
+	if len(exeName) > CommLen-1 {
+		return exeName[:CommLen-1]
+	}
+	return exeName
 }
 
 // Errno returns the errno of a failed syscall (Ret in [-4095, -1]), else 0.

@@ -163,33 +163,6 @@ var AtFlags = []Flag{
 	{0x800, "AT_NO_AUTOMOUNT"}, {0x1000, "AT_EMPTY_PATH"},
 }
 
-// Capabilities is indexed by capability number.
-var Capabilities = [...]string{
-	"CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_DAC_READ_SEARCH", "CAP_FOWNER", "CAP_FSETID", "CAP_KILL",
-	"CAP_SETGID", "CAP_SETUID", "CAP_SETPCAP", "CAP_LINUX_IMMUTABLE", "CAP_NET_BIND_SERVICE",
-	"CAP_NET_BROADCAST", "CAP_NET_ADMIN", "CAP_NET_RAW", "CAP_IPC_LOCK", "CAP_IPC_OWNER",
-	"CAP_SYS_MODULE", "CAP_SYS_RAWIO", "CAP_SYS_CHROOT", "CAP_SYS_PTRACE", "CAP_SYS_PACCT",
-	"CAP_SYS_ADMIN", "CAP_SYS_BOOT", "CAP_SYS_NICE", "CAP_SYS_RESOURCE", "CAP_SYS_TIME",
-	"CAP_SYS_TTY_CONFIG", "CAP_MKNOD", "CAP_LEASE", "CAP_AUDIT_WRITE", "CAP_AUDIT_CONTROL",
-	"CAP_SETFCAP", "CAP_MAC_OVERRIDE", "CAP_MAC_ADMIN", "CAP_SYSLOG", "CAP_WAKE_ALARM",
-	"CAP_BLOCK_SUSPEND", "CAP_AUDIT_READ", "CAP_PERFMON", "CAP_BPF", "CAP_CHECKPOINT_RESTORE",
-}
-
-// CapNames calls fn with the name of every capability in the set, lowest first.
-func CapNames(set uint64, fn func(name string)) {
-	for i := 0; i < 64 && set != 0; i++ {
-		if set&(1<<i) == 0 {
-			continue
-		}
-		set &^= 1 << i
-		if i < len(Capabilities) {
-			fn(Capabilities[i])
-		} else {
-			fn("CAP_" + strconv.Itoa(i))
-		}
-	}
-}
-
 func nameOr(table map[int64]string, v int64, prefix string) string {
 	if n, ok := table[v]; ok {
 		return n

@@ -84,3 +84,32 @@ func cleanPath(b []byte) []byte {
 	}
 	return b[:w]
 }
+
+// IsClean reports whether p is its own normalized form (what cleanPath returns for it): no
+// empty, "." or ".." element and no trailing slash, "/" aside.
+func IsClean(p []byte) bool {
+	if len(p) == 0 {
+		return false
+	}
+	if len(p) == 1 {
+		return p[0] != '.'
+	}
+	if p[len(p)-1] == '/' {
+		return false
+	}
+	start := 0
+	if p[0] == '/' {
+		start = 1
+	}
+	for i := start; i <= len(p); i++ {
+		if i < len(p) && p[i] != '/' {
+			continue
+		}
+		switch elem := p[start:i]; {
+		case len(elem) == 0, len(elem) == 1 && elem[0] == '.', len(elem) == 2 && elem[0] == '.' && elem[1] == '.':
+			return false
+		}
+		start = i + 1
+	}
+	return true
+}

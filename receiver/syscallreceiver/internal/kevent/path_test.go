@@ -59,3 +59,24 @@ func BenchmarkResolvePath(b *testing.B) {
 		}
 	})
 }
+
+func TestIsClean(t *testing.T) {
+	for _, p := range []string{"/", "/etc", "/etc/shadow", "a", "a/b", "/a/.b/..c", "..a"} {
+		if !IsClean([]byte(p)) {
+			t.Errorf("%q: not clean", p)
+		}
+	}
+	for _, p := range []string{"", ".", "..", "/etc/", "//etc", "/etc//shadow", "/etc/./shadow", "/tmp/../etc/shadow",
+		"../etc", "./a", "a/..", "/a/.", "a//b"} {
+		if IsClean([]byte(p)) {
+			t.Errorf("%q: clean", p)
+		}
+	}
+	// IsClean agrees with the normalization itself.
+	for _, p := range []string{"/etc", "/a/../b", "x/y", "/a/b/", "./x"} {
+		got := string(ResolvePathBytes(nil, []byte(p), nil))
+		if IsClean([]byte(p)) != (got == p) {
+			t.Errorf("%q: IsClean %v, normalized %q", p, IsClean([]byte(p)), got)
+		}
+	}
+}

@@ -16,10 +16,15 @@ func (t *Table) Before(ev *kevent.Event) *Process {
 		t.now = int64(ev.BootNs)
 	}
 	if ev.Kind == kevent.KindProcessExec && ev.Ret >= 0 {
-		return t.exec(ev)
+		p := t.exec(ev)
+		t.SetComm(p, ev.CommBytes())
+		return p
 	}
 	p := t.Lookup(ev.PID, ev.PPID)
 	t.SetParent(p, ev.PPID)
+	if ev.TID == ev.PID {
+		t.SetComm(p, ev.CommBytes()) // prctl(PR_SET_NAME) renames without an event of its own
+	}
 	if ev.Kind == kevent.KindProcessChdir && ev.Ret == 0 && !ev.Path.Empty() {
 		p.Cwd = ev.Path.String() // absolute, as the kernel walked it
 	}
@@ -32,7 +37,8 @@ func (t *Table) After(ev *kevent.Event) {
 	switch ev.Kind {
 	case kevent.KindProcessFork:
 		if ev.ChildPID != 0 {
-			t.Fork(ev.PID, ev.ChildPID)
+			// the child's comm is that of the thread that forked it
+			t.SetComm(t.Fork(ev.PID, ev.ChildPID), ev.CommBytes())
 		}
 	case kevent.KindProcessExit:
 		t.Exit(ev.PID, int64(ev.BootNs))

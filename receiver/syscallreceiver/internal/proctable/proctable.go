@@ -13,7 +13,9 @@ import (
 	"sync/atomic"
 
 	"github.com/otelsec/otelsec/internal/lru"
+	"github.com/otelsec/otelsec/receiver/syscallreceiver/internal/kevent"
 	"github.com/otelsec/otelsec/receiver/syscallreceiver/internal/procinfo"
+	"github.com/otelsec/otelsec/receiver/syscallreceiver/internal/validutf8"
 )
 
 // Process is what the table knows about one thread group. Pointers returned by the Table stay
@@ -26,6 +28,9 @@ type Process struct {
 	// process without one, such as a kernel thread, its command name).
 	ExePath string
 	ExeName string
+	// Comm is the kernel's command name of the process's main thread (task->comm), as its
+	// latest record, exec or fork (or procfs, at seed) showed it.
+	Comm string
 	// CmdLine is argv joined with spaces, bounded; CmdLineTruncated when argv was cut.
 	CmdLine          string
 	CmdLineTruncated bool
@@ -42,6 +47,9 @@ type Process struct {
 	ctxGen    uint64
 	ctxParent *Process
 	ctxNames  []string
+	ctxComms  []string
+	// ctxCommsDiffer: some ancestor's comm is not its executable's name (see AncestorComms)
+	ctxCommsDiffer bool
 }
 
 // Table is a fixed-capacity, least-recently-used map from pid to Process.
@@ -144,6 +152,7 @@ func (t *Table) fromInfo(info procinfo.Info) *Process {
 	p.Cwd = info.Cwd
 	p.ContainerID = info.ContainerID
 	p.Interactive = info.TTY != 0
+	p.Comm = info.Comm
 	p.Known = true
 	return p
 }
@@ -214,8 +223,8 @@ func (t *Table) Fork(parent, child uint32) *Process {
 	c.PID = child
 	c.PPID = parent
 	c.exitedAt = 0
-	// The parent's cached ancestry is not the child's, and its slice must not be shared.
-	c.ctxGen, c.ctxParent, c.ctxNames = 0, nil, nil
+	// The parent's cached ancestry is not the child's, and its slices must not be shared.
+	c.ctxGen, c.ctxParent, c.ctxNames, c.ctxComms = 0, nil, nil, nil
 	if !pp.Known {
 		// The parent is unknown to us; the child may still be readable.
 		if info, err := procinfo.Read(t.procRoot, child, t.limits); err == nil {
@@ -303,7 +312,7 @@ func (t *Table) SetParent(p *Process, ppid uint32) {
 // Context returns p's parent (nil when unknown) and the executable names of its parent,
 // grandparent, ... nearest first, at most depth of them. The result is cached in p until the
 // table changes, so a process's burst of events walks its ancestry once; the slice is valid
-// until the next call that changes the table.
+// until the next call that changes the table. AncestorComms has the same ancestors' comms.
 func (t *Table) Context(p *Process, depth int) (*Process, []string) {
 	if p.ctxGen == t.gen && p.ctxNames != nil {
 		return p.ctxParent, p.ctxNames
@@ -313,17 +322,51 @@ func (t *Table) Context(p *Process, depth int) (*Process, []string) {
 	if p.PPID != 0 && p.PPID != p.PID {
 		p.ctxParent = t.Peek(p.PPID)
 	}
-	names := p.ctxNames[:0]
+	names, comms := p.ctxNames[:0], p.ctxComms[:0]
 	if names == nil {
-		names = make([]string, 0, depth)
+		names, comms = make([]string, 0, depth), make([]string, 0, depth)
 	}
+	p.ctxCommsDiffer = false
 	t.Ancestors(p.PPID, depth, func(a *Process) {
-		if a.ExeName != "" { // a placeholder: a process we know nothing about
-			names = append(names, a.ExeName)
+		if a.ExeName == "" { // a placeholder: a process we know nothing about
+			return
 		}
+		names = append(names, a.ExeName)
+		c := a.Comm
+		if c == "" {
+			c = kevent.CommOf(a.ExeName) // not seen: what its exec gave it
+		}
+		comms = append(comms, c)
+		p.ctxCommsDiffer = p.ctxCommsDiffer || c != kevent.CommOf(a.ExeName)
 	})
-	p.ctxNames = names
+	p.ctxNames, p.ctxComms = names, comms
 	return p.ctxParent, names
+}
+
+// AncestorComms is the comms of the ancestors the last Context of p walked, one for each of
+// its executable names; nil when each is just its executable's name cut to 15 bytes, as for
+// most processes (valid as Context's result is).
+func (p *Process) AncestorComms() []string {
+	if !p.ctxCommsDiffer {
+		return nil
+	}
+	return p.ctxComms
+}
+
+// CommDiffers reports whether p's comm says more than its executable's name does: the comm
+// is known and is not that name cut to 15 bytes, or there is no executable path.
+func (p *Process) CommDiffers() bool {
+	return p.Comm != "" && (p.ExePath == "" || p.Comm != kevent.CommOf(p.ExeName))
+}
+
+// SetComm records p's comm (b, from a record of its main thread); ancestry caches are stale
+// when it changed.
+func (t *Table) SetComm(p *Process, b []byte) {
+	if len(b) == 0 || string(b) == p.Comm {
+		return
+	}
+	p.Comm = validutf8.FromBytes(b)
+	t.gen++
 }
 
 // Ancestors calls fn with the process ppid, then its parent, ... for at most depth steps,

@@ -20,7 +20,12 @@ func BenchmarkFill(b *testing.B) {
 	tb.Exec(50, proctable.ExecInfo{PPID: 1, ExePath: "/usr/sbin/sshd", CmdLine: "sshd: /usr/sbin/sshd -D"})
 	tb.Exec(100, proctable.ExecInfo{PPID: 50, ExePath: "/usr/bin/bash", CmdLine: "-bash", Cwd: "/home/alice"})
 	bl := New(Options{Table: tb, Users: procinfo.NewUsers("/etc/passwd", 1024, time.Second)})
-	who := kevent.Event{BootNs: 1000, UnixNano: 1_700_000_000_000_000_000, PID: 100, TID: 101, PPID: 50, UID: 1000, EUID: 1000}
+	who := kevent.Event{BootNs: 1000, UnixNano: 1_700_000_000_000_000_000, PID: 100, TID: 101, PPID: 50, UID: 1000, EUID: 1000,
+		LoginUID: 1000, ThreadCapEffective: 0, ThreadCapPermitted: 0}
+	copy(who.Comm[:], "bash")
+	for pid, comm := range map[uint32]string{1: "systemd", 50: "sshd", 100: "bash"} {
+		tb.SetComm(tb.Get(pid), []byte(comm))
+	}
 	listen := who
 	listen.Kind, listen.Syscall, listen.Ret = kevent.KindNetworkListen, 50, -9
 	connect := who

@@ -78,6 +78,7 @@ type Job struct {
 	Cwd              string
 	ContainerID      string
 	UserName         string
+	LoginName        string // the login uid's name
 
 	HasParent              bool
 	ParentExePath          string
@@ -86,6 +87,9 @@ type Job struct {
 	ParentCmdLineTruncated bool
 	Ancestors              [MaxAncestorDepth]string
 	NumAncestors           int
+	ParentComm             string
+	AncestorComms          [MaxAncestorDepth]string
+	NumAncestorComms       int
 
 	buf []byte // owns the event's strings
 }
@@ -100,7 +104,16 @@ func (b *Builder) Prepare(ev *kevent.Event, p *proctable.Process, job *Job, obse
 	job.CmdLine, job.CmdLineTruncated = p.CmdLine, p.CmdLineTruncated
 	job.Cwd, job.ContainerID = p.Cwd, p.ContainerID
 	job.UserName = b.userName(ev.EUID)
+	job.LoginName = ""
+	if ev.LoginUID != kevent.LoginUIDUnset {
+		job.LoginName = b.userName(ev.LoginUID)
+	}
 	parent, ancestors := b.table.Context(p, b.depth)
+	job.NumAncestorComms = copy(job.AncestorComms[:], p.AncestorComms())
+	job.ParentComm = ""
+	if parent != nil && parent.CommDiffers() {
+		job.ParentComm = parent.Comm
+	}
 	job.HasParent = parent != nil
 	if parent != nil {
 		job.ParentExePath, job.ParentExeName = parent.ExePath, parent.ExeName
@@ -184,6 +197,11 @@ func process(a *events.Attrs, job *Job) {
 		a.Str(schema.AttrProcessUserName, job.UserName)
 	}
 	a.Bool(schema.AttrProcessInteractive, ev.TTY)
+	exeName := job.ExeName // as put above: only with a path
+	if job.ExePath == "" {
+		exeName = ""
+	}
+	events.Thread(a, ev, exeName, job.LoginName)
 	if job.ContainerID != "" {
 		a.Str(schema.AttrContainerID, job.ContainerID)
 	}
@@ -202,6 +220,15 @@ func process(a *events.Attrs, job *Job) {
 	if job.NumAncestors > 0 {
 		a.List(schema.AttrProcessAncestorsExecName)
 		for _, n := range job.Ancestors[:job.NumAncestors] {
+			a.Elem(n)
+		}
+	}
+	if job.ParentComm != "" {
+		a.Str(schema.AttrProcessParentLinuxComm, job.ParentComm)
+	}
+	if job.NumAncestorComms > 0 {
+		a.List(schema.AttrProcessAncestorsLinuxComm)
+		for _, n := range job.AncestorComms[:job.NumAncestorComms] {
 			a.Elem(n)
 		}
 	}

@@ -398,3 +398,58 @@ func BenchmarkPrepareFill(b *testing.B) {
 		}
 	})
 }
+
+// The kernel's comm, login uid and capabilities of the caller, and the comms of its ancestors
+// as the process table keeps them from their own records.
+func TestThreadAttributes(t *testing.T) {
+	b, tb := newBuilder(t)
+	for pid, comm := range map[uint32]string{1: "systemd", 50: "sshd-session"} {
+		tb.SetComm(tb.Get(pid), []byte(comm))
+	}
+	ev := openat()
+	ev.TID = ev.PID // the main thread: its comm is the process's
+	copy(ev.Comm[:], "backup.sh")
+	ev.LoginUID, ev.ThreadCapEffective, ev.ThreadCapPermitted = 0, 1<<21, 1<<21|1<<16
+	a := build(b, ev).Attributes()
+	assert.Equal(t, "backup.sh", attrStr(t, a, schema.AttrProcessLinuxComm))
+	assert.Equal(t, "sshd-session", attrStr(t, a, schema.AttrProcessParentLinuxComm))
+	assert.Equal(t, []string{"sshd-session", "systemd"}, attrStrs(t, a, schema.AttrProcessAncestorsLinuxComm))
+	login, _ := a.Get(schema.AttrProcessLoginUserID)
+	assert.Equal(t, int64(0), login.Int())
+	assert.Equal(t, "root", attrStr(t, a, schema.AttrProcessLoginUserName))
+	eff, _ := a.Get(schema.AttrThreadCapabilitiesEffective)
+	prm, _ := a.Get(schema.AttrThreadCapabilitiesPermitted)
+	assert.Equal(t, []int64{1 << 21, 1<<21 | 1<<16}, []int64{eff.Int(), prm.Int()})
+	assert.Equal(t, "backup.sh", tb.Get(100).Comm, "the main thread's record renamed the process in the table")
+
+	// Another thread's name is its own, not the process's; outside a session no login user.
+	ev = openat()
+	ev.TID = ev.PID + 1
+	copy(ev.Comm[:], "worker-1")
+	ev.LoginUID = kevent.LoginUIDUnset
+	a = build(b, ev).Attributes()
+	assert.Equal(t, "worker-1", attrStr(t, a, schema.AttrProcessLinuxComm))
+	assert.Equal(t, "backup.sh", tb.Get(100).Comm)
+	for _, k := range []string{schema.AttrProcessLoginUserID, schema.AttrProcessLoginUserName} {
+		_, ok := a.Get(k)
+		assert.False(t, ok, k)
+	}
+
+	// A comm that is only the executable's name cut to 15 bytes is left out: the records say
+	// it already (rules read process.executable.name).
+	tb.SetComm(tb.Get(50), []byte("sshd"))
+	ev = openat()
+	ev.TID = ev.PID
+	copy(ev.Comm[:], "bash")
+	a = build(b, ev).Attributes()
+	for _, k := range []string{schema.AttrProcessLinuxComm, schema.AttrProcessParentLinuxComm, schema.AttrProcessAncestorsLinuxComm} {
+		_, ok := a.Get(k)
+		assert.False(t, ok, k)
+	}
+
+	// A fork's child starts with the comm of the thread that forked it.
+	ev = &kevent.Event{Kind: kevent.KindProcessFork, PID: 100, TID: 100, PPID: 50, ChildPID: 300, VPID: 100}
+	copy(ev.Comm[:], "backup.sh")
+	build(b, ev)
+	assert.Equal(t, "backup.sh", tb.Get(300).Comm)
+}
