@@ -1,0 +1,194 @@
+//go:build linux
+
+package rulese2e
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/otelsec/otelsec/internal/containertest"
+	"github.com/otelsec/otelsec/internal/falcotest"
+	"github.com/otelsec/otelsec/internal/schema"
+)
+
+// Falco's container rules (stable and incubating) in real Docker containers, with the
+// container_metadata processor asking that dockerd, as a sensor runs.
+func TestFalcoContainerEndToEnd(t *testing.T) {
+	dir := falcotest.Dir(t)
+	rt := containertest.Start(t)
+	h := newHarnessDocker(t, rt.DockerSock, filepath.Join(dir, falcotest.Stable), filepath.Join(dir, falcotest.Incubating))
+	plain, priv := newBox(t, h, rt, false), newBox(t, h, rt, true)
+	for _, b := range falcoContainer(h, plain, priv) {
+		t.Run(b.name, func(t *testing.T) { h.perform(t, b) })
+	}
+}
+
+// box is a running busybox container. It shares the host's pid namespace, so that a
+// process's pid in it is the one the receiver reports, and the host's network, so that
+// connections leave it as from a pod on a node; the host's libraries and the harness's work
+// directory are mounted so the test's helper runs in it too.
+type box struct {
+	rt  *containertest.Runtimes
+	id  string
+	err error // why the box could not be made: its behaviours skip
+}
+
+// errorLine is the line of docker's output that says what failed.
+func errorLine(out string) string {
+	for _, l := range strings.Split(out, "\n") {
+		if strings.Contains(l, "Error") {
+			return l
+		}
+	}
+	return out
+}
+
+func lastLine(s string) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	return lines[len(lines)-1]
+}
+
+func newBox(t *testing.T, h *harness, rt *containertest.Runtimes, privileged bool) *box {
+	args := []string{"run", "-d", "--pid", "host", "--network", "host",
+		"-v", "/usr/lib:/usr/lib:ro", "-v", "/usr/lib:/lib:ro", "-v", "/lib64:/lib64:ro", "-v", h.work + ":" + h.work}
+	if privileged {
+		args = append(args, "--privileged")
+	}
+	id, err := rt.Docker(append(args, containertest.Image, "sleep", "100000")...)
+	if err != nil && privileged {
+		// A privileged container has every capability, which runc cannot grant where root
+		// lacks some (this machine's root has no CAP_SYS_RESOURCE): its behaviours skip.
+		return &box{rt: rt, err: fmt.Errorf("no privileged container here: %v: %s", err, errorLine(id))}
+	}
+	if err != nil {
+		t.Fatalf("docker run: %v: %s", err, id)
+	}
+	id = lastLine(id)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := rt.WaitRunning(ctx, id); err != nil {
+		t.Fatal(err)
+	}
+	// busybox applets under the names of tools the rules look for.
+	rt.MustDocker("exec", id, "sh", "-c", "cp /bin/busybox /tmp/debugfs && cp /bin/busybox /tmp/scp")
+	return &box{rt: rt, id: id}
+}
+
+// run runs script with sh -c in the box; the script prints the pid of the process the
+// test is about on its first line, which run returns.
+func (b *box) run(script string, env ...string) func(*testing.T, *harness) int {
+	return func(t *testing.T, h *harness) int {
+		if b.err != nil {
+			t.Skip(b.err)
+		}
+		args := []string{"exec"}
+		for _, e := range env {
+			args = append(args, "-e", e)
+		}
+		out, _ := b.rt.Docker(append(args, b.id, "sh", "-c", script)...)
+		// The output is stdout and stderr together: the pid is the line that is a number.
+		for _, l := range strings.Split(out, "\n") {
+			if pid, err := strconv.Atoi(strings.TrimSpace(l)); err == nil {
+				return pid
+			}
+		}
+		t.Fatalf("docker exec %s printed %q", script, out)
+		return 0
+	}
+}
+
+// exec runs command in the box (sh execs it: the shell's pid is the command's).
+func (b *box) exec(command string, env ...string) func(*testing.T, *harness) int {
+	return b.run("echo $$; exec "+command, env...)
+}
+
+// doing is exec as a behaviour, whose violation carries the box's container id.
+func (b *box) doing(command string, env ...string) func(*testing.T, *harness) (int, map[string]any) {
+	return func(t *testing.T, h *harness) (int, map[string]any) {
+		return b.exec(command, env...)(t, h), map[string]any{schema.AttrContainerID: b.id}
+	}
+}
+
+func falcoContainer(h *harness, plain, priv *box) []behaviour {
+	metadata := func(p *box) func(*testing.T, *harness) int {
+		return p.exec(h.helper+" 169.254.169.254:80", helperEnv+"=connect")
+	}
+	fromHost := func(t *testing.T, h *harness) int {
+		return h.run(h.helperCmd(h.helper, "connect", "169.254.169.254:80"))
+	}
+	return []behaviour{
+		{name: "shell on a terminal by docker exec -it", rule: "Terminal shell in container",
+			do: func(t *testing.T, h *harness) (int, map[string]any) {
+				if _, err := exec.LookPath("script"); err != nil {
+					t.Skip("no script(1) to give docker exec a terminal")
+				}
+				cmd := exec.Command("script", "-qec", "docker exec -it "+plain.id+` sh -c 'echo $$'`, "/dev/null")
+				cmd.Env = append(os.Environ(), "DOCKER_HOST=unix://"+plain.rt.DockerSock)
+				var out strings.Builder
+				cmd.Stdout = &out
+				h.run(cmd)
+				var pid int
+				if _, err := fmt.Sscan(out.String(), &pid); err != nil {
+					t.Fatalf("script printed %q", out.String())
+				}
+				return pid, map[string]any{schema.AttrContainerID: plain.id, schema.AttrProcessInteractive: true}
+			},
+			nearMiss: plain.exec("sh -c 'echo x'")}, // no terminal
+		{name: "nc -e in a container", rule: "Netcat Remote Code Execution in Container",
+			do: plain.doing("nc -e /bin/true 127.0.0.1 1"), nearMiss: plain.exec("nc 127.0.0.1 1")},
+		{name: "nc gives a program its socket in a container", rule: "Redirect STDOUT/STDIN to Network Connection in Container",
+			do: func(t *testing.T, h *harness) (int, map[string]any) {
+				l, err := net.Listen("tcp", "127.0.0.1:0")
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer l.Close()
+				go func() {
+					if c, err := l.Accept(); err == nil {
+						c.Close()
+					}
+				}()
+				return plain.doing(fmt.Sprintf("nc 127.0.0.1 %d -e /bin/true", l.Addr().(*net.TCPAddr).Port))(t, h)
+			},
+			nearMiss: plain.exec("sh -c 'exec 1>/dev/null'")}, // a file, not a socket
+		{name: "debugfs in a privileged container", rule: "Debugfs Launched in Privileged Container",
+			do: priv.doing("/tmp/debugfs -V"), nearMiss: plain.exec("/tmp/debugfs -V")},
+		{name: "unshare in a container", rule: "Change namespace privileges via unshare",
+			do: plain.doing("unshare -n true"), nearMiss: runs("unshare", "-n", "true")}, // on the host
+		{name: "metadata service from a container", rule: "Contact EC2 Instance Metadata Service From Container",
+			do: pidWith(metadata(plain), plain), nearMiss: fromHost},
+		{name: "cloud metadata service from a container", rule: "Contact cloud metadata service from container",
+			do: pidWith(metadata(plain), plain), nearMiss: fromHost},
+		{name: "dpkg in a container", rule: "Launch Package Management Process in Container",
+			do: plain.doing("dpkg -l"), nearMiss: runs("dpkg", "-l")},
+		{name: "nc in a container", rule: "Launch Suspicious Network Tool in Container",
+			do: plain.doing("nc 127.0.0.1 1"), nearMiss: as("nc", "idle")},
+		{name: "scp in a container", rule: "Launch Remote File Copy Tools in Container",
+			do: plain.doing("/tmp/scp -V"), nearMiss: as("scp", "idle")},
+		{name: "mount in a privileged container", rule: "Mount Launched in Privileged Container",
+			do: priv.doing("mount -t tmpfs otelsec-e2e /mnt"), nearMiss: priv.exec("mount")}, // listing mounts
+		{name: "wget in a container", rule: "Launch Ingress Remote File Copy Tools in Container",
+			do: plain.doing("wget -q -O /dev/null http://127.0.0.1:1/"), nearMiss: as("wget", "idle")},
+		{name: "environ read in a container", rule: "Read environment variable from /proc files",
+			do: plain.doing("cat /proc/self/environ"), nearMiss: runs("cat", "/proc/self/environ")},
+		{name: "tar run by kubectl cp", rule: "Exfiltrating Artifacts via Kubernetes Control Plane",
+			// Not to /dev/null: tar would read nothing.
+			do: plain.doing("tar cf /tmp/out.tar /tmp/scp"),
+			// What kubectl cp's side effects read (/etc, /proc, ...) is excepted.
+			nearMiss: plain.exec("tar cf /tmp/out.tar /etc/hostname")},
+	}
+}
+
+func pidWith(f func(*testing.T, *harness) int, b *box) func(*testing.T, *harness) (int, map[string]any) {
+	return func(t *testing.T, h *harness) (int, map[string]any) {
+		return f(t, h), map[string]any{schema.AttrContainerID: b.id}
+	}
+}
