@@ -205,12 +205,17 @@ func runHelper(mode string, args []string) error {
 		return f.Close()
 
 	case "connect":
-		// One non-blocking TCP connect to args[0] (ip:port): the attempt is the behaviour.
+		// One non-blocking TCP connect to args[0] (ip:port), a UDP one when args[1] is "udp":
+		// the attempt is the behaviour.
 		addr, err := net.ResolveTCPAddr("tcp4", args[0])
 		if err != nil {
 			return err
 		}
-		fd, err := unix.Socket(unix.AF_INET, unix.SOCK_STREAM|unix.SOCK_NONBLOCK, 0)
+		typ := unix.SOCK_STREAM
+		if len(args) > 1 && args[1] == "udp" {
+			typ = unix.SOCK_DGRAM
+		}
+		fd, err := unix.Socket(unix.AF_INET, typ|unix.SOCK_NONBLOCK, 0)
 		if err != nil {
 			return err
 		}
