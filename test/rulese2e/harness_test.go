@@ -27,7 +27,6 @@ import (
 	"go.opentelemetry.io/collector/processor/processortest"
 	"go.opentelemetry.io/collector/receiver/receivertest"
 
-	"github.com/otelsec/otelsec/internal/ruleengine"
 	"github.com/otelsec/otelsec/internal/schema"
 	"github.com/otelsec/otelsec/processor/containermetadataprocessor"
 	"github.com/otelsec/otelsec/processor/securityrulesprocessor"
@@ -443,62 +442,6 @@ func (h *harness) expectOnce(pid int, rule string, lostBefore int64) (violation,
 		h.t.FailNow()
 	}
 	return got[0], nil
-}
-
-// check compares attributes of a violation.
-func check(t *testing.T, v violation, want map[string]any) {
-	t.Helper()
-	for k, w := range want {
-		g := v.attrs[k]
-		switch w := w.(type) {
-		case int:
-			if gi, ok := g.(int64); !ok || gi != int64(w) {
-				t.Errorf("%s = %v (%T), want %d", k, g, g, w)
-			}
-		case func(any) bool:
-			if !w(g) {
-				t.Errorf("%s = %v: unexpected", k, g)
-			}
-		default:
-			if fmt.Sprint(g) != fmt.Sprint(w) {
-				t.Errorf("%s = %v, want %v", k, g, w)
-			}
-		}
-	}
-}
-
-func contains(sub string) func(any) bool {
-	return func(v any) bool { s, ok := v.(string); return ok && strings.Contains(s, sub) }
-}
-
-func listHas(item string) func(any) bool {
-	return func(v any) bool {
-		l, ok := v.([]any)
-		if !ok {
-			return false
-		}
-		for _, x := range l {
-			if x == item {
-				return true
-			}
-		}
-		return false
-	}
-}
-
-// atLeastWarning says whether a violation's severity is Warning or more severe.
-func atLeastWarning(v violation) bool {
-	return v.severity >= ruleengine.PriorityWarning.SeverityNumber()
-}
-
-func writeFile(t *testing.T, path, content string, mode os.FileMode) {
-	t.Helper()
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(path, []byte(content), mode); err != nil {
-		t.Fatal(err)
-	}
 }
 
 // logMachineNoise summarizes what fired for processes this test did not start: on a shared

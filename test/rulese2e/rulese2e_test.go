@@ -8,7 +8,6 @@ package rulese2e
 
 import (
 	"bufio"
-	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -72,50 +71,6 @@ func TestRulesEndToEnd(t *testing.T) {
 		h.t = t
 		benignWorkload(t, h)
 	})
-}
-
-// perform performs b (its near miss first), and checks that b.rule fired once for the
-// behaviour's process with the attributes it wants, not for the near miss, and that none of
-// b.notRules fired for it.
-func (h *harness) perform(t *testing.T, b behaviour) {
-	h.t = t
-	// Another workload on this machine can flood the kernel ring; the receiver then reports
-	// lost events, and the behaviour is performed again.
-	const attempts = 3
-	for i := 1; ; i++ {
-		lost := h.lostEvents()
-		miss := -1
-		if b.nearMiss != nil {
-			miss = b.nearMiss(t, h)
-		}
-		pid, want := b.do(t, h)
-		if t.Skipped() || t.Failed() {
-			return
-		}
-		v, err := h.expectOnce(pid, b.rule, lost)
-		if errors.Is(err, errEventsLost) && i < attempts {
-			t.Logf("attempt %d: no violation while the receiver reported %d lost events; again", i, h.lostEvents()-lost)
-			continue
-		}
-		if err != nil {
-			t.Fatalf("no violation in %d attempts, the receiver losing events each time (%d lost so far)", attempts, h.lostEvents())
-		}
-		check(t, v, want)
-		if miss >= 0 {
-			// The near miss ran first: its events come before the behaviour's, which have
-			// arrived.
-			time.Sleep(20 * flushInterval)
-			if got := h.byPID(miss, b.rule); len(got) != 0 {
-				t.Errorf("the near miss fired %q: %v", b.rule, got)
-			}
-		}
-		for _, r := range b.notRules {
-			if got := h.byPID(pid, r); len(got) != 0 {
-				t.Errorf("rule %q also fired: %v", r, got)
-			}
-		}
-		return
-	}
 }
 
 // inContainer returns a command that moves itself into a fresh cgroup named like a docker
