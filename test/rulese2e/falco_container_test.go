@@ -25,10 +25,8 @@ func TestFalcoContainerEndToEnd(t *testing.T) {
 	dir := falcotest.Dir(t)
 	rt := containertest.Start(t)
 	h := newHarnessDocker(t, rt.DockerSock, filepath.Join(dir, falcotest.Stable), filepath.Join(dir, falcotest.Incubating))
-	plain, priv := newBox(t, h, rt, false), newBox(t, h, rt, true)
-	for _, b := range falcoContainer(h, plain, priv) {
-		t.Run(b.name, func(t *testing.T) { h.perform(t, b) })
-	}
+	h.performFalco(t, falcoContainer(h, boxes{plain: newBox(t, h, rt), priv: newBox(t, h, rt, "--privileged"),
+		capable: newBox(t, h, rt, "--cap-add", "SYS_ADMIN", "--cap-add", "SYS_MODULE")}))
 }
 
 // box is a running busybox container. It shares the host's pid namespace, so that a
@@ -56,12 +54,15 @@ func lastLine(s string) string {
 	return lines[len(lines)-1]
 }
 
-func newBox(t *testing.T, h *harness, rt *containertest.Runtimes, privileged bool) *box {
-	args := []string{"run", "-d", "--pid", "host", "--network", "host",
-		"-v", "/usr/lib:/usr/lib:ro", "-v", "/usr/lib:/lib:ro", "-v", "/lib64:/lib64:ro", "-v", h.work + ":" + h.work}
-	if privileged {
-		args = append(args, "--privileged")
-	}
+// boxes are the containers the behaviours run in: a plain one, a privileged one and one with
+// CAP_SYS_ADMIN and CAP_SYS_MODULE added.
+type boxes struct{ plain, priv, capable *box }
+
+// newBox starts a box with docker run's extra options.
+func newBox(t *testing.T, h *harness, rt *containertest.Runtimes, extra ...string) *box {
+	args := append([]string{"run", "-d", "--pid", "host", "--network", "host",
+		"-v", "/usr/lib:/usr/lib:ro", "-v", "/usr/lib:/lib:ro", "-v", "/lib64:/lib64:ro", "-v", h.work + ":" + h.work}, extra...)
+	privileged := len(extra) > 0 && extra[0] == "--privileged"
 	id, err := rt.Docker(append(args, containertest.Image, "sleep", "100000")...)
 	if err != nil && privileged {
 		// A privileged container has every capability, which runc cannot grant where root
@@ -117,7 +118,8 @@ func (b *box) doing(command string, env ...string) func(*testing.T, *harness) (i
 	}
 }
 
-func falcoContainer(h *harness, plain, priv *box) []behaviour {
+func falcoContainer(h *harness, bx boxes) []behaviour {
+	plain, priv, capable := bx.plain, bx.priv, bx.capable
 	metadata := func(p *box) func(*testing.T, *harness) int {
 		return p.exec(h.helper+" 169.254.169.254:80", helperEnv+"=connect")
 	}
@@ -184,6 +186,26 @@ func falcoContainer(h *harness, plain, priv *box) []behaviour {
 			do: plain.doing("tar cf /tmp/out.tar /tmp/scp"),
 			// What kubectl cp's side effects read (/etc, /proc, ...) is excepted.
 			nearMiss: plain.exec("tar cf /tmp/out.tar /etc/hostname")},
+		{name: "executable written in a container run", rule: "Drop and execute new binary in container",
+			do: plain.doing("/tmp/scp -V"), nearMiss: plain.exec("/bin/busybox true")}, // the image's own
+		{name: "packet socket in a container", rule: "Packet socket created in container",
+			do: plain.doing(h.helper, helperEnv+"=packet-socket"), nearMiss: plain.exec(h.helper+" 127.0.0.1:9 udp", helperEnv+"=connect")},
+		{name: "release_agent written with CAP_SYS_ADMIN", rule: "Detect release_agent File Container Escapes",
+			do: capable.doing("touch /tmp/release_agent"), nearMiss: plain.exec("touch /tmp/release_agent")},
+		{name: "module load with CAP_SYS_MODULE", rule: "Linux Kernel Module Injection Detected",
+			do: func(t *testing.T, h *harness) (int, map[string]any) {
+				if _, err := os.Stat("/proc/modules"); err != nil {
+					t.Skip("this kernel has no loadable module support (no /proc/modules): finit_module does not exist")
+				}
+				ko := filepath.Join(h.work, "rootkit.ko")
+				writeFile(t, ko, "not an ELF module", 0o644)
+				return capable.doing(h.helper+" "+ko, helperEnv+"=module-load")(t, h)
+			},
+			nearMiss: func(t *testing.T, h *harness) int {
+				ko := filepath.Join(h.work, "rootkit.ko")
+				writeFile(t, ko, "not an ELF module", 0o644)
+				return plain.exec(h.helper+" "+ko, helperEnv+"=module-load")(t, h)
+			}},
 	}
 }
 

@@ -236,6 +236,14 @@ func runHelper(mode string, args []string) error {
 			uintptr(unsafe.Pointer(&argv[0])), uintptr(unsafe.Pointer(&envv[0])))
 		return fmt.Errorf("execve: %v", errno)
 
+	case "packet-socket":
+		// A raw packet socket, as a sniffer or an ARP spoofer opens: the call is the behaviour.
+		fd, err := unix.Socket(unix.AF_PACKET, unix.SOCK_RAW, 0)
+		if err != nil {
+			return fmt.Errorf("socket(AF_PACKET): %w", err)
+		}
+		return unix.Close(fd)
+
 	case "listen":
 		l, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {
