@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -81,6 +82,32 @@ func newBox(t *testing.T, h *harness, rt *containertest.Runtimes, extra ...strin
 	// busybox applets under the names of tools the rules look for.
 	rt.MustDocker("exec", id, "sh", "-c", "cp /bin/busybox /tmp/debugfs && cp /bin/busybox /tmp/scp")
 	return &box{rt: rt, id: id}
+}
+
+// launch starts another container from the box's image with docker run's extra options,
+// in its own pid namespace, and returns the host pid of its first process (pid 1 in it).
+func (b *box) launch(extra ...string) func(*testing.T, *harness) int {
+	return func(t *testing.T, h *harness) int {
+		args := append(append([]string{"run", "-d", "--network", "none"}, extra...), containertest.Image, "sleep", "100000")
+		id, err := b.rt.Docker(args...)
+		if err != nil && slices.Contains(extra, "--privileged") {
+			t.Skipf("no privileged container here: %v: %s", err, errorLine(id))
+		}
+		if err != nil {
+			t.Fatalf("docker run: %v: %s", err, id)
+		}
+		id = lastLine(id)
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if err := b.rt.WaitRunning(ctx, id); err != nil {
+			t.Fatal(err)
+		}
+		pid, err := strconv.Atoi(b.rt.MustDocker("inspect", "-f", "{{.State.Pid}}", id))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return pid
+	}
 }
 
 // run runs script with sh -c in the box; the script prints the pid of the process the
@@ -186,6 +213,10 @@ func falcoContainer(h *harness, bx boxes) []behaviour {
 			do: plain.doing("tar cf /tmp/out.tar /tmp/scp"),
 			// What kubectl cp's side effects read (/etc, /proc, ...) is excepted.
 			nearMiss: plain.exec("tar cf /tmp/out.tar /etc/hostname")},
+		{name: "privileged container started", rule: "Launch Privileged Container",
+			do: pidOnly(plain.launch("--privileged")), nearMiss: plain.launch()},
+		{name: "container started with CAP_SYS_ADMIN", rule: "Launch Excessively Capable Container",
+			do: pidOnly(plain.launch("--cap-add", "SYS_ADMIN")), nearMiss: plain.launch()}, // Docker's default capabilities
 		{name: "executable written in a container run", rule: "Drop and execute new binary in container",
 			do: plain.doing("/tmp/scp -V"), nearMiss: plain.exec("/bin/busybox true")}, // the image's own
 		{name: "packet socket in a container", rule: "Packet socket created in container",
