@@ -133,9 +133,9 @@ func (b *box) run(script string, env ...string) func(*testing.T, *harness) int {
 	}
 }
 
-// exec runs command in the box (sh execs it: the shell's pid is the command's). An applet
-// is named by its path (/bin/nc): busybox's sh runs an applet named bare by re-executing
-// /proc/self/exe, whose comm, Falco's proc.name, is then "exe".
+// exec runs command in the box (sh execs it: the shell's pid is the command's). Some
+// applets are named by their path (/usr/bin/nc): busybox's sh may run an applet named bare
+// by re-executing /proc/self/exe, whose comm at the exec, Falco's proc.name, is then "exe".
 func (b *box) exec(command string, env ...string) func(*testing.T, *harness) int {
 	return b.run("echo $$; exec "+command, env...)
 }
@@ -174,7 +174,7 @@ func falcoContainer(h *harness, bx boxes) []behaviour {
 			},
 			nearMiss: plain.exec("sh -c 'echo x'")}, // no terminal
 		{name: "nc -e in a container", rule: "Netcat Remote Code Execution in Container",
-			do: plain.doing("/bin/nc -e /bin/true 127.0.0.1 1"), nearMiss: plain.exec("/bin/nc 127.0.0.1 1")},
+			do: plain.doing("/usr/bin/nc -e /bin/true 127.0.0.1 1"), nearMiss: plain.exec("/usr/bin/nc 127.0.0.1 1")},
 		{name: "nc gives a program its socket in a container", rule: "Redirect STDOUT/STDIN to Network Connection in Container",
 			do: func(t *testing.T, h *harness) (int, map[string]any) {
 				l, err := net.Listen("tcp", "127.0.0.1:0")
@@ -187,7 +187,7 @@ func falcoContainer(h *harness, bx boxes) []behaviour {
 						c.Close()
 					}
 				}()
-				return plain.doing(fmt.Sprintf("/bin/nc 127.0.0.1 %d -e /bin/true", l.Addr().(*net.TCPAddr).Port))(t, h)
+				return plain.doing(fmt.Sprintf("/usr/usr/bin/nc 127.0.0.1 %d -e /bin/true", l.Addr().(*net.TCPAddr).Port))(t, h)
 			},
 			nearMiss: plain.exec("sh -c 'exec 1>/dev/null'")}, // a file, not a socket
 		{name: "debugfs in a privileged container", rule: "Debugfs Launched in Privileged Container",
@@ -199,15 +199,15 @@ func falcoContainer(h *harness, bx boxes) []behaviour {
 		{name: "cloud metadata service from a container", rule: "Contact cloud metadata service from container",
 			do: pidWith(metadata(plain), plain), nearMiss: fromHost},
 		{name: "dpkg in a container", rule: "Launch Package Management Process in Container",
-			do: plain.doing("/bin/dpkg -l"), nearMiss: runs("dpkg", "-l")},
+			do: plain.doing("/usr/bin/dpkg -l"), nearMiss: runs("dpkg", "-l")},
 		{name: "nc in a container", rule: "Launch Suspicious Network Tool in Container",
-			do: plain.doing("/bin/nc 127.0.0.1 1"), nearMiss: as("nc", "idle")},
+			do: plain.doing("/usr/bin/nc 127.0.0.1 1"), nearMiss: as("nc", "idle")},
 		{name: "scp in a container", rule: "Launch Remote File Copy Tools in Container",
 			do: plain.doing("/tmp/scp -V"), nearMiss: as("scp", "idle")},
 		{name: "mount in a privileged container", rule: "Mount Launched in Privileged Container",
 			do: priv.doing("mount -t tmpfs otelsec-e2e /mnt"), nearMiss: priv.exec("mount")}, // listing mounts
 		{name: "wget in a container", rule: "Launch Ingress Remote File Copy Tools in Container",
-			do: plain.doing("/bin/wget -q -O /dev/null http://127.0.0.1:1/"), nearMiss: as("wget", "idle")},
+			do: plain.doing("/usr/bin/wget -q -O /dev/null http://127.0.0.1:1/"), nearMiss: as("wget", "idle")},
 		{name: "environ read in a container", rule: "Read environment variable from /proc files",
 			do: plain.doing("cat /proc/self/environ"), nearMiss: runs("cat", "/proc/self/environ")},
 		{name: "tar run by kubectl cp", rule: "Exfiltrating Artifacts via Kubernetes Control Plane",
