@@ -187,7 +187,7 @@ func falcoContainer(h *harness, bx boxes) []behaviour {
 						c.Close()
 					}
 				}()
-				return plain.doing(fmt.Sprintf("/usr/usr/bin/nc 127.0.0.1 %d -e /bin/true", l.Addr().(*net.TCPAddr).Port))(t, h)
+				return plain.doing(fmt.Sprintf("/usr/bin/nc 127.0.0.1 %d -e /bin/true", l.Addr().(*net.TCPAddr).Port))(t, h)
 			},
 			nearMiss: plain.exec("sh -c 'exec 1>/dev/null'")}, // a file, not a socket
 		{name: "debugfs in a privileged container", rule: "Debugfs Launched in Privileged Container",
