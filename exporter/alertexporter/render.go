@@ -131,14 +131,20 @@ func (r *renderer) appendPrefix(dst []byte, ts time.Time, prio string) []byte {
 	return append(dst, prio...)
 }
 
-// appendOutputFields writes the output_fields object: the attributes the rule's output used
-// (or the default set) plus the event time, keys sorted as Falco's nlohmann::json does.
-// Never empty: the event time is always there.
+// appendOutputFields writes the output_fields object: a Falco rule's fields under Falco's
+// names, else the attributes the rule's output used (or the default set), plus the event
+// time, keys sorted as Falco's nlohmann::json does. Never empty: the event time is always there.
 func (r *renderer) appendOutputFields(dst []byte, sc *scratch, res pcommon.Map, rec plog.LogRecord, ts time.Time) []byte {
 	attrs := rec.Attributes()
 	names := sc.names[:0]
-	listed, ok := attrs.Get(schema.AttrSecurityRuleOutputFields)
-	if ok && listed.Type() == pcommon.ValueTypeSlice {
+	var falco pcommon.Map
+	if v, ok := attrs.Get(schema.AttrSecurityRuleFalcoOutputFields); ok && v.Type() == pcommon.ValueTypeMap {
+		// A violation of a rule from a Falco file carries its fields under Falco's names.
+		falco = v.Map()
+		for k := range falco.All() {
+			names = append(names, k)
+		}
+	} else if listed, ok := attrs.Get(schema.AttrSecurityRuleOutputFields); ok && listed.Type() == pcommon.ValueTypeSlice {
 		s := listed.Slice()
 		for i := 0; i < s.Len(); i++ {
 			if v := s.At(i); v.Type() == pcommon.ValueTypeStr {
@@ -168,24 +174,37 @@ func (r *renderer) appendOutputFields(dst []byte, sc *scratch, res pcommon.Map, 
 		}
 		dst = appendJSONString(dst, n)
 		dst = append(dst, ':')
-		switch {
-		case n == timeKey && r.iso:
-			dst = append(dst, '"')
-			dst = ts.UTC().AppendFormat(dst, "2006-01-02T15:04:05.000000000-0700")
-			dst = append(dst, '"')
-		case n == timeKey:
-			dst = strconv.AppendInt(dst, ts.UnixNano(), 10)
-		default:
-			// A listed attribute the record lacks is null, as Falco renders a field it
-			// could not extract.
-			if v, ok := lookupField(res, rec, n); ok {
-				dst = appendJSONValue(dst, v, 0)
-			} else {
-				dst = append(dst, "null"...)
-			}
+		if n == timeKey {
+			dst = r.appendEventTime(dst, ts)
+			continue
+		}
+		var v pcommon.Value
+		var ok bool
+		if falco != (pcommon.Map{}) {
+			v, ok = falco.Get(n)
+		} else {
+			v, ok = lookupField(res, rec, n)
+		}
+		// A listed field the record lacks is null, as Falco renders a field it could not
+		// extract.
+		if ok {
+			dst = appendJSONValue(dst, v, 0)
+		} else {
+			dst = append(dst, "null"...)
 		}
 	}
 	return append(dst, '}')
+}
+
+// appendEventTime writes Falco's evt.time: nanoseconds, or with time_format_iso_8601 the ISO
+// 8601 string.
+func (r *renderer) appendEventTime(dst []byte, ts time.Time) []byte {
+	if !r.iso {
+		return strconv.AppendInt(dst, ts.UnixNano(), 10)
+	}
+	dst = append(dst, '"')
+	dst = ts.UTC().AppendFormat(dst, "2006-01-02T15:04:05.000000000-0700")
+	return append(dst, '"')
 }
 
 // appendTags writes security_rule.tags as a JSON array, sorted and de-duplicated because

@@ -128,6 +128,33 @@ func TestRenderJSONOutputFieldsFromRule(t *testing.T) {
 		string(alert["output_fields"]))
 }
 
+// A rule from a Falco file: the processor gives its fields under Falco's names, with Falco's
+// value types; output_fields are those (and evt.time), not the contract attributes.
+func TestRenderJSONOutputFieldsOfAFalcoRule(t *testing.T) {
+	for _, iso := range []bool{false, true} {
+		r := newRenderer(FormatJSON, iso)
+		got := renderOne(t, r, func(rec plog.LogRecord) {
+			violation(rec)
+			a := rec.Attributes()
+			a.PutEmptySlice(schema.AttrSecurityRuleOutputFields).AppendEmpty().SetStr(schema.AttrProcessCommandLine)
+			f := a.PutEmptyMap(schema.AttrSecurityRuleFalcoOutputFields)
+			f.PutStr("proc.name", "bash")
+			f.PutStr("proc.cmdline", "bash -i")
+			f.PutInt("user.uid", 0)
+			f.PutEmpty("k8s.pod.name") // <NA> in the text: null, as Falco writes it
+			f.PutBool("fd.connected", false)
+		})
+		var alert map[string]json.RawMessage
+		require.NoError(t, json.Unmarshal([]byte(got), &alert))
+		time := `"evt.time":1795857123123456789`
+		if iso {
+			time = `"evt.time.iso8601":"2026-11-28T09:12:03.123456789+0000"`
+		}
+		assert.Equal(t, `{`+time+`,"fd.connected":false,"k8s.pod.name":null,"proc.cmdline":"bash -i","proc.name":"bash","user.uid":0}`,
+			string(alert["output_fields"]))
+	}
+}
+
 // The processor lists the references of the rule's output template; they resolve as the
 // template did: record attribute, then resource attribute, event.name and body.
 func TestRenderJSONOutputFieldsResolveLikeTemplates(t *testing.T) {

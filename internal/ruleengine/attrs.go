@@ -52,6 +52,8 @@ var knownAttrs = func() map[string]attrType {
 			m[name] = typeBool
 		case schema.TypeStringList:
 			m[name] = typeStringList
+		case schema.TypeMap:
+			m[name] = typeDyn
 		default:
 			m[name] = typeString
 		}

@@ -166,8 +166,20 @@ func (r *Rule) Index() int { return r.index }
 // Render renders the rule's output template with the record's values; absent attributes
 // render as <NA>.
 func (r *Rule) Render(res pcommon.Map, lr plog.LogRecord) string {
+	return r.RenderFalco(res, lr, pcommon.Map{})
+}
+
+// FromFalco says whether the rule came from a Falco rules file: its output references
+// Falco's fields (RenderFalco).
+func (r *Rule) FromFalco() bool { return r.falco != nil }
+
+// RenderFalco is Render, and for a rule from a Falco file it also puts the fields its output
+// references into fields, keyed by Falco's names (proc.name, fd.name, ...), with the values
+// the text shows: what Falco's JSON alert carries as output_fields. One evaluation serves
+// both. fields may be the zero Map, and is left alone for other rules.
+func (r *Rule) RenderFalco(res pcommon.Map, lr plog.LogRecord, fields pcommon.Map) string {
 	if r.falco != nil {
-		return r.falco.render(res, lr)
+		return r.falco.render(res, lr, fields)
 	}
 	return r.output.render(res, lr)
 }

@@ -384,7 +384,9 @@ var eventArgs = func() map[string]map[string]falcoDef {
 			events(joined(schema.AttrMountFlags), schema.EventFileMount),
 			events(nsFlags, schema.EventNamespaceUnshare),
 			events(missing("the exec's flags are not recorded"), schema.EventProcessExec)),
-		"mode":     events(attrOf(schema.AttrFileMode).approximately("octal, as \"0644\""), schema.EventFileOpen, schema.EventFileChmod, schema.EventFileMkdir),
+		"mode": merge(events(attrOf(schema.AttrFileMode).approximately("octal, as \"0644\""), schema.EventFileOpen, schema.EventFileMkdir),
+			// A chmod's mode is flags in Falco: S_ISUID is looked for by name.
+			events(attrDef("falco_mode(file.mode)", schema.AttrFileMode), schema.EventFileChmod)),
 		"target":   events(attrOf(schema.AttrFileSymlinkTargetPath), schema.EventFileSymlink),
 		"linkpath": events(path, schema.EventFileSymlink),
 		"oldpath":  merge(events(attrOf(schema.AttrFileLinkTargetPath), schema.EventFileLink), events(attrOf(schema.AttrFileSourcePath), schema.EventFileRename)),

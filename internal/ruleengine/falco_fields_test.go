@@ -59,10 +59,20 @@ func TestFalcoFieldsRenderAsTheyCompare(t *testing.T) {
 			require.NoError(t, err)
 			_, err = out.prepare([]string{ev}, &falcoPrograms{})
 			require.NoError(t, err, ref)
-			v := out.render(pcommon.NewMap(), lr)
+			fields := pcommon.NewMap()
+			v := out.render(pcommon.NewMap(), lr, fields)
+			fv, _ := fields.Get(ref)
 			if v == "<NA>" {
+				assert.Equal(t, pcommon.ValueTypeEmpty, fv.Type(), "%s on %s: <NA> is null in output_fields", ref, ev)
 				continue
 			}
+			// output_fields holds what the text shows, typed by the field's type in Falco.
+			wantType := map[falcoFieldType]pcommon.ValueType{falcoInt: pcommon.ValueTypeInt, falcoBool: pcommon.ValueTypeBool}[f.typ]
+			if wantType == pcommon.ValueTypeEmpty {
+				wantType = pcommon.ValueTypeStr
+			}
+			assert.Equal(t, wantType, fv.Type(), "%s on %s in output_fields", ref, ev)
+			assert.Equal(t, v, fv.AsString(), "%s on %s in output_fields", ref, ev)
 			typ := f.typ
 			if d.typ != 0 {
 				typ = d.typ

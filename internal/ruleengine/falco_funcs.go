@@ -2,6 +2,7 @@ package ruleengine
 
 import (
 	"net/netip"
+	"strconv"
 	"strings"
 
 	"github.com/otelsec/otelsec/internal/capability"
@@ -27,6 +28,9 @@ var falcoStrFuncs = map[string]func(string) string{
 		}
 		return ""
 	},
+	// falco_mode is a chmod's mode as Falco prints it: the names of its bits (S_IRUSR|...),
+	// from the octal mode the records hold; not octal, it is left as it is.
+	"falco_mode": falcoMode,
 	// falco_trunc cuts an executable's name to the kernel's 15 bytes of comm: the comm exec
 	// gives it, which the records leave out when it is just that.
 	"falco_trunc": func(s string) string {
@@ -180,4 +184,27 @@ func (n joinVal) value(a *activation) (fval, bool) {
 		}
 	}
 	return fval{k: kStr, s: falcoJoin(elems)}, true
+}
+
+// falcoModeBits are the mode bits in the order of Falco's chmod mode flags table.
+var falcoModeBits = []struct {
+	bit  uint64
+	name string
+}{
+	{0o1, "S_IXOTH"}, {0o2, "S_IWOTH"}, {0o4, "S_IROTH"}, {0o10, "S_IXGRP"}, {0o20, "S_IWGRP"}, {0o40, "S_IRGRP"},
+	{0o100, "S_IXUSR"}, {0o200, "S_IWUSR"}, {0o400, "S_IRUSR"}, {0o1000, "S_ISVTX"}, {0o2000, "S_ISGID"}, {0o4000, "S_ISUID"},
+}
+
+func falcoMode(octal string) string {
+	m, err := strconv.ParseUint(octal, 8, 32)
+	if err != nil {
+		return octal
+	}
+	var names []string
+	for _, b := range falcoModeBits {
+		if m&b.bit != 0 {
+			names = append(names, b.name)
+		}
+	}
+	return strings.Join(names, "|")
 }

@@ -34,7 +34,8 @@ type falcoOutput struct {
 type falcoRef struct {
 	field, arg string
 	hasArg     bool
-	text       string // as written: proc.aname[2]
+	text       string         // as written: proc.aname[2]
+	typ        falcoFieldType // the field's type in Falco, which types its output_fields value
 }
 
 // falcoRender renders one reference on one event.
@@ -70,9 +71,11 @@ func parseFalcoOutput(s string) (*falcoOutput, error) {
 			}
 		}
 		ref.text = s[i+1 : j]
-		if _, _, _, ok := lookupFalcoField(ref.field); !ok {
+		f, _, _, ok := lookupFalcoField(ref.field)
+		if !ok {
 			return nil, fmt.Errorf("invalid formatting token %%%s: no such field", ref.text)
 		}
+		ref.typ = f.typ
 		o.lits = append(o.lits, lit.String())
 		o.refs = append(o.refs, ref)
 		lit.Reset()
@@ -146,21 +149,52 @@ func (o *falcoOutput) prepare(events []string, progs *falcoPrograms) (map[string
 	return missingOut, nil
 }
 
-func (o *falcoOutput) render(res pcommon.Map, lr plog.LogRecord) string {
+// render renders the output with the record's values. When fields is a valid map, it also
+// gets each referenced field under its name as written (Falco's output_fields), with the
+// value the text shows, typed as Falco's JSON types it: integer fields as numbers, boolean
+// fields as booleans, a field Falco could not extract (<NA>) as null (an empty value).
+func (o *falcoOutput) render(res pcommon.Map, lr plog.LogRecord, fields pcommon.Map) string {
 	ev := logview.EventName(lr)
 	plans := o.plans[ev]
 	act := &falcoActivation{res: res, attrs: lr.Attributes(), event: ev}
+	withFields := fields != (pcommon.Map{})
 	var b strings.Builder
 	for i, lit := range o.lits[:len(o.refs)] {
 		b.WriteString(lit)
-		if plans == nil {
-			b.WriteString("<NA>")
-			continue
+		v := falcoNA
+		if plans != nil {
+			v = plans[i].value(act)
 		}
-		b.WriteString(plans[i].value(act))
+		b.WriteString(v)
+		if withFields {
+			putFalcoField(fields, o.refs[i], v)
+		}
 	}
 	b.WriteString(o.lits[len(o.refs)])
 	return b.String()
+}
+
+// falcoNA is how Falco renders a field it could not extract.
+const falcoNA = "<NA>"
+
+func putFalcoField(fields pcommon.Map, ref falcoRef, v string) {
+	if v == falcoNA {
+		fields.PutEmpty(ref.text)
+		return
+	}
+	switch ref.typ {
+	case falcoInt:
+		if n, err := strconv.ParseInt(v, 10, 64); err == nil {
+			fields.PutInt(ref.text, n)
+			return
+		}
+	case falcoBool:
+		if t, err := strconv.ParseBool(v); err == nil {
+			fields.PutBool(ref.text, t)
+			return
+		}
+	}
+	fields.PutStr(ref.text, v)
 }
 
 func (r falcoRender) value(act *falcoActivation) string {
@@ -174,7 +208,7 @@ func (r falcoRender) value(act *falcoActivation) string {
 			if r.def.dflt != nil {
 				return *r.def.dflt
 			}
-			return "<NA>"
+			return falcoNA
 		}
 		if n, ok := v.(types.Int); ok && r.def.clamp != nil && int64(n) < *r.def.clamp {
 			return strconv.FormatInt(*r.def.clamp, 10)
@@ -190,7 +224,7 @@ func (r falcoRender) value(act *falcoActivation) string {
 			}
 		}
 	}
-	return "<NA>"
+	return falcoNA
 }
 
 func formatFalcoValue(v ref.Val) string {

@@ -218,3 +218,17 @@ func TestFalcoOutput(t *testing.T) {
 			"proc_exepath=/usr/bin/shred parent=sshd command=shred -u /root/x terminal=0 exe_flags=<NA>", rules[0].Render(pcommon.NewMap(), lr))
 	}
 }
+
+// A chmod's evt.arg.mode is Falco's flag names, from the octal file.mode of the records:
+// the incubating "Set Setuid or Setgid bit" looks for S_ISUID by name.
+func TestFalcoChmodModeIsFlags(t *testing.T) {
+	e, _ := falcoCompile(t, falcoRule("suid", "evt.type in (chmod, fchmodat) and evt.arg.mode contains S_ISUID"))
+	chmod := func(mode string) plog.LogRecord {
+		return shellUser.with(func(p *falcoProc) { p.syscall = "fchmodat" }).record(schema.EventFileChmod,
+			schema.AttrFilePath, "/tmp/x", schema.AttrFileMode, mode)
+	}
+	assert.Equal(t, []string{"suid"}, matchAll(e, chmod("4755")))
+	assert.Empty(t, matchAll(e, chmod("0755")))
+	assert.Equal(t, "S_IXOTH|S_IROTH|S_IXGRP|S_IRGRP|S_IXUSR|S_IWUSR|S_IRUSR|S_ISUID", falcoMode("4755"))
+	assert.Equal(t, "not octal", falcoMode("not octal"), "a value that is not octal is left as it is")
+}

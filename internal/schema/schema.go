@@ -238,6 +238,11 @@ const (
 	// AttrSecurityRuleOutputFields (string[]) names the attributes the rule's output template
 	// used, so the alert exporter can fill Falco's output_fields with exactly those.
 	AttrSecurityRuleOutputFields = "security_rule.output_fields"
+	// AttrSecurityRuleFalcoOutputFields (map) is on a violation of a rule from a Falco rules
+	// file: the fields its output references, keyed by Falco's names (proc.name, fd.name),
+	// with their values, null where Falco would print <NA>. The alert exporter writes it as
+	// Falco's output_fields, so Falco's tools (Falcosidekick, event-generator) read our alerts.
+	AttrSecurityRuleFalcoOutputFields = "security_rule.falco.output_fields"
 	// AttrLogRecordOriginal (semconv) keeps a matched record's original Body when the rules
 	// processor replaces the Body with the rule's output (records from filelog, journald, ...).
 	AttrLogRecordOriginal = "log.record.original"

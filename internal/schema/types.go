@@ -9,6 +9,7 @@ const (
 	TypeInt
 	TypeBool
 	TypeStringList // string[]
+	TypeMap        // a map of values, keyed by name
 )
 
 func (t Type) String() string {
@@ -19,6 +20,8 @@ func (t Type) String() string {
 		return "bool"
 	case TypeStringList:
 		return "string[]"
+	case TypeMap:
+		return "map"
 	}
 	return "string"
 }
@@ -74,5 +77,6 @@ var Types = func() map[string]Type {
 	} {
 		m[s] = TypeStringList
 	}
+	m[AttrSecurityRuleFalcoOutputFields] = TypeMap
 	return m
 }()

@@ -55,6 +55,20 @@ func TestFalcoRulesFile(t *testing.T) {
 	assert.Equal(t, "Warning", lr.SeverityText())
 	assert.Contains(t, strAttr(t, lr, schema.AttrSecurityRuleTags), `"mitre_credential_access"`)
 	assert.True(t, strings.HasPrefix(lr.Body().Str(), "Sensitive file opened for reading by non-trusted program | file=/etc/shadow "), lr.Body().Str())
+	// Falco's output_fields: the output's fields under Falco's names, typed as Falco's JSON
+	// types them; our contract attributes stay on the record.
+	ff, ok := lr.Attributes().Get(schema.AttrSecurityRuleFalcoOutputFields)
+	require.True(t, ok, "no %s", schema.AttrSecurityRuleFalcoOutputFields)
+	falcoFields := ff.Map().AsRaw()
+	assert.Equal(t, "/etc/shadow", falcoFields["fd.name"])
+	assert.Equal(t, "root", falcoFields["user.name"])
+	assert.Equal(t, int64(0), falcoFields["user.uid"])
+	assert.Equal(t, "/usr/bin/cat", falcoFields["proc.exepath"])
+	assert.Equal(t, "openat", falcoFields["evt.type"])
+	assert.Contains(t, falcoFields, "proc.aname[2]")
+	assert.Nil(t, falcoFields["proc.aname[2]"], "an ancestor the record lacks is null, as Falco writes <NA>")
+	assert.Len(t, falcoFields, 13, "every %%field of the output: %v", falcoFields)
+	assert.Equal(t, "/etc/shadow", strAttr(t, lr, schema.AttrFilePath))
 
 	summary := logs.FilterMessage("Falco rules loaded").All()
 	require.Len(t, summary, 1)

@@ -213,7 +213,13 @@ func (p *rulesProcessor) mark(res pcommon.Map, lr plog.LogRecord, matches []*rul
 			}
 		}
 	}
-	lr.Body().SetStr(primary.Render(res, lr))
+	// A rule from a Falco file also gives its output's fields under Falco's names, for the
+	// alert exporter's output_fields; the contract attributes stay as they are.
+	var falcoFields pcommon.Map
+	if primary.FromFalco() {
+		falcoFields = attrs.PutEmptyMap(schema.AttrSecurityRuleFalcoOutputFields)
+	}
+	lr.Body().SetStr(primary.RenderFalco(res, lr, falcoFields))
 }
 
 func putStrings(attrs pcommon.Map, key string, vals []string) {

@@ -51,6 +51,20 @@ func serviceTelemetry() string {
 `
 }
 
+// sensorConfig writes a sensor's configuration: components (receivers, processors and
+// exporters sections), the self-telemetry, and one logs pipeline from the syscall receiver
+// through processors to exporters (YAML flow lists).
+func sensorConfig(t testing.TB, components, processors, exporters string) string {
+	return writeConfig(t, components+selfTelemetry+`
+service:
+`+serviceTelemetry()+`  pipelines:
+    logs:
+      receivers: [syscall]
+      processors: [`+processors+`]
+      exporters: [`+exporters+`]
+`)
+}
+
 // falcoAlert is the shape Falcosidekick's input decodes.
 type falcoAlert struct {
 	Time         time.Time      `json:"time"`
@@ -63,31 +77,66 @@ type falcoAlert struct {
 	Tags         []string       `json:"tags"`
 }
 
-// Scenario 4: the alert exporter posts Falco's JSON to an HTTP endpoint (Falcosidekick's input).
-func TestAlertExporterPostsFalcoJSON(t *testing.T) {
-	var mu sync.Mutex
-	var got []falcoAlert
-	var bad atomic.Value
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+// sidekick is an HTTP endpoint that takes Falco's JSON alerts as Falcosidekick's input does:
+// each POST one alert, decoded with no unknown field.
+type sidekick struct {
+	*httptest.Server
+	mu  sync.Mutex
+	got []falcoAlert
+	bad atomic.Value // the first request that was not Falco's alert
+}
+
+func newSidekick(t *testing.T) *sidekick {
+	s := &sidekick{}
+	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
 		if r.Method != http.MethodPost || !strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") {
-			bad.Store(fmt.Sprintf("%s with Content-Type %q", r.Method, r.Header.Get("Content-Type")))
+			s.bad.Store(fmt.Sprintf("%s with Content-Type %q", r.Method, r.Header.Get("Content-Type")))
 		}
 		dec := json.NewDecoder(strings.NewReader(string(body)))
 		dec.DisallowUnknownFields()
+		dec.UseNumber()
 		var a falcoAlert
 		if err := dec.Decode(&a); err != nil {
-			bad.Store(fmt.Sprintf("not Falco's alert shape: %v: %s", err, body))
+			s.bad.Store(fmt.Sprintf("not Falco's alert shape: %v: %s", err, body))
 			w.WriteHeader(http.StatusBadRequest)
 			return
 		}
-		mu.Lock()
-		got = append(got, a)
-		mu.Unlock()
+		s.mu.Lock()
+		s.got = append(s.got, a)
+		s.mu.Unlock()
 	}))
-	defer srv.Close()
+	t.Cleanup(s.Close)
+	return s
+}
 
-	cfg := writeConfig(t, `
+// wait returns the first alert posted that match accepts, failing t after 30s or on a
+// request that was not Falco's alert.
+func (s *sidekick) wait(t *testing.T, what string, match func(falcoAlert) bool) falcoAlert {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		if b := s.bad.Load(); b != nil {
+			t.Fatal(b)
+		}
+		s.mu.Lock()
+		for _, a := range s.got {
+			if match(a) {
+				s.mu.Unlock()
+				return a
+			}
+		}
+		s.mu.Unlock()
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("no alert for %s posted within 30s", what)
+	return falcoAlert{}
+}
+
+// Scenario 4: the alert exporter posts Falco's JSON to an HTTP endpoint (Falcosidekick's input).
+func TestAlertExporterPostsFalcoJSON(t *testing.T) {
+	srv := newSidekick(t)
+	cfg := sensorConfig(t, `
 receivers:
   syscall: {}
 processors:
@@ -96,37 +145,14 @@ exporters:
   alert/sidekick:
     endpoint: `+srv.URL+`
     format: json
-`+selfTelemetry+`
-service:
-`+serviceTelemetry()+`  pipelines:
-    logs:
-      receivers: [syscall]
-      processors: [security_rules]
-      exporters: [alert/sidekick]
-`)
+`, "security_rules", "alert/sidekick")
 	sensor := newCollector(t, "sensor", cfg)
 	sensor.start()
 	v := violations[0] // cat /etc/shadow
 	pid := v.run(t, t.TempDir())
-
-	deadline := time.Now().Add(30 * time.Second)
-	var alert *falcoAlert
-	for alert == nil && time.Now().Before(deadline) {
-		mu.Lock()
-		for i := range got {
-			if got[i].Rule == v.rule && strings.Contains(got[i].Output, "pid="+strconv.Itoa(pid)) {
-				alert = &got[i]
-			}
-		}
-		mu.Unlock()
-		time.Sleep(50 * time.Millisecond)
-	}
-	if b := bad.Load(); b != nil {
-		t.Fatal(b)
-	}
-	if alert == nil {
-		t.Fatalf("no %q alert for pid %d posted within 30s", v.rule, pid)
-	}
+	alert := srv.wait(t, fmt.Sprintf("%q by pid %d", v.rule, pid), func(a falcoAlert) bool {
+		return a.Rule == v.rule && strings.Contains(a.Output, "pid="+strconv.Itoa(pid))
+	})
 	host, _ := os.Hostname()
 	if alert.Priority != "Warning" || alert.Source != "syscall" || alert.Hostname != host {
 		t.Errorf("priority/source/hostname = %q/%q/%q", alert.Priority, alert.Source, alert.Hostname)
@@ -156,7 +182,7 @@ func TestFloodDropsAreCountedAndReported(t *testing.T) {
 	be := newBackend(t)
 	be.start()
 	const limitMiB = 200
-	cfg := writeConfig(t, fmt.Sprintf(`
+	cfg := sensorConfig(t, fmt.Sprintf(`
 receivers:
   syscall:
     events: [file.open]
@@ -176,14 +202,7 @@ exporters:
       enabled: true
       sizer: items
       queue_size: 20000
-`, limitMiB, be.endpoint)+selfTelemetry+`
-service:
-`+serviceTelemetry()+`  pipelines:
-    logs:
-      receivers: [syscall]
-      processors: [memory_limiter, security_rules]
-      exporters: [otlp_http]
-`)
+`, limitMiB, be.endpoint), "memory_limiter, security_rules", "otlp_http")
 	sensor := newCollector(t, "sensor", cfg)
 	sensor.start()
 

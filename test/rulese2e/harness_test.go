@@ -23,11 +23,12 @@ import (
 	"go.opentelemetry.io/collector/consumer/consumertest"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
+	"go.opentelemetry.io/collector/processor"
 	"go.opentelemetry.io/collector/processor/processortest"
 	"go.opentelemetry.io/collector/receiver/receivertest"
 
-	"github.com/otelsec/otelsec/internal/ruleengine"
 	"github.com/otelsec/otelsec/internal/schema"
+	"github.com/otelsec/otelsec/processor/containermetadataprocessor"
 	"github.com/otelsec/otelsec/processor/securityrulesprocessor"
 	"github.com/otelsec/otelsec/receiver/syscallreceiver"
 )
@@ -191,6 +192,14 @@ const (
 // newHarness starts the pipeline with the default ruleset and, after it, the rule files given.
 func newHarness(t *testing.T, ruleFiles ...string) *harness {
 	t.Helper()
+	return newHarnessDocker(t, "", ruleFiles...)
+}
+
+// newHarnessDocker is newHarness with the container_metadata processor before the rules,
+// asking the dockerd at dockerSock only (when not empty): rules then see the containers'
+// image and privileges as a sensor does.
+func newHarnessDocker(t *testing.T, dockerSock string, ruleFiles ...string) *harness {
+	t.Helper()
 	if os.Geteuid() != 0 {
 		t.Skip("the rules end-to-end test needs root: it loads BPF programs and performs privileged behaviours")
 	}
@@ -235,13 +244,34 @@ func newHarness(t *testing.T, ruleFiles ...string) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rcv, err := rf.CreateLogs(ctx, receivertest.NewNopSettings(rf.Type()), rcfg, proc)
+	first := proc // what the receiver feeds
+	var meta processor.Logs
+	if dockerSock != "" {
+		mf := containermetadataprocessor.NewFactory()
+		mcfg := mf.CreateDefaultConfig().(*containermetadataprocessor.Config)
+		mcfg.Docker, mcfg.Podman, mcfg.CRI, mcfg.Containerd = []string{dockerSock}, nil, nil, nil
+		if meta, err = mf.CreateLogs(ctx, processortest.NewNopSettings(mf.Type()), mcfg, proc); err != nil {
+			t.Fatal(err)
+		}
+		first = meta
+	}
+	rcv, err := rf.CreateLogs(ctx, receivertest.NewNopSettings(rf.Type()), rcfg, first)
 	if err != nil {
 		t.Fatal(err)
 	}
 	host := componenttest.NewNopHost()
 	if err := proc.Start(ctx, host); err != nil {
 		t.Fatal(err)
+	}
+	if meta != nil {
+		if err := meta.Start(ctx, host); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() {
+			if err := meta.Shutdown(ctx); err != nil {
+				t.Errorf("container_metadata shutdown: %v", err)
+			}
+		})
 	}
 	if err := rcv.Start(ctx, host); err != nil {
 		_ = proc.Shutdown(ctx)
@@ -412,62 +442,6 @@ func (h *harness) expectOnce(pid int, rule string, lostBefore int64) (violation,
 		h.t.FailNow()
 	}
 	return got[0], nil
-}
-
-// check compares attributes of a violation.
-func check(t *testing.T, v violation, want map[string]any) {
-	t.Helper()
-	for k, w := range want {
-		g := v.attrs[k]
-		switch w := w.(type) {
-		case int:
-			if gi, ok := g.(int64); !ok || gi != int64(w) {
-				t.Errorf("%s = %v (%T), want %d", k, g, g, w)
-			}
-		case func(any) bool:
-			if !w(g) {
-				t.Errorf("%s = %v: unexpected", k, g)
-			}
-		default:
-			if fmt.Sprint(g) != fmt.Sprint(w) {
-				t.Errorf("%s = %v, want %v", k, g, w)
-			}
-		}
-	}
-}
-
-func contains(sub string) func(any) bool {
-	return func(v any) bool { s, ok := v.(string); return ok && strings.Contains(s, sub) }
-}
-
-func listHas(item string) func(any) bool {
-	return func(v any) bool {
-		l, ok := v.([]any)
-		if !ok {
-			return false
-		}
-		for _, x := range l {
-			if x == item {
-				return true
-			}
-		}
-		return false
-	}
-}
-
-// atLeastWarning says whether a violation's severity is Warning or more severe.
-func atLeastWarning(v violation) bool {
-	return v.severity >= ruleengine.PriorityWarning.SeverityNumber()
-}
-
-func writeFile(t *testing.T, path, content string, mode os.FileMode) {
-	t.Helper()
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(path, []byte(content), mode); err != nil {
-		t.Fatal(err)
-	}
 }
 
 // logMachineNoise summarizes what fired for processes this test did not start: on a shared

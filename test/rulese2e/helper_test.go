@@ -205,12 +205,17 @@ func runHelper(mode string, args []string) error {
 		return f.Close()
 
 	case "connect":
-		// One non-blocking TCP connect to args[0] (ip:port): the attempt is the behaviour.
+		// One non-blocking TCP connect to args[0] (ip:port), a UDP one when args[1] is "udp":
+		// the attempt is the behaviour.
 		addr, err := net.ResolveTCPAddr("tcp4", args[0])
 		if err != nil {
 			return err
 		}
-		fd, err := unix.Socket(unix.AF_INET, unix.SOCK_STREAM|unix.SOCK_NONBLOCK, 0)
+		typ := unix.SOCK_STREAM
+		if len(args) > 1 && args[1] == "udp" {
+			typ = unix.SOCK_DGRAM
+		}
+		fd, err := unix.Socket(unix.AF_INET, typ|unix.SOCK_NONBLOCK, 0)
 		if err != nil {
 			return err
 		}
@@ -231,20 +236,20 @@ func runHelper(mode string, args []string) error {
 			uintptr(unsafe.Pointer(&argv[0])), uintptr(unsafe.Pointer(&envv[0])))
 		return fmt.Errorf("execve: %v", errno)
 
+	case "packet-socket":
+		// A raw packet socket, as a sniffer or an ARP spoofer opens: the call is the behaviour.
+		fd, err := unix.Socket(unix.AF_PACKET, unix.SOCK_RAW, 0)
+		if err != nil {
+			return fmt.Errorf("socket(AF_PACKET): %w", err)
+		}
+		return unix.Close(fd)
+
 	case "listen":
 		l, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {
 			return err
 		}
 		return l.Close()
-
-	case "packet-socket":
-		// A raw link-layer socket, as a sniffer or an ARP spoofer opens.
-		fd, err := unix.Socket(unix.AF_PACKET, unix.SOCK_RAW, 0)
-		if err != nil {
-			return err
-		}
-		return unix.Close(fd)
 
 	case "idle":
 		return nil

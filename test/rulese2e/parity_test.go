@@ -132,25 +132,9 @@ func parityBehaviours(tok string, with func(map[string]any) map[string]any) []be
 			}},
 		{name: "ssh out on an egress port", rule: "SSH connection to a non-standard port",
 			do: func(t *testing.T, h *harness) (int, map[string]any) {
-				if _, err := exec.LookPath("ssh"); err != nil {
-					t.Skip("no ssh client")
-				}
 				l, port := listenOnEgressPort(t, nonLoopbackIPv4(t))
-				defer l.Close()
-				go func() {
-					// Close at once: ssh gives up before any key is read.
-					for {
-						c, err := l.Accept()
-						if err != nil {
-							return
-						}
-						c.Close()
-					}
-				}()
 				ip := l.Addr().(*net.TCPAddr).IP.String()
-				cmd := exec.Command("ssh", "-F", "/dev/null", "-o", "BatchMode=yes", "-o", "ConnectTimeout=5",
-					"-o", "UserKnownHostsFile=/dev/null", "-p", strconv.Itoa(port), "otelsec@"+ip, "true")
-				return h.runQuiet(cmd), with(map[string]any{schema.AttrProcessExecutableName: "ssh",
+				return sshTo(t, h, l), with(map[string]any{schema.AttrProcessExecutableName: "ssh",
 					schema.AttrNetworkPeerAddress: ip, schema.AttrNetworkPeerPort: port})
 			}},
 		{name: "database server runs a program", rule: "Process spawned by a database server",
@@ -250,6 +234,38 @@ func parityBehaviours(tok string, with func(map[string]any) map[string]any) []be
 				return dropInContainer(t, h)
 			}},
 	}
+}
+
+// sshTo runs ssh to the listener l, which closes each connection at once (ssh gives up
+// before any key is read), closes l and returns ssh's pid.
+func sshTo(t *testing.T, h *harness, l net.Listener) int {
+	defer l.Close()
+	if _, err := exec.LookPath("ssh"); err != nil {
+		t.Skip("no ssh client")
+	}
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			c.Close()
+		}
+	}()
+	a := l.Addr().(*net.TCPAddr)
+	cmd := exec.Command("ssh", "-F", "/dev/null", "-o", "BatchMode=yes", "-o", "ConnectTimeout=5",
+		"-o", "UserKnownHostsFile=/dev/null", "-p", strconv.Itoa(a.Port), "otelsec@"+a.IP.String(), "true")
+	return h.runQuiet(cmd)
+}
+
+// sshToFreePort runs ssh to a port of this machine's address that is not among Falco's
+// ssh_non_standard_ports (the kernel picks a free one).
+func sshToFreePort(t *testing.T, h *harness) int {
+	l, err := net.Listen("tcp", nonLoopbackIPv4(t)+":0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sshTo(t, h, l)
 }
 
 // listenOnEgressPort listens on ip at the first port of Falco's list that is free.

@@ -8,7 +8,6 @@ package rulese2e
 
 import (
 	"bufio"
-	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -47,46 +46,7 @@ func TestRulesEndToEnd(t *testing.T) {
 	tok := h.token
 
 	for _, b := range behaviours(selfName, tok) {
-		t.Run("attack/"+b.name, func(t *testing.T) {
-			h.t = t
-			// Another workload on this machine can flood the kernel ring; the receiver then
-			// reports lost events, and the behaviour is performed again.
-			const attempts = 3
-			for i := 1; ; i++ {
-				lost := h.lostEvents()
-				miss := -1
-				if b.nearMiss != nil {
-					miss = b.nearMiss(t, h)
-				}
-				pid, want := b.do(t, h)
-				if t.Skipped() || t.Failed() {
-					return
-				}
-				v, err := h.expectOnce(pid, b.rule, lost)
-				if errors.Is(err, errEventsLost) && i < attempts {
-					t.Logf("attempt %d: no violation while the receiver reported %d lost events; again", i, h.lostEvents()-lost)
-					continue
-				}
-				if err != nil {
-					t.Fatalf("no violation in %d attempts, the receiver losing events each time (%d lost so far)", attempts, h.lostEvents())
-				}
-				check(t, v, want)
-				if miss >= 0 {
-					// The near miss ran first: its events come before the behaviour's, which
-					// have arrived.
-					time.Sleep(20 * flushInterval)
-					if got := h.byPID(miss, b.rule); len(got) != 0 {
-						t.Errorf("the near miss fired %q: %v", b.rule, got)
-					}
-				}
-				for _, r := range b.notRules {
-					if got := h.byPID(pid, r); len(got) != 0 {
-						t.Errorf("rule %q also fired: %v", r, got)
-					}
-				}
-				return
-			}
-		})
+		t.Run("attack/"+b.name, func(t *testing.T) { h.perform(t, b) })
 	}
 	t.Run("every rule exercised", func(t *testing.T) {
 		covered := map[string]bool{}
