@@ -243,6 +243,7 @@ const (
 	OtelsecVarMaxPath           = "max_path"
 	OtelsecVarPrioMask          = "prio_mask"
 	OtelsecVarQueryEvery        = "query_every"
+	OtelsecVarReaderAsleep      = "reader_asleep"
 	OtelsecVarSelfTgid          = "self_tgid"
 	OtelsecVarTrackCreds        = "track_creds"
 	OtelsecVarUnusedHflag       = "unused_hflag"
@@ -385,6 +386,7 @@ type OtelsecVariableSpecs struct {
 	MaxPath         *ebpf.VariableSpec `ebpf:"max_path"`
 	PrioMask        *ebpf.VariableSpec `ebpf:"prio_mask"`
 	QueryEvery      *ebpf.VariableSpec `ebpf:"query_every"`
+	ReaderAsleep    *ebpf.VariableSpec `ebpf:"reader_asleep"`
 	SelfTgid        *ebpf.VariableSpec `ebpf:"self_tgid"`
 	TrackCreds      *ebpf.VariableSpec `ebpf:"track_creds"`
 	UnusedHflag     *ebpf.VariableSpec `ebpf:"unused_hflag"`
@@ -448,6 +450,7 @@ type OtelsecVariables struct {
 	MaxPath         *ebpf.Variable `ebpf:"max_path"`
 	PrioMask        *ebpf.Variable `ebpf:"prio_mask"`
 	QueryEvery      *ebpf.Variable `ebpf:"query_every"`
+	ReaderAsleep    *ebpf.Variable `ebpf:"reader_asleep"`
 	SelfTgid        *ebpf.Variable `ebpf:"self_tgid"`
 	TrackCreds      *ebpf.Variable `ebpf:"track_creds"`
 	UnusedHflag     *ebpf.Variable `ebpf:"unused_hflag"`

@@ -71,10 +71,10 @@ static __always_inline struct scratch *begin(struct sys_exit_args *ctx, __u16 ki
 	return s;
 }
 
-/* wake_flags: records go out without a wakeup (a wakeup costs microseconds); the reader polls,
- * and is woken when the unread data of a ring passes its mark (wakeup_bytes, wakeup_bytes_prio).
- * Reading the ring's positions touches a cache line the reader writes, so each CPU checks only
- * every query_every records. */
+/* wake_flags: records go out without a wakeup (a wakeup costs microseconds); a busy reader
+ * polls, and is woken when the unread data of a ring passes its mark (wakeup_bytes,
+ * wakeup_bytes_prio). Reading the ring's positions touches a cache line the reader writes, so
+ * each CPU checks only every query_every records. */
 static __always_inline __u64 wake_flags(struct scratch *s, void *ring, __u64 mark)
 {
 	if (++s->nquery < query_every)
@@ -83,19 +83,43 @@ static __always_inline __u64 wake_flags(struct scratch *s, void *ring, __u64 mar
 	return bpf_ringbuf_query(ring, BPF_RB_AVAIL_DATA) >= mark ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
 }
 
+/* reader_asleep: an idle reader (both rings found empty for a poll interval) sets it, then
+ * looks at the rings once more, then sleeps without polling (the kernel package's rings.wait
+ * writes it through the .bss map's memory); the first record written after that clears it and
+ * wakes the reader. So an idle sensor costs nothing, and a busy one is polled, not woken.
+ * It is read after the record is in the ring (the commit in bpf_ringbuf_output is an atomic
+ * exchange, a full barrier), as the reader reads the rings' positions after setting it: of the
+ * two, one sees the other's write, so no record waits for a sleeping reader. */
+__u32 reader_asleep = 0;
+
+/* output writes the record to ring (counting a drop when there is no room) and wakes a reader
+ * that went to sleep. The lone wakeup is an empty record discarded with a forced wakeup:
+ * there is no helper that only wakes. */
+static __always_inline void output(struct scratch *s, void *ring, __u64 size, __u64 mark, __u32 id)
+{
+	__u64 flags = wake_flags(s, ring, mark);
+	if (bpf_ringbuf_output(ring, s, size, flags)) {
+		count_drop(id);
+		return;
+	}
+	if (!reader_asleep || flags == BPF_RB_FORCE_WAKEUP)
+		return;
+	reader_asleep = 0;
+	void *w = bpf_ringbuf_reserve(ring, 8, 0);
+	if (w)
+		bpf_ringbuf_discard(w, BPF_RB_FORCE_WAKEUP);
+}
+
 /* submit writes the record to its kind's ring; a ring without room counts a drop. */
 static __always_inline int submit(struct scratch *s)
 {
 	__u64 n = s->pos;
 	if (n > TAIL_SIZE)
 		n = TAIL_SIZE;
-	if (prio_mask & (1ULL << (s->h.kind & 63))) {
-		if (bpf_ringbuf_output(&events_prio, s, HDR_SIZE + n, wake_flags(s, &events_prio, wakeup_bytes_prio)))
-			count_drop(RING_PRIO);
-	} else {
-		if (bpf_ringbuf_output(&events, s, HDR_SIZE + n, wake_flags(s, &events, wakeup_bytes)))
-			count_drop(RING_BULK);
-	}
+	if (prio_mask & (1ULL << (s->h.kind & 63)))
+		output(s, &events_prio, HDR_SIZE + n, wakeup_bytes_prio, RING_PRIO);
+	else
+		output(s, &events, HDR_SIZE + n, wakeup_bytes, RING_BULK);
 	return 0;
 }
 

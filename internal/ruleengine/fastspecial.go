@@ -192,12 +192,25 @@ func (n pathUnderSet) eval(a *activation) tri {
 	if n.root && strings.HasPrefix(p, "/") {
 		return fTrue
 	}
-	for j := 1; j <= len(p); j++ {
-		if (j == len(p) || p[j] == '/') && n.lens&(1<<min(j, 63)) != 0 {
-			if _, ok := n.set[p[:j]]; ok {
+	// The candidates are p up to each '/' after the first byte, and p itself; IndexByte jumps
+	// from one to the next (a header search path has ~50 bytes and ~6 components).
+	if p == "" {
+		return fFalse
+	}
+	for j := 0; ; {
+		k := strings.IndexByte(p[j+1:], '/')
+		end := len(p)
+		if k >= 0 {
+			end = j + 1 + k
+		}
+		if n.lens&(1<<min(end, 63)) != 0 {
+			if _, ok := n.set[p[:end]]; ok {
 				return fTrue
 			}
 		}
+		if k < 0 {
+			return fFalse
+		}
+		j = end
 	}
-	return fFalse
 }

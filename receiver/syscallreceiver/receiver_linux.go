@@ -89,6 +89,7 @@ type logsReceiver struct {
 	lastLag    int64 // how long after it happened it was read (ns)
 
 	host     record.Host
+	begun    chan struct{}  // the reader began a batch: wakes the flusher
 	free     chan *jobBatch // empty job batches; only the reader takes from it
 	work     chan *jobBatch // full job batches for the builders
 	builders sync.WaitGroup
@@ -203,6 +204,7 @@ func (r *logsReceiver) start() error {
 	r.nbuild = min(max(runtime.GOMAXPROCS(0), 1), maxBuilders)
 	// One batch per builder, one being filled, one ready for the next free builder.
 	batches := r.nbuild + 2
+	r.begun = make(chan struct{}, 1)
 	r.free = make(chan *jobBatch, batches)
 	r.work = make(chan *jobBatch, batches)
 	for range batches {
@@ -315,6 +317,10 @@ func (r *logsReceiver) onEvent(ev *kevent.Event) {
 		jb.id = r.track.begin(happened)
 		r.mu.Lock()
 		r.cur, r.batchStart = jb, now
+		select {
+		case r.begun <- struct{}{}:
+		default: // the flusher is awake already
+		}
 	}
 	jb := r.cur
 	// The process table around the record: an exec changes it before (the record describes
@@ -349,26 +355,46 @@ func (r *logsReceiver) build() {
 	}
 }
 
-// flushLoop sends a batch that has waited FlushInterval and forgets processes that exited.
+// flushLoop sends a batch that has waited FlushInterval and forgets processes that exited. It
+// sleeps while no batch is being filled (an idle sensor has no timer running), and otherwise
+// until the batch is due. Each batch begun wakes it, so exited processes are swept under
+// sustained load too.
 func (r *logsReceiver) flushLoop(ctx context.Context) {
 	defer r.readers.Done()
-	tick := time.NewTicker(r.cfg.FlushInterval / 2)
-	defer tick.Stop()
+	timer := time.NewTimer(time.Hour)
+	timer.Stop()
+	defer timer.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
-		case now := <-tick.C:
+		case <-r.begun:
+		}
+		for {
+			now := time.Now()
 			r.mu.Lock()
+			r.table.Sweep(r.table.Now())
 			jb := r.cur
-			send := jb != nil && jb.n > 0 && now.Sub(r.batchStart) >= r.cfg.FlushInterval
+			if jb == nil {
+				// Filled and sent by the reader; the next batch signals begun.
+				r.mu.Unlock()
+				break
+			}
+			due := r.batchStart.Add(r.cfg.FlushInterval)
+			send := !now.Before(due) // jb holds a record: onEvent begins it with one
 			if send {
 				r.cur = nil
 			}
-			r.table.Sweep(r.table.Now())
 			r.mu.Unlock()
 			if send {
 				r.work <- jb
+				break
+			}
+			timer.Reset(due.Sub(now))
+			select {
+			case <-ctx.Done():
+				return
+			case <-timer.C:
 			}
 		}
 	}

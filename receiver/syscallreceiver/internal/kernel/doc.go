@@ -58,9 +58,12 @@
 //
 // Records are written with BPF_RB_NO_WAKEUP (a wakeup per record costs microseconds); each CPU
 // checks its ring's fill level every few records and forces a wakeup past
-// Options.WakeupFraction of that ring; Read sleeps in one epoll over both rings, up to
-// Options.PollInterval, so latency stays within a few milliseconds. A failed write is counted
-// per CPU and ring (Drops sums them, DropsByRing by ring).
+// Options.WakeupFraction of that ring. A busy Read sleeps in one epoll over both rings (in Go's
+// netpoller), up to Options.PollInterval, so latency stays within a few milliseconds. After a
+// poll interval without a record it is idle: it sets the object's reader_asleep flag and sleeps
+// until the first record written after that, whose program wakes it (bpf/lib/submit.h), so an
+// idle sensor wakes for nothing. A failed write is counted per CPU and ring (Drops sums them,
+// DropsByRing by ring).
 //
 // # Costs (see BenchmarkSyscallOverhead)
 //

@@ -26,14 +26,36 @@ type floodResult struct {
 	ordered, misordered int
 }
 
+// flood shapes floodHighValue's run.
+type flood struct {
+	ring    int           // RingBufferSize
+	markers int           // marker shells made
+	spacing time.Duration // between two markers
+	// paced: each flood process opens at most this many times, at floodPacedRate, instead of
+	// as fast as it can until killed; the reader then spends pacedSpin per record.
+	paced int
+}
+
+// floodPacedRate bounds the opens per second of a paced flood process; pacedSpin (20 k
+// records/s) keeps a reader behind two of them.
+const (
+	floodPacedRate = 20000
+	pacedSpin      = 50 * time.Microsecond
+)
+
 // floodHighValue runs two processes that open a file in a tight loop and, while they run,
 // makes markers shells that open a file of their own and then exec /bin/true (a fork, an open,
 // two execs and an exit each), and counts what the tracer delivered, and in which order. The reader spends 5 µs per record, as the whole collector did when the flood was
 // first measured (issue 10: two such processes, 200 k opens/s, 46 % dropped, so about 100 k
 // records/s got through the receiver, the rules and the exporters), so the flood overruns the
 // ring as it did there.
-func floodHighValue(tb testing.TB, ring, markers int, spacing time.Duration) floodResult {
+func floodHighValue(tb testing.TB, f flood) floodResult {
 	tb.Helper()
+	ring, markers, spacing := f.ring, f.markers, f.spacing
+	spin, action := 5*time.Microsecond, "flood:"
+	if f.paced > 0 {
+		spin, action = pacedSpin, fmt.Sprintf("flood-paced:%d:", f.paced)
+	}
 	tr, err := New(Options{Events: []string{"file.open", "process.exec", "process.fork", "process.exit"}, RingBufferSize: ring})
 	if err != nil {
 		tb.Fatal(err)
@@ -64,7 +86,7 @@ func floodHighValue(tb testing.TB, ring, markers int, spacing time.Duration) flo
 	done := make(chan error, 1)
 	go func() {
 		done <- tr.Read(ctx, func(ev *kevent.Event) {
-			for t0 := time.Now(); time.Since(t0) < 5*time.Microsecond; {
+			for t0 := time.Now(); time.Since(t0) < spin; {
 			}
 			mu.Lock()
 			defer mu.Unlock()
@@ -97,7 +119,7 @@ func floodHighValue(tb testing.TB, ring, markers int, spacing time.Duration) flo
 	var flood []*exec.Cmd
 	for range 2 {
 		cmd := exec.Command(exe)
-		cmd.Env = append(os.Environ(), helperEnv+"=flood:"+target)
+		cmd.Env = append(os.Environ(), helperEnv+"="+action+target)
 		if err := cmd.Start(); err != nil {
 			tb.Fatal(err)
 		}
@@ -158,7 +180,7 @@ func floodHighValue(tb testing.TB, ring, markers int, spacing time.Duration) flo
 // their own. The flood itself still loses records, and they are counted; and what a process did
 // comes out in the order it did it, whichever ring each record took.
 func TestFloodKeepsHighValueEvents(t *testing.T) {
-	r := floodHighValue(t, 1<<18, 20, 50*time.Millisecond)
+	r := floodHighValue(t, flood{ring: 1 << 18, markers: 20, spacing: 50 * time.Millisecond})
 	t.Logf("markers %d/%d, flood opens read %d, dropped %d (bulk) %d (priority), open before exec %d, after %d",
 		r.markers, r.want, r.opens, r.drops[RingBulk], r.drops[RingPriority], r.ordered, r.misordered)
 	if r.drops[RingBulk] == 0 {
@@ -175,10 +197,16 @@ func TestFloodKeepsHighValueEvents(t *testing.T) {
 // The rings are read at different lags (the bulk ring is behind by what it holds): the merge
 // must still hand over a process's records in order. A ring large enough to hold the whole
 // flood keeps the shells' opens, which travel in the bulk ring, while the reader falls behind.
+// The flood is paced and bounded (2 x 40 k opens of at most 256 bytes, 20 MiB of a 32 MiB ring),
+// so that it fits however fast this machine runs it (as fast as it could, it outran the ring on
+// an unloaded machine), and the reader is slower still, so that it lags.
 func TestFloodKeepsOrder(t *testing.T) {
-	r := floodHighValue(t, 1<<25, 20, 25*time.Millisecond)
+	r := floodHighValue(t, flood{ring: 1 << 25, markers: 20, spacing: 25 * time.Millisecond, paced: 40000})
 	t.Logf("markers %d/%d, flood opens read %d, dropped %d (bulk) %d (priority), open before exec %d, after %d",
 		r.markers, r.want, r.opens, r.drops[RingBulk], r.drops[RingPriority], r.ordered, r.misordered)
+	if r.drops[RingBulk] > 0 {
+		t.Errorf("the paced flood overran the ring (%d dropped): it must fit", r.drops[RingBulk])
+	}
 	if r.misordered > 0 || r.ordered < 15 {
 		t.Errorf("a shell's open came after the exec it made next %d times (before: %d, want >= 15)", r.misordered, r.ordered)
 	}
@@ -190,7 +218,7 @@ func BenchmarkFloodHighValue(b *testing.B) {
 	var got, want int
 	var drops uint64
 	for b.Loop() {
-		r := floodHighValue(b, 1<<18, 50, 20*time.Millisecond)
+		r := floodHighValue(b, flood{ring: 1 << 18, markers: 50, spacing: 20 * time.Millisecond})
 		got, want, drops = got+r.markers, want+r.want, drops+r.drops[RingBulk]+r.drops[RingPriority]
 	}
 	b.ReportMetric(float64(got)/float64(want), "high-value-received/op")

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -53,6 +54,20 @@ func runHelper(action string) int {
 			return 1
 		}
 		return 0
+	case strings.HasPrefix(action, "flood-paced:"):
+		// Opens one file count times, at most floodPacedRate a second, then waits to be killed:
+		// a flood of bounded volume (TestFloodKeepsOrder).
+		count, name, _ := strings.Cut(strings.TrimPrefix(action, "flood-paced:"), ":")
+		n, _ := strconv.Atoi(count)
+		for i := 0; i < n; i++ {
+			if fd, err := syscall.Open(name, syscall.O_RDONLY|syscall.O_CLOEXEC, 0); err == nil {
+				syscall.Close(fd)
+			}
+			if i%100 == 99 {
+				time.Sleep(100 * time.Second / floodPacedRate)
+			}
+		}
+		select {}
 	case strings.HasPrefix(action, "flood:"):
 		// Opens one file as fast as it can until killed: the flood of floodHighValue.
 		name := strings.TrimPrefix(action, "flood:")

@@ -142,7 +142,11 @@ func (t *Tracer) load() error {
 	if p.trackCreds {
 		seedCreds(t.maps.Creds)
 	}
-	rs, err := openRings(t.maps.Events, t.maps.EventsPrio)
+	asleep, ok := spec.Variables[bpf.OtelsecVarReaderAsleep]
+	if !ok || coll.Maps[asleep.SectionName] == nil {
+		return errors.New("the eBPF object has no reader_asleep variable")
+	}
+	rs, err := openRings(coll.Maps[asleep.SectionName], uint32(asleep.Offset), t.maps.Events, t.maps.EventsPrio)
 	if err != nil {
 		return err
 	}

@@ -49,9 +49,10 @@ type Options struct {
 	MaxArgs, MaxArgBytes, MaxPathBytes int
 	// SelfPID is the thread group the kernel never traces (the collector); 0 means none.
 	SelfPID int
-	// PollInterval is how often the reader looks at the ring when the kernel has not woken it
-	// (records are submitted without wakeup; the kernel forces one when the ring fills past
-	// WakeupFraction). It bounds the latency of a quiet stream.
+	// PollInterval is how often a busy reader looks at the rings when the kernel has not woken
+	// it (records are submitted without wakeup; the kernel forces one when a ring fills past
+	// WakeupFraction). It bounds the latency of a steady stream; an idle reader (a whole
+	// interval without a record) is woken by the next record instead.
 	PollInterval time.Duration
 	// WakeupFraction: the kernel wakes the reader when more than this fraction of the ring
 	// holds unread data. Default 1/16.

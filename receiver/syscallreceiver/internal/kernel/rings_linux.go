@@ -9,18 +9,24 @@ import (
 	"os"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
+	"unsafe"
 
 	"github.com/cilium/ebpf"
 	"github.com/cilium/ebpf/ringbuf"
 	"golang.org/x/sys/unix"
 )
 
-// rings reads the kernel's rings as one stream. One epoll set holds both rings (and an eventfd
-// that Close signals), so the reader sleeps until either ring's program forces a wakeup, Close
-// is called, or the poll interval passes; it then takes records without blocking
-// (ringbuf.Reader with a deadline in the past, and AvailableBytes, two atomic loads, to see a
-// ring is empty without a syscall).
+// rings reads the kernel's rings as one stream. One epoll set holds both rings (edge-triggered:
+// it reports a ring's wakeups, not that it holds data) and an eventfd that close and kick
+// signal; the set itself waits in Go's netpoller (a goroutine parked there holds no thread and
+// keeps the runtime's sysmon asleep, where a blocking epoll_wait made it spin every 20 µs). The
+// reader sleeps until either ring's program forces a wakeup, it is kicked or closed, or the
+// timeout passes; it then takes records without blocking (ringbuf.Reader with a deadline in the
+// past, and AvailableBytes, two atomic loads, to see a ring is empty without a syscall). An
+// idle reader sleeps with the kernel's reader_asleep flag set (bpf/lib/submit.h), so the next
+// record wakes it and nothing polls.
 //
 // Order: the process table needs a process's records in the order they happened (the opens a
 // shell makes before it execs belong to the shell; those after, to the new program), but they
@@ -44,9 +50,13 @@ type rings struct {
 	// or a closed (or reused) descriptor. The callback of Read runs without it.
 	mu     sync.RWMutex
 	closed atomic.Bool
-	epfd   int
+	ep     *os.File // the epoll set, in the netpoller
+	epc    syscall.RawConn
 	evfd   int
 	events [NumRings + 1]unix.EpollEvent
+	// asleep is the kernel's reader_asleep, in the object's .bss mapped here (asleepMem).
+	asleep    *uint32
+	asleepMem []byte
 }
 
 type head struct {
@@ -58,20 +68,36 @@ type head struct {
 
 var errRingsClosed = errors.New("ring readers closed")
 
-func openRings(maps ...*ebpf.Map) (*rings, error) {
-	r := &rings{epfd: -1, evfd: -1}
+// openRings opens the readers of maps (indexed by Ring). flag is the map holding the kernel's
+// reader_asleep (the .bss, mmapable), flagOffset its offset in the map's value.
+func openRings(flag *ebpf.Map, flagOffset uint32, maps ...*ebpf.Map) (*rings, error) {
+	r := &rings{evfd: -1}
 	fail := func(err error) (*rings, error) {
 		r.close()
 		return nil, err
 	}
-	var err error
-	if r.epfd, err = unix.EpollCreate1(unix.EPOLL_CLOEXEC); err != nil {
+	epfd, err := unix.EpollCreate1(unix.EPOLL_CLOEXEC)
+	if err != nil {
 		return fail(fmt.Errorf("epoll_create1: %w", err))
+	}
+	// Non-blocking, so that os.NewFile puts it in the netpoller.
+	if err := unix.SetNonblock(epfd, true); err != nil {
+		unix.Close(epfd)
+		return fail(fmt.Errorf("epoll: %w", err))
+	}
+	r.ep = os.NewFile(uintptr(epfd), "ring epoll")
+	if r.epc, err = r.ep.SyscallConn(); err != nil {
+		return fail(fmt.Errorf("ring epoll: %w", err))
 	}
 	if r.evfd, err = unix.Eventfd(0, unix.EFD_CLOEXEC|unix.EFD_NONBLOCK); err != nil {
 		return fail(fmt.Errorf("eventfd: %w", err))
 	}
-	fds := []int{r.evfd}
+	if err := r.mapFlag(flag, flagOffset); err != nil {
+		return fail(err)
+	}
+	if err := epollAdd(epfd, r.evfd, unix.EPOLLIN); err != nil {
+		return fail(err)
+	}
 	for i, m := range maps {
 		rd, err := ringbuf.NewReader(m)
 		if err != nil {
@@ -80,15 +106,37 @@ func openRings(maps ...*ebpf.Map) (*rings, error) {
 		rd.SetDeadline(time.Unix(1, 0)) // never block: rings.wait does the waiting
 		r.rd[i] = rd
 		r.head[i].rd = rd
-		fds = append(fds, m.FD())
-	}
-	for _, fd := range fds {
-		ev := unix.EpollEvent{Events: unix.EPOLLIN, Fd: int32(fd)}
-		if err := unix.EpollCtl(r.epfd, unix.EPOLL_CTL_ADD, fd, &ev); err != nil {
-			return fail(fmt.Errorf("epoll_ctl: %w", err))
+		if err := epollAdd(epfd, m.FD(), unix.EPOLLIN|unix.EPOLLET); err != nil {
+			return fail(err)
 		}
 	}
 	return r, nil
+}
+
+func epollAdd(epfd, fd int, events uint32) error {
+	ev := unix.EpollEvent{Events: events, Fd: int32(fd)}
+	if err := unix.EpollCtl(epfd, unix.EPOLL_CTL_ADD, fd, &ev); err != nil {
+		return fmt.Errorf("epoll_ctl: %w", err)
+	}
+	return nil
+}
+
+// mapFlag maps the page of m's value that holds the flag at off, for atomic access (cilium's
+// Variable writes with a plain copy, and the flag needs a full barrier before the reader
+// looks at the rings).
+func (r *rings) mapFlag(m *ebpf.Map, off uint32) error {
+	page := uint32(os.Getpagesize())
+	size := (m.ValueSize() + page - 1) / page * page
+	if off%4 != 0 || off+4 > m.ValueSize() {
+		return fmt.Errorf("reader_asleep at %d in a %d-byte map", off, m.ValueSize())
+	}
+	b, err := unix.Mmap(m.FD(), 0, int(size), unix.PROT_READ|unix.PROT_WRITE, unix.MAP_SHARED)
+	if err != nil {
+		return fmt.Errorf("mapping reader_asleep: %w", err)
+	}
+	r.asleepMem = b
+	r.asleep = (*uint32)(unsafe.Pointer(&b[off]))
+	return nil
 }
 
 // next returns the next record of the merged stream, or nil when both rings are empty. The
@@ -154,16 +202,52 @@ func (h *head) fill() error {
 	return fmt.Errorf("reading the ring buffer: %w", err)
 }
 
-// wait sleeps until a ring's program forces a wakeup, close is called, or timeout passes.
-func (r *rings) wait(timeout time.Duration) error {
+// wait sleeps until a ring's program forces a wakeup, kick or close is called, or timeout
+// passes. idle: the rings were empty for a while; the kernel is asked to wake the reader at the
+// next record (reader_asleep), and timeout is only a backstop. Without idle, the wakeups are
+// those of a ring's fill mark, and a busy reader polls every timeout.
+func (r *rings) wait(timeout time.Duration, idle bool) error {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
 	if r.closed.Load() {
 		return errRingsClosed
 	}
-	ms := max(int(timeout/time.Millisecond), 1)
-	_, err := unix.EpollWait(r.epfd, r.events[:], ms)
-	if err != nil && !errors.Is(err, unix.EINTR) {
+	if idle {
+		// An atomic store is a full barrier: the kernel sees the flag, or the record it wrote
+		// before reading the flag is seen here (bpf/lib/submit.h).
+		atomic.StoreUint32(r.asleep, 1)
+		defer atomic.StoreUint32(r.asleep, 0)
+		for _, rd := range r.rd {
+			if rd.AvailableBytes() > 0 {
+				return nil
+			}
+		}
+	}
+	if err := r.ep.SetReadDeadline(time.Now().Add(timeout)); err != nil {
+		return fmt.Errorf("waiting for the ring buffers: %w", err)
+	}
+	var werr error
+	err := r.epc.Read(func(fd uintptr) bool {
+		n, err := unix.EpollWait(int(fd), r.events[:], 0)
+		if err != nil {
+			if errors.Is(err, unix.EINTR) {
+				return false
+			}
+			werr = err
+			return true
+		}
+		for _, ev := range r.events[:max(n, 0)] {
+			if int(ev.Fd) == r.evfd {
+				var b [8]byte
+				_, _ = unix.Read(r.evfd, b[:]) // reset: it is level-triggered
+			}
+		}
+		return n > 0
+	})
+	if err == nil {
+		err = werr
+	}
+	if err != nil && !errors.Is(err, os.ErrDeadlineExceeded) {
 		return fmt.Errorf("waiting for the ring buffers: %w", err)
 	}
 	if r.closed.Load() {
@@ -172,15 +256,28 @@ func (r *rings) wait(timeout time.Duration) error {
 	return nil
 }
 
+// kick ends a wait under way (or the next one), as a record would.
+func (r *rings) kick() {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	if !r.closed.Load() {
+		r.signal()
+	}
+}
+
+func (r *rings) signal() {
+	var one [8]byte
+	binary.NativeEndian.PutUint64(one[:], 1)
+	_, _ = unix.Write(r.evfd, one[:])
+}
+
 // close ends a wait under way and frees the readers. Safe to call more than once.
 func (r *rings) close() error {
 	if r.closed.Swap(true) {
 		return nil
 	}
 	if r.evfd >= 0 {
-		var one [8]byte
-		binary.NativeEndian.PutUint64(one[:], 1)
-		_, _ = unix.Write(r.evfd, one[:])
+		r.signal()
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -190,11 +287,15 @@ func (r *rings) close() error {
 			errs = append(errs, rd.Close())
 		}
 	}
-	for _, fd := range []int{r.epfd, r.evfd} {
-		if fd >= 0 {
-			unix.Close(fd)
-		}
+	if r.ep != nil {
+		errs = append(errs, r.ep.Close())
 	}
-	r.epfd, r.evfd = -1, -1
+	if r.evfd >= 0 {
+		unix.Close(r.evfd)
+	}
+	if r.asleepMem != nil {
+		errs = append(errs, unix.Munmap(r.asleepMem))
+	}
+	r.ep, r.evfd, r.asleep, r.asleepMem = nil, -1, nil, nil
 	return errors.Join(errs...)
 }

@@ -99,6 +99,12 @@ func (t *Tracer) Read(ctx context.Context, fn func(ev *kevent.Event)) error {
 	)
 	poll := t.opts.PollInterval
 	maxArgs := t.opts.MaxArgs
+	// The reader sleeps without a timeout worth the name once idle (see rings.wait), so a
+	// done ctx must wake it.
+	defer context.AfterFunc(ctx, rs.kick)()
+	// got: records read since the last wait; a whole poll interval without one makes the
+	// reader idle.
+	got := 0
 	offset, offsetAt := t.bootOffset, time.Now()
 	n := 0
 	// draining: ctx is done after Detach; looked at with ctx, not per record.
@@ -129,7 +135,12 @@ func (t *Tracer) Read(ctx context.Context, fn func(ev *kevent.Event)) error {
 			if now := time.Now(); now.Sub(offsetAt) > time.Second {
 				offset, offsetAt = bootOffset(), now
 			}
-			err = rs.wait(poll)
+			if got == 0 {
+				err = rs.wait(idleWait, true)
+			} else {
+				err = rs.wait(poll, false)
+			}
+			got = 0
 			if err == nil {
 				continue
 			}
@@ -140,6 +151,7 @@ func (t *Tracer) Read(ctx context.Context, fn func(ev *kevent.Event)) error {
 			}
 			return err
 		}
+		got++
 		if err := dec.Decode(raw, &ev); err != nil {
 			t.decodeErrors.Add(1)
 			continue
@@ -155,6 +167,10 @@ func (t *Tracer) Read(ctx context.Context, fn func(ev *kevent.Event)) error {
 		fn(&ev)
 	}
 }
+
+// idleWait bounds an idle reader's sleep: the kernel wakes it at the next record, so this is
+// only a backstop, and the wall-clock offset is refreshed at least this often.
+const idleWait = time.Second
 
 // Detach removes the programs, so nothing more is written to the rings, and makes a Read whose
 // ctx is done drain what they hold: records go to its callback until deliverUntil, the rest are
