@@ -141,10 +141,18 @@ func (c *collector) add(ev *kevent.Event) {
 	if ev.Kind == kevent.KindProcessFork {
 		c.tracked[ev.ChildPID] = true
 	}
-	if len(c.events) < 200000 {
-		c.events = append(c.events, cloneEvent(ev))
+	// Bounded, keeping the newest: a test waits for what it causes from now on, and an earlier
+	// test's flood (its helpers are children of this process, so tracked) must not fill the
+	// buffer and hide the events of every test after it.
+	if len(c.events) >= maxCollected {
+		n := copy(c.events, c.events[len(c.events)-maxCollected/2:])
+		clear(c.events[n:])
+		c.events = c.events[:n]
 	}
+	c.events = append(c.events, cloneEvent(ev))
 }
+
+const maxCollected = 200000
 
 // wait returns the first event matching pred, waiting up to 10 s for it.
 func (c *collector) wait(t *testing.T, what string, pred func(*kevent.Event) bool) kevent.Event {
