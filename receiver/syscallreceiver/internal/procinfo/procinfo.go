@@ -104,6 +104,14 @@ func parseStat(b []byte, info *Info) error {
 	return nil
 }
 
+// userHZ is the unit of procfs's clock-tick fields: USER_HZ, which the kernel fixes at 100
+// for user space whatever its internal HZ (sysconf(_SC_CLK_TCK) reports the same).
+const userHZ = 100
+
+// StartBootNs is StartTime in ns since boot, on CLOCK_BOOTTIME (the clock of the kernel's
+// event timestamps: procfs derives starttime from the task's start_boottime), to 10 ms.
+func (i *Info) StartBootNs() int64 { return int64(i.StartTime) * (1_000_000_000 / userHZ) }
+
 // SplitArgs splits a NUL-separated argv (as /proc/<pid>/cmdline holds it) and applies the
 // bounds. It reports whether anything was cut.
 func SplitArgs(b []byte, lim Limits) ([]string, bool) {
