@@ -245,8 +245,15 @@ var falcoFieldList = []*falcoField{
 		missing("recorded on process.exec and process.fork only"))},
 	{name: "thread.cap_effective", typ: falcoStr, on: everywhere(attrDef("falco_caps(thread.capabilities.effective)", schema.AttrThreadCapabilitiesEffective).orElse(""))},
 	{name: "thread.cap_permitted", typ: falcoStr, on: everywhere(attrDef("falco_caps(thread.capabilities.permitted)", schema.AttrThreadCapabilitiesPermitted).orElse(""))},
-	{name: "user.uid", typ: falcoInt, on: everywhere(attrOf(schema.AttrProcessUserID))},
-	{name: "user.name", typ: falcoStr, on: everywhere(attrOf(schema.AttrProcessUserName))},
+	// Falco's setuid rules read the enter event (evt.dir=>), where the user is the caller's
+	// before the call; the records' process.user.* are after it, and privilege.previous_user.id
+	// is before (absent when the sensor did not know it).
+	{name: "user.uid", typ: falcoInt, on: onEventsElse(events(attrOf(schema.AttrPrivilegePreviousUserID).orExpr(schema.AttrProcessUserID).
+		approximately("before the call, as on Falco's enter event; after it where the sensor did not know the previous one"), schema.EventPrivilegeSetuid),
+		attrOf(schema.AttrProcessUserID))},
+	{name: "user.name", typ: falcoStr, on: onEventsElse(events(attrOf(schema.AttrProcessUserName).
+		approximately("after the call (Falco's enter event has the name before it; the records carry only the previous uid, user.uid)"), schema.EventPrivilegeSetuid),
+		attrOf(schema.AttrProcessUserName))},
 	{name: "user.loginuid", typ: falcoInt, on: everywhere(attrOf(schema.AttrProcessLoginUserID).orElse("-1"))},
 	{name: "user.loginname", typ: falcoStr, on: everywhere(attrOf(schema.AttrProcessLoginUserName))},
 
