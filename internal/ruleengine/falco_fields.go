@@ -58,8 +58,11 @@ type falcoDef struct {
 	// makes a value that is not a number compare false rather than be an error.
 	typ     falcoFieldType
 	lenient bool
-	approx  string // how the value differs from Falco's; "" when it is Falco's
-	attrs   []string
+	// byName, for a lenient number: how a value that is not a number is compared, a string
+	// expression and the test that says it holds the name (evt.arg.uid=nobody).
+	byName, byNameKnown string
+	approx              string // how the value differs from Falco's; "" when it is Falco's
+	attrs               []string
 }
 
 // falcoEnumValue is one value of an enumerated field and the CEL test that selects it; the
@@ -382,6 +385,15 @@ func eventArg(event, arg string, hasArg bool) falcoDef {
 	return missing("argument " + arg + " is not recorded")
 }
 
+// setuidTarget compares the uid a setuid asked for with a user name (Falco renders it as
+// one) by the name the records have after the call: once the effective uid is the one asked
+// for, process.user.name is its name. Where it is not (a refused call), a name never matches.
+func setuidTarget(d falcoDef) falcoDef {
+	d.byName, d.byNameKnown = schema.AttrProcessUserName,
+		"("+schema.AttrProcessUserID+" == "+schema.AttrPrivilegeTargetUserID+" && present("+schema.AttrProcessUserName+"))"
+	return d.approximately("a name is known once the call made it the effective uid; a refused call's target matches numbers only")
+}
+
 var eventArgs = func() map[string]map[string]falcoDef {
 	joined := func(a string) falcoDef { return attrDef("falco_join("+a+")", a) }
 	asInt := func(d falcoDef) falcoDef { d.typ, d.lenient = falcoInt, true; return d }
@@ -408,7 +420,7 @@ var eventArgs = func() map[string]map[string]falcoDef {
 		"request": events(attrOf(schema.AttrPtraceRequest), schema.EventProcessPtrace),
 		"domain":  events(attrOf(schema.AttrNetworkSocketFamily), schema.EventNetworkSocket),
 		"pid":     events(asInt(attrOf(schema.AttrPtraceTargetPID)), schema.EventProcessPtrace),
-		"uid":     events(asInt(attrOf(schema.AttrPrivilegeTargetUserID)).approximately("compared as a number (a user name never matches)"), schema.EventPrivilegeSetuid),
+		"uid":     events(setuidTarget(asInt(attrOf(schema.AttrPrivilegeTargetUserID))), schema.EventPrivilegeSetuid),
 		"gid":     events(asInt(attrOf(schema.AttrPrivilegeTargetGroupID)).approximately("compared as a number (a group name never matches)"), schema.EventPrivilegeSetgid),
 		"cmd":     events(attrOf(schema.AttrBPFCommand).approximately("the command's name (BPF_PROG_LOAD), not its number"), schema.EventKernelBPF),
 		"nstype":  events(nsFlags, schema.EventNamespaceSetns),

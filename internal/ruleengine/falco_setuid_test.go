@@ -23,7 +23,21 @@ func TestFalcoSetuidUserBeforeTheCall(t *testing.T) {
 			schema.AttrPrivilegePreviousRealUserID, previous, schema.AttrPrivilegeTargetUserID, target)
 	}
 	assert.NotContains(t, matchAll(e, setuid(0, 65534)), "Non sudo setuid", "root became nobody")
+	e2, _ := falcoCompile(t, falcoRule("named", "evt.type=setuid and evt.arg.uid in (nobody, 0)"), falcoRule("not named", "evt.type=setuid and evt.arg.uid != nobody"))
+	assert.Equal(t, []string{"named"}, matchAll(e2, setuid(0, 65534)))
+	assert.Equal(t, []string{"named", "not named"}, matchAll(e2, server.with(func(p *falcoProc) { p.user, p.uid = "root", 0 }).record(schema.EventPrivilegeSetuid, schema.AttrPrivilegeTargetUserID, 0)))
+	assert.Equal(t, []string{"not named"}, matchAll(e2, setuid(0, 33)))
 	assert.Contains(t, matchAll(e, setuid(65534, 0)), "Non sudo setuid", "nobody asked for root")
+	// Nobody staying nobody is Falco's somebody_becoming_themselves: evt.arg.uid compares with
+	// a name, the name of the uid the call made effective.
+	assert.NotContains(t, matchAll(e, setuid(65534, 65534)), "Non sudo setuid", "nobody became nobody")
+	// A name is not known for a refused call's target: only a number matches it.
+	refused := server.with(func(p *falcoProc) { p.ret, p.errno = -1, "EPERM" }).record(schema.EventPrivilegeSetuid,
+		schema.AttrPrivilegePreviousUserID, 65534, schema.AttrPrivilegeTargetUserID, 33)
+	assert.Contains(t, matchAll(e, refused), "Non sudo setuid")
 	// Without the previous uid (the sensor did not know it), the uid after the call.
-	assert.Contains(t, matchAll(e, server.record(schema.EventPrivilegeSetuid, schema.AttrPrivilegeTargetUserID, 65534)), "Non sudo setuid")
+	unknown := server.with(func(p *falcoProc) { p.ret, p.errno = -1, "EPERM" })
+	assert.Contains(t, matchAll(e, unknown.record(schema.EventPrivilegeSetuid, schema.AttrPrivilegeTargetUserID, 0)), "Non sudo setuid")
+	unknown.user, unknown.uid = "root", 0
+	assert.NotContains(t, matchAll(e, unknown.record(schema.EventPrivilegeSetuid, schema.AttrPrivilegeTargetUserID, 0)), "Non sudo setuid")
 }

@@ -257,6 +257,8 @@ func (t *Table) Exec(pid uint32, e ExecInfo) *Process {
 	p := t.Get(pid)
 	if p == nil {
 		p = t.insert(pid)
+		// Its fork was not seen (fork events not selected, or lost): procfs knows its start.
+		p.StartBootNs, _ = procinfo.ReadStart(t.procRoot, pid)
 	}
 	t.gen++
 	p.PPID = e.PPID

@@ -54,3 +54,17 @@ func TestStartFromFork(t *testing.T) {
 	// Fork without its event (a child met through a record): its start is not the parent's.
 	assert.Zero(t, tb.Fork(100, 102).StartBootNs)
 }
+
+// A process first met at its exec (its fork unseen) starts when procfs says.
+func TestStartAtExecFromProcfs(t *testing.T) {
+	before := bootNs(t)
+	cmd := exec.Command("/bin/sleep", "60")
+	require.NoError(t, cmd.Start())
+	after := bootNs(t)
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+
+	tb := New(Options{Capacity: 4})
+	p := tb.Exec(uint32(cmd.Process.Pid), ExecInfo{PPID: 1, ExePath: "/bin/sleep"})
+	assert.GreaterOrEqual(t, p.StartBootNs, before-10_000_000)
+	assert.LessOrEqual(t, p.StartBootNs, after)
+}
