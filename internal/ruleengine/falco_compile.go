@@ -381,6 +381,11 @@ func exprTerm(d falcoDef, op string, typ falcoFieldType, vals []string) *falcoTe
 		present := termCEL("present(" + d.attrs[0] + ")")
 		return termOr(termAnd(present, t), termAnd(termNot(present), any(d.alt, d.altElem)))
 	}
+	if d.byName != "" {
+		if t := byNameCheck(d, op, typ, vals); t != nil {
+			return t
+		}
+	}
 	if d.clamp != nil && op != "exists" && typ == falcoInt {
 		return clampedCheck(d.expr, op, *d.clamp, vals)
 	}
@@ -457,4 +462,32 @@ func celCondition(conds []falcoEventCond) string {
 		}
 	}
 	return strings.Join(parts, " || ")
+}
+
+// byNameCheck is an equality check on a number that Falco renders as a name, for the values
+// that are names: they compare with d.byName where d.byNameKnown holds. nil when every value
+// is a number, or for another operator (the number alone then, as for any lenient field).
+func byNameCheck(d falcoDef, op string, typ falcoFieldType, vals []string) *falcoTerm {
+	var nums, names []string
+	for _, v := range vals {
+		if _, ok := parseFalcoInt(v); ok {
+			nums = append(nums, v)
+		} else {
+			names = append(names, v)
+		}
+	}
+	if len(names) == 0 {
+		return nil
+	}
+	named := termAnd(termCEL(d.byNameKnown), exprCheck(d.byName, "in", falcoStr, false, names))
+	switch op {
+	case "=", "==", "in", "intersects":
+		if len(nums) == 0 {
+			return named
+		}
+		return termOr(exprCheck(d.expr, op, typ, true, nums), named)
+	case "!=":
+		return termNot(named)
+	}
+	return nil
 }

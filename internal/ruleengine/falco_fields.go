@@ -58,8 +58,11 @@ type falcoDef struct {
 	// makes a value that is not a number compare false rather than be an error.
 	typ     falcoFieldType
 	lenient bool
-	approx  string // how the value differs from Falco's; "" when it is Falco's
-	attrs   []string
+	// byName, for a lenient number: how a value that is not a number is compared, a string
+	// expression and the test that says it holds the name (evt.arg.uid=nobody).
+	byName, byNameKnown string
+	approx              string // how the value differs from Falco's; "" when it is Falco's
+	attrs               []string
 }
 
 // falcoEnumValue is one value of an enumerated field and the CEL test that selects it; the
@@ -227,6 +230,8 @@ var falcoFieldList = []*falcoField{
 	{name: "proc.aname", typ: falcoStr, on: ancestorName},
 	{name: "proc.aexe", typ: falcoStr, on: ancestorOnlyParent(procPexe)},
 	{name: "proc.aexepath", typ: falcoStr, on: ancestorOnlyParent(procPexepath)},
+	{name: "proc.duration", typ: falcoInt, on: everywhere(attrOf(schema.AttrProcessAge).
+		approximately("for a process started before the sensor, to 10 ms (procfs's start time)"))},
 	{name: "proc.pid", typ: falcoInt, on: everywhere(attrOf(schema.AttrProcessPID))},
 	{name: "proc.ppid", typ: falcoInt, on: everywhere(attrOf(schema.AttrProcessParentPID))},
 	{name: "thread.tid", typ: falcoInt, on: everywhere(attrOf(schema.AttrThreadID))},
@@ -243,8 +248,15 @@ var falcoFieldList = []*falcoField{
 		missing("recorded on process.exec and process.fork only"))},
 	{name: "thread.cap_effective", typ: falcoStr, on: everywhere(attrDef("falco_caps(thread.capabilities.effective)", schema.AttrThreadCapabilitiesEffective).orElse(""))},
 	{name: "thread.cap_permitted", typ: falcoStr, on: everywhere(attrDef("falco_caps(thread.capabilities.permitted)", schema.AttrThreadCapabilitiesPermitted).orElse(""))},
-	{name: "user.uid", typ: falcoInt, on: everywhere(attrOf(schema.AttrProcessUserID))},
-	{name: "user.name", typ: falcoStr, on: everywhere(attrOf(schema.AttrProcessUserName))},
+	// Falco's setuid rules read the enter event (evt.dir=>), where the user is the caller's
+	// before the call; the records' process.user.* are after it, and privilege.previous_user.id
+	// is before (absent when the sensor did not know it).
+	{name: "user.uid", typ: falcoInt, on: onEventsElse(events(attrOf(schema.AttrPrivilegePreviousUserID).orExpr(schema.AttrProcessUserID).
+		approximately("before the call, as on Falco's enter event; after it where the sensor did not know the previous one"), schema.EventPrivilegeSetuid),
+		attrOf(schema.AttrProcessUserID))},
+	{name: "user.name", typ: falcoStr, on: onEventsElse(events(attrOf(schema.AttrProcessUserName).
+		approximately("after the call (Falco's enter event has the name before it; the records carry only the previous uid, user.uid)"), schema.EventPrivilegeSetuid),
+		attrOf(schema.AttrProcessUserName))},
 	{name: "user.loginuid", typ: falcoInt, on: everywhere(attrOf(schema.AttrProcessLoginUserID).orElse("-1"))},
 	{name: "user.loginname", typ: falcoStr, on: everywhere(attrOf(schema.AttrProcessLoginUserName))},
 
@@ -361,56 +373,6 @@ func ancestorOnlyParent(parent falcoDef) func(string, string, bool) falcoDef {
 	}
 }
 
-// eventArg is evt.arg.NAME (and evt.rawarg.NAME): the syscall's arguments by Falco's names.
-// Paths are resolved and absolute where Falco shows them as given.
-func eventArg(event, arg string, hasArg bool) falcoDef {
-	if hasArg {
-		return missing("arguments by position are not recorded")
-	}
-	if m, ok := eventArgs[arg]; ok {
-		return m[event] // absent: the argument is not one of this event's
-	}
-	return missing("argument " + arg + " is not recorded")
-}
-
-var eventArgs = func() map[string]map[string]falcoDef {
-	joined := func(a string) falcoDef { return attrDef("falco_join("+a+")", a) }
-	asInt := func(d falcoDef) falcoDef { d.typ, d.lenient = falcoInt, true; return d }
-	path := attrOf(schema.AttrFilePath)
-	// namespace.flags has the name of a CEL keyword: conditions cannot read it.
-	nsFlags := missing("namespace.flags cannot be read in a condition (namespace is a CEL keyword)")
-	return map[string]map[string]falcoDef{
-		"flags": merge(events(joined(schema.AttrFileFlags), eventsWithFlags...),
-			events(joined(schema.AttrMountFlags), schema.EventFileMount),
-			events(nsFlags, schema.EventNamespaceUnshare),
-			events(missing("the exec's flags are not recorded"), schema.EventProcessExec)),
-		"mode": merge(events(attrOf(schema.AttrFileMode).approximately("octal, as \"0644\""), schema.EventFileOpen, schema.EventFileMkdir),
-			// A chmod's mode is flags in Falco: S_ISUID is looked for by name.
-			events(attrDef("falco_mode(file.mode)", schema.AttrFileMode), schema.EventFileChmod)),
-		"target":   events(attrOf(schema.AttrFileSymlinkTargetPath), schema.EventFileSymlink),
-		"linkpath": events(path, schema.EventFileSymlink),
-		"oldpath":  merge(events(attrOf(schema.AttrFileLinkTargetPath), schema.EventFileLink), events(attrOf(schema.AttrFileSourcePath), schema.EventFileRename)),
-		"newpath":  events(path, schema.EventFileLink, schema.EventFileRename),
-		"path":     events(path, schema.EventFileMkdir, schema.EventFileUnlink, schema.EventProcessChdir),
-		"name": merge(events(path.approximately("the resolved, absolute path"), schema.EventFileOpen, schema.EventFileUnlink),
-			events(attrOf(schema.AttrFileName), schema.EventFileMemfdCreate)),
-		"filename": merge(events(path, schema.EventFileChmod),
-			events(missing("the path given to a successful exec is not recorded"), schema.EventProcessExec)),
-		"request": events(attrOf(schema.AttrPtraceRequest), schema.EventProcessPtrace),
-		"domain":  events(attrOf(schema.AttrNetworkSocketFamily), schema.EventNetworkSocket),
-		"pid":     events(asInt(attrOf(schema.AttrPtraceTargetPID)), schema.EventProcessPtrace),
-		"uid":     events(asInt(attrOf(schema.AttrPrivilegeTargetUserID)).approximately("compared as a number (a user name never matches)"), schema.EventPrivilegeSetuid),
-		"gid":     events(asInt(attrOf(schema.AttrPrivilegeTargetGroupID)).approximately("compared as a number (a group name never matches)"), schema.EventPrivilegeSetgid),
-		"cmd":     events(attrOf(schema.AttrBPFCommand).approximately("the command's name (BPF_PROG_LOAD), not its number"), schema.EventKernelBPF),
-		"nstype":  events(nsFlags, schema.EventNamespaceSetns),
-		"dev":     events(attrOf(schema.AttrMountSource), schema.EventFileMount),
-		"dir":     events(path, schema.EventFileMount),
-		"type":    events(attrOf(schema.AttrMountFSType), schema.EventFileMount),
-		"uargs":   events(attrOf(schema.AttrKernelModuleArgs), schema.EventKernelModuleLoad),
-		"res":     events(attrOf(schema.AttrErrorType).orElse("SUCCESS"), schema.EventNames...),
-	}
-}()
-
 // falcoKnownMissing are Falco fields otelsec knows and the sensor does not supply, with
 // what is lacking; a field neither here nor above is unknown (an error, as in Falco).
 var falcoKnownMissing = map[string]string{
@@ -420,9 +382,9 @@ var falcoKnownMissing = map[string]string{
 	"proc.sid.exepath": "sessions are not recorded", "proc.vpgid": "process groups are not recorded",
 	"proc.vpgid.name": "process groups are not recorded", "proc.vpgid.exe": "process groups are not recorded",
 	"proc.vpgid.exepath": "process groups are not recorded", "proc.is_vpgid_leader": "process groups are not recorded",
-	"proc.is_sid_leader": "sessions are not recorded", "proc.duration": "process start times are not recorded",
-	"proc.ppid.duration": "process start times are not recorded", "proc.pid.ts": "process start times are not recorded",
-	"proc.ppid.ts": "process start times are not recorded", "proc.env": "environments are not recorded",
+	"proc.is_sid_leader": "sessions are not recorded",
+	"proc.ppid.duration": "the parent's start is not recorded", "proc.pid.ts": "only the process's age (process.age_ns) is recorded, not its start time",
+	"proc.ppid.ts": "the parent's start is not recorded", "proc.env": "environments are not recorded",
 	"proc.aenv": "environments are not recorded", "proc.loginshellid": "login shells are not recorded",
 	"proc.is_exe_lower_layer": "whether the executable is on an overlay lower layer is not recorded",
 	"proc.is_exe_writable":    "the executable's permissions are not recorded", "proc.exe_ino": "the executable's inode is not recorded",

@@ -63,6 +63,10 @@ func TestFalcoStableRulesFire(t *testing.T) {
 		p.exe, p.cmdline, p.parentExe, p.parentCmdline = "/usr/sbin/php-fpm8.2", "php-fpm: pool www", "/usr/sbin/php-fpm8.2", "php-fpm: master process"
 		p.ancestors = []string{"php-fpm8.2", "systemd"}
 	})
+	nginx := catShadow.with(func(p *falcoProc) {
+		p.exe, p.cmdline, p.parentExe, p.parentCmdline = "/usr/sbin/nginx", "nginx: worker process", "/usr/sbin/nginx", "nginx: master process"
+		p.comm, p.parentComm, p.ancestors = "nginx", "nginx", []string{"nginx", "systemd"}
+	})
 	tests := []struct {
 		rule      string
 		fires     plog.LogRecord
@@ -78,6 +82,10 @@ func TestFalcoStableRulesFire(t *testing.T) {
 			fires:    open(catShadow, "/etc/pam.d/common-auth", "O_RDWR", "O_CLOEXEC"),
 			nearMiss: open(catShadow, "/etc/passwd", "O_RDONLY"),
 			nearWhy:  "/etc/passwd is not a sensitive file"},
+		{rule: "Read sensitive file trusted after startup",
+			fires:    nginx.record(schema.EventFileOpen, schema.AttrFilePath, "/etc/shadow", schema.AttrFileFlags, []string{"O_RDONLY"}, schema.AttrProcessAge, 6_000_000_000),
+			nearMiss: nginx.record(schema.EventFileOpen, schema.AttrFilePath, "/etc/shadow", schema.AttrFileFlags, []string{"O_RDONLY"}, schema.AttrProcessAge, 5_000_000_000),
+			nearWhy:  "a server in its first 5 s (proc_is_new: proc.duration <= 5000000000)"},
 		{rule: "Terminal shell in container",
 			fires:    execRec(containerShell),
 			nearMiss: execRec(containerShell.with(func(p *falcoProc) { p.tty = false })),

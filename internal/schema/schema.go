@@ -92,6 +92,11 @@ const (
 	AttrProcessRealUserID       = "process.real_user.id"
 	AttrProcessUserName         = "process.user.name"
 	AttrProcessInteractive      = "process.interactive"
+	// How long the process (thread group) had been running when the event happened, in ns:
+	// the event's time less the process's start (its fork, or procfs's start time for one
+	// started before the sensor, to 10 ms). An age rather than a start time because rules
+	// compare it with a bound ("new processes"), and they see attributes, not the record's time.
+	AttrProcessAge = "process.age_ns"
 	// The calling thread's command name as the kernel keeps it (task->comm, at most 15
 	// bytes): the executable's basename at exec (a script's name, not its interpreter's), or
 	// what the program set with prctl(PR_SET_NAME).

@@ -53,7 +53,7 @@ var Types = func() map[string]Type {
 		m[s] = TypeString
 	}
 	for _, s := range []string{
-		AttrSyscallReturn, AttrProcessPID, AttrThreadID, AttrProcessParentPID,
+		AttrSyscallReturn, AttrProcessPID, AttrThreadID, AttrProcessParentPID, AttrProcessAge,
 		AttrProcessUserID, AttrProcessRealUserID, AttrProcessArgsCount, AttrProcessExitCode,
 		AttrProcessChildPID, AttrPtraceTargetPID, AttrPtraceAddress, AttrFdOld, AttrFdNew,
 		AttrNetworkPeerPort, AttrNetworkLocalPort, AttrNetworkListenBacklog, AttrPrivilegeTargetUserID,

@@ -196,6 +196,18 @@ func runHelper(mode string, args []string) error {
 		}
 		return f.Close()
 
+	case "read-when-told":
+		// Opens args[0] for reading once told (a line on stdin): a server long past its
+		// startup reading a file.
+		if _, err := fmt.Fscanln(os.Stdin); err != nil {
+			return fmt.Errorf("waiting to be told: %w", err)
+		}
+		f, err := os.Open(args[0])
+		if err != nil {
+			return err
+		}
+		return f.Close()
+
 	case "read":
 		// Opens args[0] for reading, as a program loading a library does.
 		f, err := os.Open(args[0])

@@ -164,7 +164,7 @@ var Common = []string{
 	schema.AttrProcessExecutablePath, schema.AttrProcessExecutableName,
 	schema.AttrProcessCommandLine, schema.AttrProcessWorkingDirectory,
 	schema.AttrProcessUserID, schema.AttrProcessRealUserID, schema.AttrProcessUserName,
-	schema.AttrProcessInteractive,
+	schema.AttrProcessInteractive, schema.AttrProcessAge,
 	schema.AttrProcessLinuxComm, schema.AttrProcessLoginUserID, schema.AttrProcessLoginUserName,
 	schema.AttrThreadCapabilitiesEffective, schema.AttrThreadCapabilitiesPermitted,
 	schema.AttrProcessParentExecutableName, schema.AttrProcessParentExecutablePath,

@@ -104,6 +104,27 @@ func parseStat(b []byte, info *Info) error {
 	return nil
 }
 
+// userHZ is the unit of procfs's clock-tick fields: USER_HZ, which the kernel fixes at 100
+// for user space whatever its internal HZ (sysconf(_SC_CLK_TCK) reports the same).
+const userHZ = 100
+
+// StartBootNs is StartTime in ns since boot, on CLOCK_BOOTTIME (the clock of the kernel's
+// event timestamps: procfs derives starttime from the task's start_boottime), to 10 ms.
+func (i *Info) StartBootNs() int64 { return int64(i.StartTime) * (1_000_000_000 / userHZ) }
+
+// ReadStart reads only pid's start time (StartBootNs), for a process met first at its exec.
+func ReadStart(procRoot string, pid uint32) (int64, error) {
+	stat, err := os.ReadFile(filepath.Join(procRoot, strconv.FormatUint(uint64(pid), 10), "stat"))
+	if err != nil {
+		return 0, fmt.Errorf("pid %d: %w", pid, ErrGone)
+	}
+	info := Info{PID: pid}
+	if err := parseStat(stat, &info); err != nil {
+		return 0, fmt.Errorf("pid %d: %w", pid, err)
+	}
+	return info.StartBootNs(), nil
+}
+
 // SplitArgs splits a NUL-separated argv (as /proc/<pid>/cmdline holds it) and applies the
 // bounds. It reports whether anything was cut.
 func SplitArgs(b []byte, lim Limits) ([]string, bool) {

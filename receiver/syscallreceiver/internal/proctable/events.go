@@ -38,7 +38,10 @@ func (t *Table) After(ev *kevent.Event) {
 	case kevent.KindProcessFork:
 		if ev.ChildPID != 0 {
 			// the child's comm is that of the thread that forked it
-			t.SetComm(t.Fork(ev.PID, ev.ChildPID), ev.CommBytes())
+			c := t.Fork(ev.PID, ev.ChildPID)
+			t.SetComm(c, ev.CommBytes())
+			// The fork's time is the child's start, within the fork's own duration.
+			c.StartBootNs = int64(ev.BootNs)
 		}
 	case kevent.KindProcessExit:
 		t.Exit(ev.PID, int64(ev.BootNs))

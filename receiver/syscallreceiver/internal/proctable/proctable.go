@@ -40,6 +40,10 @@ type Process struct {
 	// Known is false for a placeholder: a process the kernel reported that could no longer be
 	// read from procfs. Its fields are empty; keeping it avoids re-reading procfs per event.
 	Known bool
+	// StartBootNs is when the process started (its fork), ns on the kernel's event clock
+	// (CLOCK_BOOTTIME); 0 when unknown. An exec does not change it, as it does not change the
+	// kernel's start time.
+	StartBootNs int64
 
 	exitedAt int64 // ns on the caller's clock; 0 while alive
 
@@ -153,6 +157,7 @@ func (t *Table) fromInfo(info procinfo.Info) *Process {
 	p.ContainerID = info.ContainerID
 	p.Interactive = info.TTY != 0
 	p.Comm = info.Comm
+	p.StartBootNs = info.StartBootNs()
 	p.Known = true
 	return p
 }
@@ -223,6 +228,7 @@ func (t *Table) Fork(parent, child uint32) *Process {
 	c.PID = child
 	c.PPID = parent
 	c.exitedAt = 0
+	c.StartBootNs = 0 // not the parent's; the fork event (After) says when
 	// The parent's cached ancestry is not the child's, and its slices must not be shared.
 	c.ctxGen, c.ctxParent, c.ctxNames, c.ctxComms = 0, nil, nil, nil
 	if !pp.Known {
@@ -251,6 +257,8 @@ func (t *Table) Exec(pid uint32, e ExecInfo) *Process {
 	p := t.Get(pid)
 	if p == nil {
 		p = t.insert(pid)
+		// Its fork was not seen (fork events not selected, or lost): procfs knows its start.
+		p.StartBootNs, _ = procinfo.ReadStart(t.procRoot, pid)
 	}
 	t.gen++
 	p.PPID = e.PPID

@@ -26,6 +26,7 @@ func BenchmarkFill(b *testing.B) {
 	for pid, comm := range map[uint32]string{1: "systemd", 50: "sshd", 100: "bash"} {
 		tb.SetComm(tb.Get(pid), []byte(comm))
 	}
+	tb.Get(100).StartBootNs = 500 // a process whose start is known, as nearly every one is
 	listen := who
 	listen.Kind, listen.Syscall, listen.Ret = kevent.KindNetworkListen, 50, -9
 	connect := who

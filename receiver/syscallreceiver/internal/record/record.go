@@ -79,6 +79,7 @@ type Job struct {
 	ContainerID      string
 	UserName         string
 	LoginName        string // the login uid's name
+	StartBootNs      int64  // the process's start on the event clock; 0 when unknown
 
 	HasParent              bool
 	ParentExePath          string
@@ -103,6 +104,7 @@ func (b *Builder) Prepare(ev *kevent.Event, p *proctable.Process, job *Job, obse
 	job.ExePath, job.ExeName = p.ExePath, p.ExeName
 	job.CmdLine, job.CmdLineTruncated = p.CmdLine, p.CmdLineTruncated
 	job.Cwd, job.ContainerID = p.Cwd, p.ContainerID
+	job.StartBootNs = p.StartBootNs
 	job.UserName = b.userName(ev.EUID)
 	job.LoginName = ""
 	if ev.LoginUID != kevent.LoginUIDUnset {
@@ -197,6 +199,11 @@ func process(a *events.Attrs, job *Job) {
 		a.Str(schema.AttrProcessUserName, job.UserName)
 	}
 	a.Bool(schema.AttrProcessInteractive, ev.TTY)
+	if job.StartBootNs > 0 {
+		// procfs's start time is cut to 10 ms, so an event in a process's first 10 ms can
+		// precede it: such a process is new, not of negative age.
+		a.Int(schema.AttrProcessAge, max(int64(ev.BootNs)-job.StartBootNs, 0))
+	}
 	exeName := job.ExeName // as put above: only with a path
 	if job.ExePath == "" {
 		exeName = ""
