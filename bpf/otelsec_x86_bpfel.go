@@ -240,6 +240,7 @@ const (
 	OtelsecVarEmitMask          = "emit_mask"
 	OtelsecVarHaveExcl          = "have_excl"
 	OtelsecVarMaxArgBytes       = "max_arg_bytes"
+	OtelsecVarMaxEnvBytes       = "max_env_bytes"
 	OtelsecVarMaxPath           = "max_path"
 	OtelsecVarPrioMask          = "prio_mask"
 	OtelsecVarQueryEvery        = "query_every"
@@ -383,6 +384,7 @@ type OtelsecVariableSpecs struct {
 	EmitMask        *ebpf.VariableSpec `ebpf:"emit_mask"`
 	HaveExcl        *ebpf.VariableSpec `ebpf:"have_excl"`
 	MaxArgBytes     *ebpf.VariableSpec `ebpf:"max_arg_bytes"`
+	MaxEnvBytes     *ebpf.VariableSpec `ebpf:"max_env_bytes"`
 	MaxPath         *ebpf.VariableSpec `ebpf:"max_path"`
 	PrioMask        *ebpf.VariableSpec `ebpf:"prio_mask"`
 	QueryEvery      *ebpf.VariableSpec `ebpf:"query_every"`
@@ -447,6 +449,7 @@ type OtelsecVariables struct {
 	EmitMask        *ebpf.Variable `ebpf:"emit_mask"`
 	HaveExcl        *ebpf.Variable `ebpf:"have_excl"`
 	MaxArgBytes     *ebpf.Variable `ebpf:"max_arg_bytes"`
+	MaxEnvBytes     *ebpf.Variable `ebpf:"max_env_bytes"`
 	MaxPath         *ebpf.Variable `ebpf:"max_path"`
 	PrioMask        *ebpf.Variable `ebpf:"prio_mask"`
 	QueryEvery      *ebpf.Variable `ebpf:"query_every"`

@@ -77,17 +77,13 @@ int BPF_PROG(on_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm 
 
 	struct mm_struct *mm = p->mm;
 	if (mm) {
-		unsigned long as = BPF_CORE_READ(mm, arg_start), ae = BPF_CORE_READ(mm, arg_end);
-		__u32 m = clamp_max(max_arg_bytes);
-		if (ae > as) {
-			__u64 n = ae - as;
-			int trunc = 0;
-			if (n > m) {
-				n = m;
-				trunc = 1;
-			}
-			put_ubytes(s, SLOT_X, (void *)as, n, trunc);
-		}
+		/* The environment (NAME=VALUE strings, NUL-separated, as argv) goes in the slot a
+		 * success does not use otherwise; the slots are read in order, so it is written
+		 * before argv. max_env_bytes 0 (the receiver's capture off) copies nothing. */
+		put_urange(s, SLOT_PATH2_BASE, BPF_CORE_READ(mm, env_start), BPF_CORE_READ(mm, env_end),
+			   max_env_bytes);
+		put_urange(s, SLOT_X, BPF_CORE_READ(mm, arg_start), BPF_CORE_READ(mm, arg_end),
+			   max_arg_bytes);
 	}
 
 	struct kernfs_node *kn = BPF_CORE_READ(p, cgroups, dfl_cgrp, kn);

@@ -24,6 +24,7 @@ volatile const __u32 have_excl = 0;     /* exclusion prefixes configured */
 volatile const __u64 emit_mask = ~0ULL; /* bit per enum kind, for the shared sched hooks */
 volatile const __u32 max_path = STR_MAX;
 volatile const __u32 max_arg_bytes = STR_MAX;
+volatile const __u32 max_env_bytes = 0; /* process.exec's environment; 0: not copied */
 volatile const __u64 prio_mask = 0;         /* bit per enum kind: written to events_prio */
 volatile const __u64 wakeup_bytes = 1 << 20; /* force a wakeup past this much unread data... */
 volatile const __u64 wakeup_bytes_prio = 1 << 17; /* ...in events_prio */

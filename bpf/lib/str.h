@@ -77,6 +77,22 @@ static __always_inline void put_ubytes(struct scratch *s, int slot, const void *
 	s->pos = pos + len;
 }
 
+/* put_urange appends the user memory [start, end) to slot, cut to max bytes (marked truncated):
+ * a process's argv or environment, between the mm's arg_* or env_* bounds. */
+static __always_inline void put_urange(struct scratch *s, int slot, unsigned long start, unsigned long end, __u32 max)
+{
+	__u32 m = clamp_max(max);
+	if (end <= start || m == 0)
+		return;
+	__u64 n = end - start;
+	int trunc = 0;
+	if (n > m) {
+		n = m;
+		trunc = 1;
+	}
+	put_ubytes(s, slot, (void *)start, n, trunc);
+}
+
 static __always_inline void put_kbytes(struct scratch *s, int slot, const void *kptr, __u32 len)
 {
 	__u32 pos = s->pos;

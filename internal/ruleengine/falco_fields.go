@@ -246,6 +246,7 @@ var falcoFieldList = []*falcoField{
 		missing("recorded on process.exec only"))},
 	{name: "proc.vpid", typ: falcoInt, on: onEventsElse(events(attrOf(schema.AttrProcessVPID), schema.EventProcessExec, schema.EventProcessFork),
 		missing("recorded on process.exec and process.fork only"))},
+	{name: "proc.env", typ: falcoStr, on: procEnv},
 	{name: "thread.cap_effective", typ: falcoStr, on: everywhere(attrDef("falco_caps(thread.capabilities.effective)", schema.AttrThreadCapabilitiesEffective).orElse(""))},
 	{name: "thread.cap_permitted", typ: falcoStr, on: everywhere(attrDef("falco_caps(thread.capabilities.permitted)", schema.AttrThreadCapabilitiesPermitted).orElse(""))},
 	// Falco's setuid rules read the enter event (evt.dir=>), where the user is the caller's
@@ -344,6 +345,19 @@ func clamped(d falcoDef, min int64) falcoDef {
 
 // ancestorName is proc.aname[N] (N = 0 is the process, 1 its parent) and proc.aname without
 // an index, any ancestor: their comms.
+// procEnv is proc.env: the environment a successful exec gave the process, which is all the
+// Falco files read (spawned_process and proc.env icontains NAME).
+func procEnv(event, _ string, hasArg bool) falcoDef {
+	if hasArg {
+		return missing("one variable by name (proc.env[NAME]) is not supplied, only proc.env whole")
+	}
+	if event != schema.EventProcessExec {
+		return missing("recorded on process.exec only")
+	}
+	return attrDef("falco_env(process.environment)", schema.AttrProcessEnvironment).orElse("").
+		approximately("a successful exec's environment, its first max_env_bytes bytes (empty when off, and for a failed exec)")
+}
+
 func ancestorName(event, arg string, hasArg bool) falcoDef {
 	if !hasArg {
 		d := attrOf(schema.AttrProcessAncestorsLinuxComm).orExpr(schema.AttrProcessAncestorsExecName)
@@ -384,8 +398,8 @@ var falcoKnownMissing = map[string]string{
 	"proc.vpgid.exepath": "process groups are not recorded", "proc.is_vpgid_leader": "process groups are not recorded",
 	"proc.is_sid_leader": "sessions are not recorded",
 	"proc.ppid.duration": "the parent's start is not recorded", "proc.pid.ts": "only the process's age (process.age_ns) is recorded, not its start time",
-	"proc.ppid.ts": "the parent's start is not recorded", "proc.env": "environments are not recorded",
-	"proc.aenv": "environments are not recorded", "proc.loginshellid": "login shells are not recorded",
+	"proc.ppid.ts": "the parent's start is not recorded",
+	"proc.aenv": "the ancestors' environments are not recorded", "proc.loginshellid": "login shells are not recorded",
 	"proc.is_exe_lower_layer": "whether the executable is on an overlay lower layer is not recorded",
 	"proc.is_exe_writable":    "the executable's permissions are not recorded", "proc.exe_ino": "the executable's inode is not recorded",
 	"proc.exe_ino.ctime": "the executable's inode is not recorded", "proc.exe_ino.mtime": "the executable's inode is not recorded",

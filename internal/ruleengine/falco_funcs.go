@@ -63,8 +63,10 @@ func argv0(cmdline string) string {
 	return cmdline
 }
 
-// falcoJoin joins flags as Falco shows them (O_WRONLY|O_CREAT).
-func falcoJoin(elems []string) string { return strings.Join(elems, "|") }
+// falcoJoins are the functions joining a string list into one string, by their separator:
+// falco_join joins flags as Falco shows them (O_WRONLY|O_CREAT); falco_env an environment as
+// Falco's proc.env shows it (NAME=VALUE NAME=VALUE).
+var falcoJoins = map[string]string{"falco_join": "|", "falco_env": " "}
 
 // falcoPreds are predicates of two strings.
 var falcoPreds = map[string]func(x, y string) bool{
@@ -122,18 +124,21 @@ func falcoFuncOptions() []cel.EnvOption {
 			}
 			return types.String(capability.Join(uint64(n)))
 		}))))
-	opts = append(opts, cel.Function("falco_join", cel.Overload("falco_join_list", []*cel.Type{cel.ListType(cel.StringType)}, cel.StringType,
-		cel.UnaryBinding(func(v ref.Val) ref.Val {
-			l, ok := v.(traits.Lister)
-			if !ok {
-				return types.NoSuchOverloadErr()
-			}
-			var elems []string
-			if err := eachString(l, func(s string) bool { elems = append(elems, s); return true }); err != nil {
-				return err
-			}
-			return types.String(falcoJoin(elems))
-		}))))
+	for _, name := range sortedKeys(falcoJoins) {
+		sep := falcoJoins[name]
+		opts = append(opts, cel.Function(name, cel.Overload(name+"_list", []*cel.Type{cel.ListType(cel.StringType)}, cel.StringType,
+			cel.UnaryBinding(func(v ref.Val) ref.Val {
+				l, ok := v.(traits.Lister)
+				if !ok {
+					return types.NoSuchOverloadErr()
+				}
+				var elems []string
+				if err := eachString(l, func(s string) bool { elems = append(elems, s); return true }); err != nil {
+					return err
+				}
+				return types.String(strings.Join(elems, sep))
+			}))))
+	}
 	return opts
 }
 
@@ -141,7 +146,8 @@ func falcoFuncOptions() []cel.EnvOption {
 // other functions.
 func (fc *fastCompiler) falcoCall(fn string, args []ast.Expr) (valNode, string, bool, error) {
 	f, isStr := falcoStrFuncs[fn]
-	if len(args) != 1 || (!isStr && fn != "falco_join" && fn != "falco_caps") {
+	sep, isJoin := falcoJoins[fn]
+	if len(args) != 1 || (!isStr && !isJoin && fn != "falco_caps") {
 		return nil, "", false, nil
 	}
 	x, k, err := fc.valExpr(args[0])
@@ -155,7 +161,7 @@ func (fc *fastCompiler) falcoCall(fn string, args []ast.Expr) (valNode, string, 
 	case fn == "falco_caps":
 		return fc.shareVal(capsVal{x}, key), key, true, nil
 	}
-	return fc.shareVal(joinVal{x}, key), key, true, nil
+	return fc.shareVal(joinVal{x, sep}, key), key, true, nil
 }
 
 // capsVal is falco_caps on the fast path: a capability mask as Falco shows it.
@@ -169,8 +175,11 @@ func (n capsVal) value(a *activation) (fval, bool) {
 	return fval{k: kStr, s: capability.Join(uint64(x.i))}, true
 }
 
-// joinVal is falco_join on the fast path.
-type joinVal struct{ x valNode }
+// joinVal is falco_join or falco_env on the fast path.
+type joinVal struct {
+	x   valNode
+	sep string
+}
 
 func (n joinVal) value(a *activation) (fval, bool) {
 	x, ok := n.x.value(a)
@@ -183,7 +192,7 @@ func (n joinVal) value(a *activation) (fval, bool) {
 			elems = append(elems, e.s)
 		}
 	}
-	return fval{k: kStr, s: falcoJoin(elems)}, true
+	return fval{k: kStr, s: strings.Join(elems, n.sep)}, true
 }
 
 // falcoModeBits are the mode bits in the order of Falco's chmod mode flags table.

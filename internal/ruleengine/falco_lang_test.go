@@ -362,7 +362,7 @@ func TestFalcoRuleStates(t *testing.T) {
   enabled: false
 - rule: Running
   desc: d
-  condition: evt.type = execve and not proc.env contains X
+  condition: evt.type = execve and not proc.sname contains X
   output: "%user.shell %proc.name"
   priority: NOTICE
 `)
@@ -382,7 +382,7 @@ func TestFalcoRuleStates(t *testing.T) {
 		"Template":  "not run: its condition is false on every event, in Falco too (an empty list of a template rule?)",
 		"Reads":     "disabled: it is only on events the sensor does not capture: pread64, read",
 		"Login uid": "disabled: it needs Falco fields the sensor cannot supply, so it could never fire: user.homedir (not supplied)",
-		"Running": "checks on Falco fields the sensor cannot supply are false, as in Falco for a field it cannot read: proc.env (environments are not recorded); " +
+		"Running": "checks on Falco fields the sensor cannot supply are false, as in Falco for a field it cannot read: proc.sname (sessions are not recorded); " +
 			"output fields the sensor cannot supply show <NA>: user.shell",
 	}, got)
 	assert.Equal(t, []string{"Running"}, matchAll(e, execRec(shellUser)), "not (a check on a missing field) is true")

@@ -150,6 +150,10 @@ const (
 	// process.exec
 	AttrProcessCommandArgs = "process.command_args" // string[]
 	AttrProcessArgsCount   = "process.args_count"
+	// process.exec (success): the environment as NAME=VALUE strings, bounded (max_env_bytes,
+	// off at 0). One list rather than semconv's process.environment_variable.<key>: one
+	// attribute per record, not one per variable.
+	AttrProcessEnvironment = "process.environment" // string[]
 	// process.exec, process.fork: the process's pid in its own pid namespace (1 for a
 	// container's first process)
 	AttrProcessVPID = "process.vpid"

@@ -70,7 +70,7 @@ var Types = func() map[string]Type {
 	m[AttrProcessExecutableUpperLayer] = TypeBool
 	m[AttrProcessExecutableFromMemfd] = TypeBool
 	for _, s := range []string{
-		AttrProcessAncestorsExecName, AttrTruncated, AttrContainerImageTags, AttrContainerImageRepoDigests, AttrProcessCommandArgs, AttrFileFlags, AttrMountFlags,
+		AttrProcessAncestorsExecName, AttrTruncated, AttrContainerImageTags, AttrContainerImageRepoDigests, AttrProcessCommandArgs, AttrProcessEnvironment, AttrFileFlags, AttrMountFlags,
 		AttrCapabilitiesAdded, AttrCapabilitiesEffective, AttrCapabilitiesPermitted, AttrNamespaceFlags,
 		AttrSecurityRuleMatched, AttrSecurityRuleTags, AttrSecurityRuleOutputFields,
 		AttrProcessAncestorsLinuxComm,

@@ -41,6 +41,10 @@ type Config struct {
 	// argv the kernel copies. They bound process.command_args and process.command_line.
 	MaxArgs     int `mapstructure:"max_args"`
 	MaxArgBytes int `mapstructure:"max_arg_bytes"`
+	// MaxEnvBytes bounds the environment (NAME=VALUE strings) a successful exec's record
+	// carries as process.environment; 0 turns the capture off. Environments hold secrets:
+	// see the README.
+	MaxEnvBytes int `mapstructure:"max_env_bytes"`
 	// MaxPathBytes bounds every captured path.
 	MaxPathBytes int `mapstructure:"max_path_bytes"`
 
@@ -94,8 +98,12 @@ var (
 )
 
 const (
-	defaultMaxArgs            = kernel.DefaultMaxArgs
-	defaultMaxArgBytes        = kernel.DefaultMaxArgBytes
+	defaultMaxArgs     = kernel.DefaultMaxArgs
+	defaultMaxArgBytes = kernel.DefaultMaxArgBytes
+	// 2 KiB holds a container's whole environment and the start of a login shell's; the
+	// Falco rules look for one variable's name anywhere in it. Bigger costs ring and
+	// pipeline bytes on every exec, and carries more secrets.
+	defaultMaxEnvBytes        = 2048
 	defaultMaxPathBytes       = kernel.DefaultMaxPathBytes
 	defaultProcessTableSize   = 32768
 	defaultDropReportInterval = 10 * time.Second
@@ -114,6 +122,7 @@ func createDefaultConfig() *Config {
 		RingBufferSize:     kernel.DefaultRingBufferSize,
 		MaxArgs:            defaultMaxArgs,
 		MaxArgBytes:        defaultMaxArgBytes,
+		MaxEnvBytes:        defaultMaxEnvBytes,
 		MaxPathBytes:       defaultMaxPathBytes,
 		ProcessTableSize:   defaultProcessTableSize,
 		DropReportInterval: defaultDropReportInterval,
@@ -139,6 +148,7 @@ func (cfg *Config) ints() []intSetting {
 		{"ring_buffer_size", &cfg.RingBufferSize, os.Getpagesize(), maxRingBufferSize},
 		{"max_args", &cfg.MaxArgs, 1, maxMaxArgs},
 		{"max_arg_bytes", &cfg.MaxArgBytes, 64, maxMaxArgBytes},
+		{"max_env_bytes", &cfg.MaxEnvBytes, 0, kernel.MaxEnvBytesLimit},
 		{"max_path_bytes", &cfg.MaxPathBytes, 64, maxMaxPathBytes},
 		{"process_table_size", &cfg.ProcessTableSize, 64, maxProcessTableSize},
 		{"max_batch_size", &cfg.MaxBatchSize, 1, maxMaxBatchSize},

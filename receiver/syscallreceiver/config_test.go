@@ -41,6 +41,7 @@ func TestLoadConfig(t *testing.T) {
 	assert.Equal(t, schema.EventNames, all, "the default captures every event of the contract")
 	assert.Equal(t, 64<<20, def.RingBufferSize)
 	assert.Equal(t, 10*time.Second, def.DropReportInterval)
+	assert.Equal(t, 2048, def.MaxEnvBytes)
 	assert.Equal(t, "otelsec", def.ServiceName)
 
 	custom := loadConfig(t, "custom")
@@ -49,6 +50,7 @@ func TestLoadConfig(t *testing.T) {
 	assert.Equal(t, 16<<20, custom.RingBufferSize)
 	assert.Equal(t, 64, custom.MaxArgs)
 	assert.Equal(t, 2048, custom.MaxArgBytes)
+	assert.Equal(t, 0, custom.MaxEnvBytes, "0 is valid: the capture is off")
 	assert.Equal(t, 1024, custom.MaxPathBytes)
 	assert.Equal(t, 4096, custom.ProcessTableSize)
 	assert.Equal(t, 30*time.Second, custom.DropReportInterval)
@@ -75,6 +77,7 @@ func TestConfigErrors(t *testing.T) {
 		{"bad_bounds", []string{
 			"max_args 0: must be between 1 and 1024",
 			"max_arg_bytes 1000000: must be between 64 and 4096",
+			"max_env_bytes 8192: must be between 0 and 4096",
 			"max_path_bytes 8192: must be between 64 and 4096",
 			"process_table_size 10: must be between 64 and 4194304",
 		}},

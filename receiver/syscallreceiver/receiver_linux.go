@@ -168,6 +168,7 @@ func (r *logsReceiver) start() error {
 		RingBufferSize:            r.cfg.RingBufferSize,
 		MaxArgs:                   r.cfg.MaxArgs,
 		MaxArgBytes:               r.cfg.MaxArgBytes,
+		MaxEnvBytes:               r.cfg.MaxEnvBytes,
 		MaxPathBytes:              r.cfg.MaxPathBytes,
 		SelfPID:                   os.Getpid(),
 	})

@@ -976,8 +976,10 @@ func TestTruncatedArguments(t *testing.T) {
 	}
 	cmd := exec.Command("/bin/echo", args...)
 	cmd.Stdout = nil
+	cmd.Env = []string{"PATH=/usr/bin:/bin"} // within max_env_bytes: not cut
 	require.NoError(t, cmd.Run())
 	e := rec.find(t, "exec of echo", is(schema.EventProcessExec, cmd.Process.Pid))
+	assert.Equal(t, []string{"PATH=/usr/bin:/bin"}, strs(e, schema.AttrProcessEnvironment))
 	got := strs(e, schema.AttrProcessCommandArgs)
 	assert.LessOrEqual(t, len(got), 5)
 	assert.Equal(t, "/bin/echo", got[0])
@@ -989,6 +991,31 @@ func TestTruncatedArguments(t *testing.T) {
 	assert.ElementsMatch(t, []string{schema.AttrProcessCommandLine, schema.AttrProcessCommandArgs,
 		schema.AttrProcessParentCommandLine}, strs(e, schema.AttrTruncated))
 	assert.LessOrEqual(t, len(str(e, schema.AttrProcessParentCommandLine)), 64)
+}
+
+// The environment is cut at max_env_bytes and said to be; at 0 the records have none.
+func TestEnvironmentBound(t *testing.T) {
+	requireRoot(t)
+	_, self := selfName(t)
+	for _, max := range []int{24, 0} {
+		rec := &recorder{self: self}
+		cfg := testConfig()
+		cfg.Events = []string{schema.EventProcessExec}
+		cfg.MaxEnvBytes = max
+		rec.rcv = startReceiver(t, cfg, rec, receivertest.NewNopSettings(metadata.Type))
+		cmd := exec.Command("/bin/true")
+		cmd.Env = []string{"A=1", "SECRET_TOKEN=" + strings.Repeat("s", 40)}
+		require.NoError(t, cmd.Run())
+		e := rec.find(t, "exec of true", is(schema.EventProcessExec, cmd.Process.Pid))
+		if max == 0 {
+			_, ok := e.Attributes().Get(schema.AttrProcessEnvironment)
+			assert.False(t, ok, "max_env_bytes 0: no environment")
+			assert.NotContains(t, strs(e, schema.AttrTruncated), schema.AttrProcessEnvironment)
+			continue
+		}
+		assert.Equal(t, []string{"A=1", "SECRET_TOKEN=" + strings.Repeat("s", 24-4-13)}, strs(e, schema.AttrProcessEnvironment))
+		assert.Contains(t, strs(e, schema.AttrTruncated), schema.AttrProcessEnvironment)
+	}
 }
 
 func TestContainerID(t *testing.T) {

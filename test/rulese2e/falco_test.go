@@ -202,6 +202,16 @@ func falcoStableHost(h *harness) []behaviour {
 	}
 }
 
+// withEnv runs a copy of true named name with only PATH and variable in its environment (ours
+// may be longer than the receiver's max_env_bytes); the violation carries the variable.
+func withEnv(name, variable string) func(*testing.T, *harness) (int, map[string]any) {
+	return func(t *testing.T, h *harness) (int, map[string]any) {
+		cmd := exec.Command(h.copyExecutable("/usr/bin/true", name))
+		cmd.Env = []string{"PATH=/usr/bin:/bin", variable}
+		return h.run(cmd), map[string]any{schema.AttrProcessEnvironment: []any{"PATH=/usr/bin:/bin", variable}}
+	}
+}
+
 // pid is the behaviour's do as a near miss: its pid only.
 func (b behaviour) pid() func(*testing.T, *harness) int {
 	return pidAs(b.do)
@@ -226,6 +236,14 @@ func falcoIncubatingHost(h *harness) []behaviour {
 	dockerish := "/var/lib/docker-otelsec-e2e-" + tok
 	h.t.Cleanup(func() { os.RemoveAll(dockerish) })
 	return []behaviour{
+		{name: "curl run with HTTP_PROXY", rule: "Program run with disallowed http proxy env",
+			do: withEnv("curl", "HTTP_PROXY=http://proxy.invalid:3128"),
+			// curl without it: the rule is on the variable, not on curl.
+			nearMiss: pidAs(withEnv("curl", "NO_PROXY=localhost"))},
+		{name: "program run with GLIBC_TUNABLES", rule: "Potential Local Privilege Escalation via Environment Variables Misuse",
+			do: withEnv("tunable-true", "GLIBC_TUNABLES=glibc.malloc.tcache_count=7"),
+			// A name that only starts the same.
+			nearMiss: pidAs(withEnv("tunable-true", "GLIBC_TUNABLE=glibc.malloc.tcache_count=7"))},
 		h.ours("startup file written by a copy named useradd", "Modify Shell Configuration File",
 			h.ours("startup file of a service account's home", "", nil).pid()), // shells are trusted
 		h.ours("cron.d file", "Schedule Cron Jobs", func(t *testing.T, h *harness) int {

@@ -128,7 +128,10 @@ func TestDecodeKinds(t *testing.T) {
 		}
 		return &ev
 	}
-	e := dec(rec{kind: kevent.KindProcessExec, nr: 59, slots: [kevent.NumSlots]string{"/usr/bin/dash", "/root", "/bin/sh", "", "sh\x00-c\x00", "system.slice/docker-" + strings.Repeat("ab", 32) + ".scope"}, a: [6]uint64{2}})
+	e := dec(rec{kind: kevent.KindProcessExec, nr: 59, slots: [kevent.NumSlots]string{"/usr/bin/dash", "/root", "/bin/sh", "A=1\x00B=2\x00", "sh\x00-c\x00", "system.slice/docker-" + strings.Repeat("ab", 32) + ".scope"}, a: [6]uint64{2}})
+	if string(e.Env.B) != "A=1\x00B=2\x00" || !e.Path2Base.Empty() {
+		t.Errorf("environment %q, path2 base %q", e.Env.B, e.Path2Base.B)
+	}
 	if string(e.Path.B) != "/usr/bin/dash" || string(e.Cwd.B) != "/root" || !e.PathBase.Empty() || string(e.Path2.B) != "/bin/sh" || e.ArgCount != 2 {
 		t.Errorf("exec %+v", e)
 	}
@@ -136,7 +139,7 @@ func TestDecodeKinds(t *testing.T) {
 		t.Errorf("cgroup %q", e.Cgroup.B)
 	}
 	e = dec(rec{kind: kevent.KindProcessExec, nr: 59, ret: -2, slots: [kevent.NumSlots]string{"x", "/cwd"}})
-	if string(e.PathBase.B) != "/cwd" || !e.Cwd.Empty() || e.ErrorName() != "ENOENT" {
+	if string(e.PathBase.B) != "/cwd" || !e.Cwd.Empty() || !e.Env.Empty() || e.ErrorName() != "ENOENT" {
 		t.Errorf("failed exec %+v", e)
 	}
 	e = dec(rec{kind: kevent.KindProcessExit, nr: kevent.NoSyscall, a: [6]uint64{9}})

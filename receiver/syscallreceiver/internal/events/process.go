@@ -12,11 +12,12 @@ var processSpecs = []Spec{
 		Hooks:    append([]string{tpBTF("sched_process_exec")}, sysExit("execve", "execveat")...),
 		Note:     "successful: the scheduler hook; failed: the syscall's exit",
 		Attrs: []string{schema.AttrProcessCommandArgs, schema.AttrProcessArgsCount, schema.AttrFilePath,
-			schema.AttrProcessVPID, schema.AttrProcessExecutableUpperLayer, schema.AttrProcessExecutableFromMemfd},
+			schema.AttrProcessEnvironment, schema.AttrProcessVPID, schema.AttrProcessExecutableUpperLayer, schema.AttrProcessExecutableFromMemfd},
 		decode: func(ev *kevent.Event, r *kevent.Raw) {
 			ev.Path = r.Slots[kevent.SlotPath]
 			if ev.Ret == 0 {
 				ev.Cwd = r.Slots[kevent.SlotPathBase]
+				ev.Env = r.Slots[kevent.SlotPath2Base]
 				ev.VPID = uint32(r.A[2])
 				ev.ExeUpperLayer = r.HFlags&kevent.HFlagExeUpper != 0
 				ev.ExeFromMemfd = r.HFlags&kevent.HFlagExeMemfd != 0
@@ -39,6 +40,13 @@ var processSpecs = []Spec{
 			if ev.Ret < 0 {
 				a.Path(schema.AttrFilePath, ev.Path, ev.PathBase)
 				return
+			}
+			if len(ev.Env.B) > 0 {
+				a.List(schema.AttrProcessEnvironment)
+				kevent.Args(ev.Env.B, 0, func(b []byte) { a.Elem(a.String(b)) })
+				if ev.Env.Truncated {
+					a.Truncated(schema.AttrProcessEnvironment)
+				}
 			}
 			a.Int(schema.AttrProcessVPID, int64(ev.VPID))
 			a.Bool(schema.AttrProcessExecutableUpperLayer, ev.ExeUpperLayer)

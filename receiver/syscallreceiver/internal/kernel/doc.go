@@ -41,8 +41,10 @@
 //
 // # Bounds and truncation
 //
-// Strings are copied up to Options.MaxPathBytes (paths, names) and MaxArgBytes (argv), at most
-// 4096 bytes each, and a record's strings start within its first 8 KiB of string space. A
+// Strings are copied up to Options.MaxPathBytes (paths, names), MaxArgBytes (argv) and
+// MaxEnvBytes (a successful exec's environment, none at 0), at most 4096 bytes each, and a
+// record's strings start within its first 8 KiB of string space (the environment is written
+// before argv, so with a long path and cwd a large bound can push argv out: it is kept small). A
 // string cut at a bound has its Truncated flag set. Paths the kernel walks (executables, fd
 // paths, the cwd and dirfd bases) keep their head when cut, as user path arguments do (rules
 // match prefixes), and are flagged; a path not reachable from the caller's mount namespace

@@ -192,7 +192,7 @@ func cloneStr(s *kevent.Str) { s.B = bytes.Clone(s.B) }
 
 func cloneEvent(ev *kevent.Event) kevent.Event {
 	c := *ev
-	for _, s := range []*kevent.Str{&c.Path, &c.PathBase, &c.Path2, &c.Path2Base, &c.Argv, &c.Cwd, &c.Cgroup,
+	for _, s := range []*kevent.Str{&c.Path, &c.PathBase, &c.Path2, &c.Path2Base, &c.Argv, &c.Env, &c.Cwd, &c.Cgroup,
 		&c.SymlinkTarget, &c.Name, &c.MountSource, &c.MountFSType, &c.ModuleArgs, &c.Peer.Path, &c.Local.Path} {
 		cloneStr(s)
 	}

@@ -224,6 +224,7 @@ func (t *Tracer) configure(spec *ebpf.CollectionSpec, p *plan) error {
 		{s.EmitMask, p.emit},
 		{s.MaxPath, uint32(t.opts.MaxPathBytes)},
 		{s.MaxArgBytes, uint32(t.opts.MaxArgBytes)},
+		{s.MaxEnvBytes, uint32(t.opts.MaxEnvBytes)},
 		{s.PrioMask, p.prio},
 		{s.WakeupBytes, wake},
 		{s.WakeupBytesPrio, wakePrio},

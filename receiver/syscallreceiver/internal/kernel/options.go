@@ -15,6 +15,7 @@ import (
 const (
 	MaxPathBytesLimit = int(bpf.OtelsecRecLayoutSTR_MAX)
 	MaxArgBytesLimit  = int(bpf.OtelsecRecLayoutSTR_MAX)
+	MaxEnvBytesLimit  = int(bpf.OtelsecRecLayoutSTR_MAX)
 	// MaxExcludePrefixes bounds Options.ExcludeExecutablePrefixes (the LPM trie's size).
 	MaxExcludePrefixes = 64
 	// MaxExcludePrefixBytes bounds one prefix (the LPM key's data).
@@ -47,6 +48,9 @@ type Options struct {
 	// marked truncated). MaxArgBytes bounds the argv bytes the kernel copies; MaxPathBytes every
 	// path and string. Both are clamped to the compiled maxima.
 	MaxArgs, MaxArgBytes, MaxPathBytes int
+	// MaxEnvBytes bounds the environment a successful exec's record carries (Event.Env): 0
+	// copies none, as environments hold secrets; clamped to MaxEnvBytesLimit.
+	MaxEnvBytes int
 	// SelfPID is the thread group the kernel never traces (the collector); 0 means none.
 	SelfPID int
 	// PollInterval is how often a busy reader looks at the rings when the kernel has not woken
@@ -97,6 +101,7 @@ func (o Options) withDefaults() (Options, error) {
 	}
 	clamp(&o.MaxPathBytes, DefaultMaxPathBytes, MaxPathBytesLimit)
 	clamp(&o.MaxArgBytes, DefaultMaxArgBytes, MaxArgBytesLimit)
+	o.MaxEnvBytes = min(max(o.MaxEnvBytes, 0), MaxEnvBytesLimit)
 	if o.MaxArgs <= 0 {
 		o.MaxArgs = DefaultMaxArgs
 	}

@@ -129,7 +129,10 @@ type Event struct {
 	// the arguments are read from the caller's array, at most 32 (ArgCount counts those read).
 	Argv     Str
 	ArgCount uint32
-	Cwd      Str // process.exec (success): working directory, absolute
+	// Env: process.exec (success): the new environment, NAME=VALUE strings separated by NUL
+	// bytes (read with Args), bounded by the kernel (Options.MaxEnvBytes; empty when 0).
+	Env Str
+	Cwd Str // process.exec (success): working directory, absolute
 	// Cgroup is "<parent>/<leaf>" of the task's default-hierarchy (v2) cgroup, e.g.
 	// "system.slice/docker-<id>.scope" or "docker/<id>"; procinfo.ContainerIDFromCgroupPath reads the id.
 	Cgroup Str

@@ -13,7 +13,8 @@ import (
 // BenchmarkFill measures the builders' work per record, with batches taken as the receiver
 // takes them (run with -benchmem: allocations per record are what the garbage collector pays
 // for). listen is the event of BenchmarkReceiverThroughput (listen(-1): EBADF, no address);
-// open adds a path, a flags list and a mode; connect an address; exec a short argv.
+// open adds a path, a flags list and a mode; connect an address; exec a short argv (a failed
+// exec); exec-ok a successful one; exec-env that with a six-variable environment.
 func BenchmarkFill(b *testing.B) {
 	tb := proctable.New(proctable.Options{Capacity: 64, ProcRoot: b.TempDir()})
 	tb.Exec(1, proctable.ExecInfo{ExePath: "/usr/lib/systemd/systemd", CmdLine: "/sbin/init"})
@@ -36,10 +37,16 @@ func BenchmarkFill(b *testing.B) {
 	exec := who
 	exec.Kind, exec.Syscall, exec.Ret = kevent.KindProcessExec, 59, -2
 	exec.Path, exec.Argv, exec.ArgCount = str("./run.sh"), str("./run.sh\x00--fast\x00/tmp/x\x00"), 3
+	// exec-ok succeeds; exec-env is it with a container's environment (process.environment).
+	execOK := exec
+	execOK.Ret, execOK.Path, execOK.Cwd = 0, str("/usr/bin/run.sh"), str("/home/alice")
+	execEnv := execOK
+	execEnv.Env = str("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\x00HOSTNAME=3f4e2a1b9c0d\x00" +
+		"HOME=/root\x00LANG=C.UTF-8\x00APP_ENV=production\x00HTTP_PROXY=http://proxy.internal:3128\x00")
 	for _, c := range []struct {
 		name string
 		ev   *kevent.Event
-	}{{"listen", &listen}, {"open", openat()}, {"connect", &connect}, {"exec", &exec}} {
+	}{{"listen", &listen}, {"open", openat()}, {"connect", &connect}, {"exec", &exec}, {"exec-ok", &execOK}, {"exec-env", &execEnv}} {
 		var job Job
 		bl.Prepare(c.ev, bl.table.Before(c.ev), &job, 1)
 		b.Run(c.name, func(b *testing.B) {

@@ -4,9 +4,9 @@ import "github.com/otelsec/otelsec/receiver/syscallreceiver/internal/kevent"
 
 // strFields lists every string field of a kevent.Event: what own must copy. TestOwnCoversEvent
 // fails when kevent.Event gains a string field that is not listed here.
-func strFields(ev *kevent.Event) [14]*kevent.Str {
+func strFields(ev *kevent.Event) [15]*kevent.Str {
 	return [...]*kevent.Str{
-		&ev.Path, &ev.PathBase, &ev.Path2, &ev.Path2Base, &ev.Argv, &ev.Cwd, &ev.Cgroup,
+		&ev.Path, &ev.PathBase, &ev.Path2, &ev.Path2Base, &ev.Argv, &ev.Env, &ev.Cwd, &ev.Cgroup,
 		&ev.SymlinkTarget, &ev.Name, &ev.MountSource, &ev.MountFSType, &ev.ModuleArgs,
 		&ev.Peer.Path, &ev.Local.Path,
 	}
