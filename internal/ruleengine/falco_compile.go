@@ -363,7 +363,7 @@ func enumTerm(d falcoDef, op string, typ falcoFieldType, vals []string, name str
 // exprTerm is a check on a field read by an expression.
 func exprTerm(d falcoDef, op string, typ falcoFieldType, vals []string) *falcoTerm {
 	if d.list {
-		any := func(list, wrap string) *falcoTerm {
+		anyElem := func(list, wrap string) *falcoTerm {
 			elem := "x"
 			if wrap != "" {
 				elem = fmt.Sprintf(wrap, "x")
@@ -374,12 +374,11 @@ func exprTerm(d falcoDef, op string, typ falcoFieldType, vals []string) *falcoTe
 			}
 			return termCEL(list + ".exists(x, " + inner.String() + ")")
 		}
-		t := any(d.expr, d.elem)
+		t := anyElem(d.expr, d.elem)
 		if d.alt == "" {
 			return t
 		}
-		present := termCEL("present(" + d.attrs[0] + ")")
-		return termOr(termAnd(present, t), termAnd(termNot(present), any(d.alt, d.altElem)))
+		return orAlt(d, t, anyElem(d.alt, d.altElem))
 	}
 	if d.byName != "" {
 		if t := byNameCheck(d, op, typ, vals); t != nil {
@@ -391,8 +390,7 @@ func exprTerm(d falcoDef, op string, typ falcoFieldType, vals []string) *falcoTe
 	}
 	t := exprCheck(d.expr, op, typ, d.lenient, vals)
 	if d.alt != "" {
-		present := termCEL("present(" + d.attrs[0] + ")")
-		return termOr(termAnd(present, t), termAnd(termNot(present), exprCheck(d.alt, op, typ, d.lenient, vals)))
+		return orAlt(d, t, exprCheck(d.alt, op, typ, d.lenient, vals))
 	}
 	if d.dflt == nil {
 		return t
@@ -462,6 +460,12 @@ func celCondition(conds []falcoEventCond) string {
 		}
 	}
 	return strings.Join(parts, " || ")
+}
+
+// orAlt is t where d's attribute is present, else alt: the check on d's fallback expression.
+func orAlt(d falcoDef, t, alt *falcoTerm) *falcoTerm {
+	present := termCEL("present(" + d.attrs[0] + ")")
+	return termOr(termAnd(present, t), termAnd(termNot(present), alt))
 }
 
 // byNameCheck is an equality check on a number that Falco renders as a name, for the values

@@ -399,7 +399,7 @@ var falcoKnownMissing = map[string]string{
 	"proc.is_sid_leader": "sessions are not recorded",
 	"proc.ppid.duration": "the parent's start is not recorded", "proc.pid.ts": "only the process's age (process.age_ns) is recorded, not its start time",
 	"proc.ppid.ts": "the parent's start is not recorded",
-	"proc.aenv": "the ancestors' environments are not recorded", "proc.loginshellid": "login shells are not recorded",
+	"proc.aenv":    "the ancestors' environments are not recorded", "proc.loginshellid": "login shells are not recorded",
 	"proc.is_exe_lower_layer": "whether the executable is on an overlay lower layer is not recorded",
 	"proc.is_exe_writable":    "the executable's permissions are not recorded", "proc.exe_ino": "the executable's inode is not recorded",
 	"proc.exe_ino.ctime": "the executable's inode is not recorded", "proc.exe_ino.mtime": "the executable's inode is not recorded",

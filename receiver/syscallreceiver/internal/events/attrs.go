@@ -1,11 +1,11 @@
 package events
 
 import (
-	"github.com/otelsec/otelsec/internal/capability"
 	"strconv"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
 
+	"github.com/otelsec/otelsec/internal/capability"
 	"github.com/otelsec/otelsec/internal/schema"
 	"github.com/otelsec/otelsec/receiver/syscallreceiver/internal/kevent"
 )

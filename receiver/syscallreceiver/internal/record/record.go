@@ -39,9 +39,9 @@ type Builder struct {
 	users *procinfo.Users
 	depth int
 
-	lastUID   uint32
-	lastUser  string
-	lastUIDOK bool
+	// One remembered name per role: a login session's records alternate two uids (root
+	// through sudo, the login user), which one shared entry would miss on every record.
+	euidName, loginName uidName
 
 	// For Build, the single-goroutine path.
 	job    Job
@@ -105,10 +105,10 @@ func (b *Builder) Prepare(ev *kevent.Event, p *proctable.Process, job *Job, obse
 	job.CmdLine, job.CmdLineTruncated = p.CmdLine, p.CmdLineTruncated
 	job.Cwd, job.ContainerID = p.Cwd, p.ContainerID
 	job.StartBootNs = p.StartBootNs
-	job.UserName = b.userName(ev.EUID)
+	job.UserName = b.userName(&b.euidName, ev.EUID)
 	job.LoginName = ""
 	if ev.LoginUID != kevent.LoginUIDUnset {
-		job.LoginName = b.userName(ev.LoginUID)
+		job.LoginName = b.userName(&b.loginName, ev.LoginUID)
 	}
 	parent, ancestors := b.table.Context(p, b.depth)
 	job.NumAncestorComms = copy(job.AncestorComms[:], p.AncestorComms())
@@ -126,18 +126,25 @@ func (b *Builder) Prepare(ev *kevent.Event, p *proctable.Process, job *Job, obse
 	job.NumAncestors = copy(job.Ancestors[:], ancestors)
 }
 
-// userName resolves uid, remembering the last answer: consecutive events mostly come from
-// the same user.
-func (b *Builder) userName(uid uint32) string {
+// uidName is the last uid whose name was found, and that name.
+type uidName struct {
+	uid  uint32
+	name string
+	ok   bool
+}
+
+// userName resolves uid, remembering the last answer in last: consecutive events mostly come
+// from the same user.
+func (b *Builder) userName(last *uidName, uid uint32) string {
 	if b.users == nil {
 		return ""
 	}
-	if uid == b.lastUID && b.lastUIDOK {
-		return b.lastUser
+	if uid == last.uid && last.ok {
+		return last.name
 	}
 	name, ok := b.users.Name(uid)
 	if ok {
-		b.lastUID, b.lastUser, b.lastUIDOK = uid, name, true
+		*last = uidName{uid: uid, name: name, ok: true}
 	}
 	return name
 }
