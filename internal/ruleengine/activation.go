@@ -63,17 +63,24 @@ type activation struct {
 	memo   []memoSlot
 	vmemo  []fslot
 	locals []fval
+
+	// A View's activation: unknown marks, by slot, the attributes the view cannot know, and
+	// unknownRead is set when an evaluation read one (memoized results carry it along).
+	unknown     []bool
+	unknownRead bool
 }
 
 type fslot struct {
-	gen uint32
-	ok  bool
-	v   fval
+	gen     uint32
+	ok      bool
+	unknown bool // vmemo: the value read an unknown attribute
+	v       fval
 }
 
 type memoSlot struct {
-	gen uint32
-	v   tri
+	gen     uint32
+	v       tri
+	unknown bool
 }
 
 // fastAttr resolves an attribute for the fast path, once per record.
@@ -84,6 +91,9 @@ func (a *activation) fastAttr(slot int) (fval, bool) {
 
 // attrRef is fastAttr without copying the value out of the cache.
 func (a *activation) attrRef(slot int) *fslot {
+	if a.unknown != nil && a.unknown[slot] {
+		a.unknownRead = true
+	}
 	c := &a.fcache[slot]
 	if c.gen == a.gen {
 		return c

@@ -77,10 +77,14 @@ type shared struct {
 func (n *shared) eval(a *activation) tri {
 	m := &a.memo[n.slot]
 	if m.gen == a.gen {
+		a.unknownRead = a.unknownRead || m.unknown
 		return m.v
 	}
+	outer := a.unknownRead
+	a.unknownRead = false
 	v := n.inner.eval(a)
-	m.gen, m.v = a.gen, v
+	m.gen, m.v, m.unknown = a.gen, v, a.unknownRead
+	a.unknownRead = outer || m.unknown
 	return v
 }
 
@@ -440,8 +444,12 @@ type sharedVal struct {
 func (n *sharedVal) value(a *activation) (fval, bool) {
 	m := &a.vmemo[n.slot]
 	if m.gen != a.gen {
+		outer := a.unknownRead
+		a.unknownRead = false
 		m.v, m.ok = n.inner.value(a)
-		m.gen = a.gen
+		m.gen, m.unknown = a.gen, a.unknownRead
+		a.unknownRead = outer
 	}
+	a.unknownRead = a.unknownRead || m.unknown
 	return m.v, m.ok
 }

@@ -1,6 +1,7 @@
 package ruleengine
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/google/cel-go/common/operators"
@@ -135,6 +136,8 @@ func (n strInAttrList) eval(a *activation) tri {
 	case kMap:
 		_, found := c.v.pv.Map().Get(n.s)
 		return triOf(found)
+	case kStrs:
+		return triOf(slices.Contains(*c.v.ls, n.s))
 	case kList:
 	default:
 		return fErr

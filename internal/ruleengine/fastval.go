@@ -1,6 +1,7 @@
 package ruleengine
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 
@@ -33,6 +34,7 @@ const (
 	kList      // a pcommon slice from the record
 	kConstList // a list constant or literal
 	kMap       // a pcommon map (body of journald records)
+	kStrs      // a string list of a View (ls)
 )
 
 // fval is a value on the fast path. Only the fields of its kind are set.
@@ -43,6 +45,7 @@ type fval struct {
 	f  float64
 	pv pcommon.Value // kList, kMap
 	cl *constSet
+	ls *[]string // kStrs
 }
 
 func fvalOf(pv pcommon.Value) (fval, bool) {
@@ -167,25 +170,34 @@ func (c *constSet) contains(v fval) bool {
 
 // listLen / listAt give uniform access to both list kinds.
 func listLen(v fval) int {
-	if v.k == kList {
+	switch v.k {
+	case kList:
 		return v.pv.Slice().Len()
+	case kStrs:
+		return len(*v.ls)
 	}
 	return len(v.cl.elems)
 }
 
 func listAt(v fval, i int) (fval, bool) {
-	if v.k == kList {
+	switch v.k {
+	case kList:
 		return fvalOf(v.pv.Slice().At(i))
+	case kStrs:
+		return fval{k: kStr, s: (*v.ls)[i]}, true
 	}
 	return v.cl.elems[i], true
 }
 
-func isList(v fval) bool { return v.k == kList || v.k == kConstList }
+func isList(v fval) bool { return v.k == kList || v.k == kConstList || v.k == kStrs }
 
 // listContains reports whether list l holds x (CEL equality).
 func listContains(l, x fval) bool {
-	if l.k == kConstList {
+	switch l.k {
+	case kConstList:
 		return l.cl.contains(x)
+	case kStrs:
+		return x.k == kStr && slices.Contains(*l.ls, x.s)
 	}
 	sl := l.pv.Slice()
 	for i := 0; i < sl.Len(); i++ {
@@ -222,7 +234,7 @@ func fEqual(a, b fval) (bool, bool) {
 		return a.i == b.i, true
 	case kDouble:
 		return a.f == b.f, true
-	case kList, kConstList:
+	case kList, kConstList, kStrs:
 		n := listLen(a)
 		if n != listLen(b) {
 			return false, true

@@ -2,6 +2,7 @@ package securityrulesprocessor // import "github.com/otelsec/otelsec/processor/s
 
 import (
 	"context"
+	"github.com/otelsec/otelsec/internal/rulesregistry"
 	"sync"
 	"time"
 
@@ -34,6 +35,8 @@ type rulesProcessor struct {
 	sup   *suppressor
 	now   func() time.Time
 	epoch time.Time
+	// withdraw takes the rules back from the registry a syscall receiver finds them in.
+	withdraw func()
 }
 
 // batchState is per-batch scratch space, pooled: batches may be processed concurrently.
@@ -72,10 +75,13 @@ func newRulesProcessor(cfg *Config, set processor.Settings) (*rulesProcessor, er
 	}
 	n := len(engine.Rules())
 	p.scratch.New = func() any { return &batchState{counts: make([]int64, n), suppressed: make([]int64, n)} }
+	// For a syscall receiver whose rules_filter names this processor.
+	p.withdraw = rulesregistry.Publish(set.ID, rulesregistry.Rules{Engine: engine, EmitAll: p.emitAll})
 	return p, nil
 }
 
 func (p *rulesProcessor) shutdown(context.Context) error {
+	p.withdraw()
 	p.tb.Shutdown()
 	return nil
 }

@@ -73,6 +73,13 @@ type Config struct {
 	// counted lost.
 	ShutdownTimeout time.Duration `mapstructure:"shutdown_timeout"`
 
+	// RulesFilter names a security_rules processor ("security_rules", "security_rules/strict")
+	// whose rules decide which events become records: an event that none of its rules could
+	// match is counted (receiver_syscall_events_filtered) and never built, and an event kind
+	// none of its rules reads is not captured. Only for a receiver every pipeline of which runs
+	// that processor with emit: violations; unset, every event becomes a record.
+	RulesFilter *component.ID `mapstructure:"rules_filter"`
+
 	// Storage is a storage extension (file_storage) in which the receiver keeps a marker while it
 	// runs. A start that finds the marker of a run that never shut down emits one
 	// agent.unclean_stop record with the window whose events may be missing. Unset: no marker.
@@ -116,6 +123,9 @@ const (
 	maxMaxBatchSize     = 1 << 16
 	maxRingBufferSize   = 1 << 30
 )
+
+// rulesProcessorType is the type of the processor rules_filter names.
+const rulesProcessorType = "security_rules"
 
 func createDefaultConfig() *Config {
 	return &Config{
@@ -194,6 +204,9 @@ func (cfg *Config) Validate() error {
 	var errs []error
 	if _, err := selectEvents(cfg.Events); err != nil {
 		errs = append(errs, err)
+	}
+	if id := cfg.RulesFilter; id != nil && id.Type().String() != rulesProcessorType {
+		errs = append(errs, fmt.Errorf("rules_filter %q: must name a %s processor", id.String(), rulesProcessorType))
 	}
 	errs = append(errs, kernel.CheckExcludePrefixes(cfg.Exclude.ExecutablePathPrefixes, "exclude.executable_path_prefixes")...)
 	page := os.Getpagesize()

@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/otelsec/otelsec/internal/ruleengine"
 	"os"
 	"runtime"
 	"strings"
@@ -88,6 +89,8 @@ type logsReceiver struct {
 	lastEvent  int64 // unix ns of the last event read
 	lastLag    int64 // how long after it happened it was read (ns)
 
+	prefilter *ruleengine.Prefilter // rules_filter's; nil builds every event
+
 	host     record.Host
 	begun    chan struct{}  // the reader began a batch: wakes the flusher
 	free     chan *jobBatch // empty job batches; only the reader takes from it
@@ -107,6 +110,7 @@ type logsReceiver struct {
 	shutdownHit bool
 
 	received    atomic.Uint64
+	filtered    atomic.Uint64 // events no rule of rules_filter's processor could match
 	refused     atomic.Uint64
 	lastRefusal atomic.Value // string: the pipeline's last refusal
 
@@ -162,6 +166,9 @@ func (r *logsReceiver) Start(ctx context.Context, host component.Host) error {
 
 // start loads the kernel side and starts the goroutines.
 func (r *logsReceiver) start() error {
+	if err := r.openRulesFilter(); err != nil {
+		return err
+	}
 	tracer, err := kernel.New(kernel.Options{
 		Events:                    r.events,
 		ExcludeExecutablePrefixes: r.cfg.Exclude.ExecutablePathPrefixes,
@@ -282,6 +289,10 @@ func (r *logsReceiver) registerTelemetry() error {
 			o.Observe(int64(t[lossRefused]), refused)
 			return nil
 		}),
+		tel.RegisterReceiverSyscallEventsFilteredCallback(func(_ context.Context, o metric.Int64Observer) error {
+			o.Observe(int64(r.filtered.Load()))
+			return nil
+		}),
 		tel.RegisterReceiverSyscallProcessTableEvictionsCallback(func(_ context.Context, o metric.Int64Observer) error {
 			o.Observe(int64(r.table.Evictions()))
 			return nil
@@ -344,14 +355,33 @@ func (r *logsReceiver) onEvent(ev *kevent.Event) {
 func (r *logsReceiver) build() {
 	defer r.builders.Done()
 	var f record.Filler
-	batch := record.NewBatch(r.host, metadata.ScopeName, r.set.BuildInfo.Version, r.cfg.MaxBatchSize)
+	var view *ruleengine.View
+	capacity := r.cfg.MaxBatchSize
+	if r.prefilter != nil {
+		view = r.prefilter.NewView()
+		capacity = 0 // most events are left out: a batch's records are few
+	}
+	batch := record.NewBatch(r.host, metadata.ScopeName, r.set.BuildInfo.Version, capacity)
 	for jb := range r.work {
+		var filtered uint64
 		for i := range jb.jobs[:jb.n] {
-			f.Fill(&jb.jobs[i], batch.Append())
+			job := &jb.jobs[i]
+			if view != nil {
+				if f.View(job, view); !view.MayMatch() {
+					filtered++
+					continue
+				}
+			}
+			f.Fill(job, batch.Append())
 		}
+		r.filtered.Add(filtered)
 		id := jb.id
 		jb.n = 0
 		r.free <- jb
+		if batch.Len() == 0 {
+			r.track.done(id) // nothing for the pipeline
+			continue
+		}
 		r.out <- outBatch{logs: batch.Take(), id: id}
 	}
 }

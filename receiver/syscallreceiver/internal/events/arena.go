@@ -38,3 +38,17 @@ func (a *arena) string(b []byte) string {
 	a.buf = append(a.buf, b...)
 	return unsafe.String(&a.buf[start], len(b))
 }
+
+// viewString is string for a viewed record: cut from a buffer the next View overwrites. A
+// string cut before the buffer grew keeps the old one alive, unchanged.
+func (a *Attrs) viewString(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	if !utf8.Valid(b) {
+		return validutf8.FromBytes(b)
+	}
+	start := len(a.vstrs)
+	a.vstrs = append(a.vstrs, b...)
+	return unsafe.String(&a.vstrs[start], len(b))
+}

@@ -16,8 +16,12 @@ import (
 // second description of what a record holds exists, and counting is cheap: it resolves no
 // path and makes no string. An Attrs is reused record after record by one goroutine; the
 // strings it makes stay valid (they are cut from an arena).
+//
+// View runs the same fill code once more, into a Sink instead of a map: what the rules see of
+// the record before it is built (ruleengine.View), from the code that builds it.
 type Attrs struct {
 	writing bool
+	sink    Sink // viewing: writing, into the sink
 	m       pcommon.Map
 	n       int     // counting: attributes
 	lists   []int32 // counting: the element count of each list, in order; writing: consumed
@@ -27,6 +31,7 @@ type Attrs struct {
 	ntrunc  int      // counting: how many
 
 	strs    arena
+	vstrs   []byte // viewing: the record's strings, overwritten by the next View
 	scratch []byte
 	pathBuf []byte
 	modes   *[0o10000]string // file.mode strings, made once each
@@ -52,6 +57,29 @@ func (a *Attrs) Put(m pcommon.Map, put func(a *Attrs)) {
 	a.m = pcommon.Map{}
 }
 
+// Sink takes the attributes of a record that is viewed, not built.
+type Sink interface {
+	Str(key, v string)
+	Int(key string, v int64)
+	Bool(key string, v bool)
+	List(key string) // Elem appends to it until the next attribute
+	Elem(v string)
+}
+
+// View gives sink what Put would put into a map. The strings it gives are valid until the
+// next View.
+func (a *Attrs) View(sink Sink, put func(a *Attrs)) {
+	a.writing, a.sink, a.vstrs, a.trunc = true, sink, a.vstrs[:0], a.trunc[:0]
+	put(a)
+	if len(a.trunc) > 0 {
+		sink.List(schema.AttrTruncated)
+		for _, k := range a.trunc {
+			sink.Elem(k)
+		}
+	}
+	a.sink = nil
+}
+
 // Counted is the number of attributes the last Put counted (tests compare it with the map).
 func (a *Attrs) Counted() int { return a.n }
 
@@ -65,6 +93,10 @@ func (a *Attrs) Str(key, v string) {
 		a.n++
 		return
 	}
+	if a.sink != nil {
+		a.sink.Str(key, v)
+		return
+	}
 	a.m.PutStr(key, v)
 }
 
@@ -74,6 +106,10 @@ func (a *Attrs) Int(key string, v int64) {
 		a.n++
 		return
 	}
+	if a.sink != nil {
+		a.sink.Int(key, v)
+		return
+	}
 	a.m.PutInt(key, v)
 }
 
@@ -81,6 +117,10 @@ func (a *Attrs) Int(key string, v int64) {
 func (a *Attrs) Bool(key string, v bool) {
 	if !a.writing {
 		a.n++
+		return
+	}
+	if a.sink != nil {
+		a.sink.Bool(key, v)
 		return
 	}
 	a.m.PutBool(key, v)
@@ -93,6 +133,10 @@ func (a *Attrs) List(key string) {
 		a.lists = append(a.lists, 0)
 		return
 	}
+	if a.sink != nil {
+		a.sink.List(key)
+		return
+	}
 	a.list++
 	a.cur = a.m.PutEmptySlice(key)
 	a.cur.EnsureCapacity(int(a.lists[a.list]))
@@ -102,6 +146,10 @@ func (a *Attrs) List(key string) {
 func (a *Attrs) Elem(s string) {
 	if !a.writing {
 		a.lists[len(a.lists)-1]++
+		return
+	}
+	if a.sink != nil {
+		a.sink.Elem(s)
 		return
 	}
 	a.cur.AppendEmpty().SetStr(s)
@@ -120,6 +168,9 @@ func (a *Attrs) Truncated(key string) {
 func (a *Attrs) String(b []byte) string {
 	if !a.writing {
 		return ""
+	}
+	if a.sink != nil {
+		return a.viewString(b)
 	}
 	return a.strs.string(b)
 }

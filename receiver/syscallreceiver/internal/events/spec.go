@@ -172,3 +172,22 @@ var Common = []string{
 	schema.AttrProcessParentLinuxComm, schema.AttrProcessAncestorsLinuxComm,
 	schema.AttrContainerID, schema.AttrTruncated,
 }
+
+// known is every attribute a kernel record may carry.
+var known = func() map[string]bool {
+	m := map[string]bool{}
+	for _, a := range Common {
+		m[a] = true
+	}
+	for i := range specs {
+		for _, a := range specs[i].Attrs {
+			m[a] = true
+		}
+	}
+	return m
+}()
+
+// Known reports whether attr is one a kernel record may carry (Common or some kind's Attrs):
+// one the receiver alone decides. A record lacks such an attribute only because the receiver
+// did not put it.
+func Known(attr string) bool { return known[attr] }

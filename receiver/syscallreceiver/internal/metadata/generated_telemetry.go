@@ -29,6 +29,7 @@ type TelemetryBuilder struct {
 	mu                                   sync.Mutex
 	registrations                        []metric.Registration
 	ReceiverSyscallEventsDropped         metric.Int64ObservableCounter
+	ReceiverSyscallEventsFiltered        metric.Int64ObservableCounter
 	ReceiverSyscallEventsReceived        metric.Int64ObservableCounter
 	ReceiverSyscallProcessTableEvictions metric.Int64ObservableCounter
 	ReceiverSyscallProcessTableSize      metric.Int64ObservableGauge
@@ -51,6 +52,21 @@ func (builder *TelemetryBuilder) RegisterReceiverSyscallEventsDroppedCallback(cb
 		cb(ctx, &observerInt64{inst: builder.ReceiverSyscallEventsDropped, obs: o})
 		return nil
 	}, builder.ReceiverSyscallEventsDropped)
+	if err != nil {
+		return err
+	}
+	builder.mu.Lock()
+	defer builder.mu.Unlock()
+	builder.registrations = append(builder.registrations, reg)
+	return nil
+}
+
+// RegisterReceiverSyscallEventsFilteredCallback sets callback for observable ReceiverSyscallEventsFiltered metric.
+func (builder *TelemetryBuilder) RegisterReceiverSyscallEventsFilteredCallback(cb metric.Int64Callback) error {
+	reg, err := builder.meter.RegisterCallback(func(ctx context.Context, o metric.Observer) error {
+		cb(ctx, &observerInt64{inst: builder.ReceiverSyscallEventsFiltered, obs: o})
+		return nil
+	}, builder.ReceiverSyscallEventsFiltered)
 	if err != nil {
 		return err
 	}
@@ -136,6 +152,12 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 	builder.ReceiverSyscallEventsDropped, err = builder.meter.Int64ObservableCounter(
 		"otelcol_receiver_syscall_events_dropped",
 		metric.WithDescription("Kernel events lost before they became log records, by reason (ring_buffer_full, decode_error, pipeline_refused). [Development]"),
+		metric.WithUnit("{event}"),
+	)
+	errs = errors.Join(errs, err)
+	builder.ReceiverSyscallEventsFiltered, err = builder.meter.Int64ObservableCounter(
+		"otelcol_receiver_syscall_events_filtered",
+		metric.WithDescription("Kernel events none of the rules of the processor rules_filter names could match; read, counted, and not built into records. [Development]"),
 		metric.WithUnit("{event}"),
 	)
 	errs = errors.Join(errs, err)

@@ -7,6 +7,16 @@ import (
 	"github.com/otelsec/otelsec/receiver/syscallreceiver/internal/validutf8"
 )
 
+// Follows reports whether the table follows processes by events of kind k (Before and After
+// read them): a receiver must capture these whatever else it leaves out.
+func Follows(k kevent.Kind) bool {
+	switch k {
+	case kevent.KindProcessExec, kevent.KindProcessChdir, kevent.KindProcessFork, kevent.KindProcessExit:
+		return true
+	}
+	return false
+}
+
 // Before applies what ev changes before its record is built, and returns the process the
 // record describes: a successful exec replaces the image first (its record describes the new
 // one), a successful chdir moves the working directory first; any other event looks up its

@@ -79,6 +79,9 @@ func (b *Batch) reset() {
 // Append adds an empty record and returns it for filling.
 func (b *Batch) Append() plog.LogRecord { return b.records.AppendEmpty() }
 
+// Len is the number of records collected so far.
+func (b *Batch) Len() int { return b.records.Len() }
+
 // Take returns the records collected so far and starts a new batch. The returned Logs belong
 // to the caller (they are handed to the pipeline, which may keep them).
 func (b *Batch) Take() plog.Logs {

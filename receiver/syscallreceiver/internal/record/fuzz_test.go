@@ -2,6 +2,7 @@ package record
 
 import (
 	"net/netip"
+	"reflect"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -16,7 +17,8 @@ import (
 
 // FuzzBuild feeds hostile events of every kind through Prepare and Fill: no panic, every
 // string attribute valid UTF-8, file paths absolute when the kernel gave an absolute base,
-// and the process table stays within its bound.
+// the process table stays within its bound, and the view of each record (what the rules
+// prefilter reads) holds exactly the record's attributes.
 func FuzzBuild(f *testing.F) {
 	f.Add(uint16(kevent.KindFileOpen), int64(3), uint64(0o101), uint32(0o644), "../x//y", "/etc", "", uint16(2), uint32(100), uint32(50), uint32(7))
 	f.Add(uint16(kevent.KindProcessExec), int64(0), uint64(0), uint32(0), "/bin/sh", "", "sh\x00-c\x00\xff\xfe", uint16(0), uint32(200), uint32(100), uint32(0))
@@ -43,9 +45,14 @@ func FuzzBuild(f *testing.F) {
 			IDs:   [3]uint32{extra, mode, pid}, NArgs: uint8(extra % 5),
 			CapEffective: flags, CapOldEffective: uint64(mode), BPFCmd: extra % 40, BPFType: mode % 40,
 		}
+		var sink recordingSink
 		for range 3 {
 			lr := plog.NewLogRecord()
 			b.Build(ev, lr, 1)
+			b.filler.View(&b.job, &sink)
+			if got, want := sink.attrs, lr.Attributes().AsRaw(); !reflect.DeepEqual(got, want) || sink.event != lr.EventName() {
+				t.Fatalf("the view of a record differs from it:\nview   %s %v\nrecord %s %v", sink.event, got, lr.EventName(), want)
+			}
 			lr.Attributes().Range(func(k string, v pcommon.Value) bool {
 				switch v.Type() {
 				case pcommon.ValueTypeStr:
@@ -71,4 +78,20 @@ func FuzzBuild(f *testing.F) {
 			ev.PID, ev.PPID = ev.PPID, ev.ChildPID
 		}
 	})
+}
+
+// recordingSink keeps what a View gives, as AsRaw has a record's attributes.
+type recordingSink struct {
+	event string
+	attrs map[string]any
+	list  string
+}
+
+func (s *recordingSink) Begin(event string)    { s.event, s.attrs, s.list = event, map[string]any{}, "" }
+func (s *recordingSink) Str(k, v string)       { s.attrs[k], s.list = strings.Clone(v), "" }
+func (s *recordingSink) Int(k string, v int64) { s.attrs[k], s.list = v, "" }
+func (s *recordingSink) Bool(k string, v bool) { s.attrs[k], s.list = v, "" }
+func (s *recordingSink) List(k string)         { s.attrs[k], s.list = []any{}, k }
+func (s *recordingSink) Elem(v string) {
+	s.attrs[s.list] = append(s.attrs[s.list].([]any), strings.Clone(v))
 }

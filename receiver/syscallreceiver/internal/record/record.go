@@ -166,12 +166,33 @@ func (f *Filler) Fill(job *Job, lr plog.LogRecord) {
 	lr.SetSeverityNumber(plog.SeverityNumberInfo)
 	lr.SetSeverityText("INFO")
 
-	f.attrs.Put(lr.Attributes(), func(a *events.Attrs) {
-		process(a, job)
-		if spec != nil {
-			spec.Fill(a, ev)
-		}
-	})
+	f.attrs.Put(lr.Attributes(), func(a *events.Attrs) { all(a, job, spec) })
+}
+
+// all puts every attribute of the record: who made the call, then what it did.
+func all(a *events.Attrs, job *Job, spec *events.Spec) {
+	process(a, job)
+	if spec != nil {
+		spec.Fill(a, &job.Ev)
+	}
+}
+
+// Viewer takes a record that is viewed rather than built (ruleengine.View).
+type Viewer interface {
+	Begin(event string)
+	events.Sink
+}
+
+// View gives v the event name and the attributes Fill would put into the record, from the
+// same code; the strings are valid until the next View.
+func (f *Filler) View(job *Job, v Viewer) {
+	spec := events.Of(job.Ev.Kind)
+	name := ""
+	if spec != nil {
+		name = spec.Name
+	}
+	v.Begin(name)
+	f.attrs.View(v, func(a *events.Attrs) { all(a, job, spec) })
 }
 
 // process puts who made the call (events.Common).

@@ -1,0 +1,151 @@
+package ruleengine
+
+import (
+	"go.opentelemetry.io/collector/pdata/pcommon"
+)
+
+// Deciding, before a record is built, whether any rule could match it.
+//
+// A producer of records (the syscall receiver) fills a View with what it knows of a record:
+// the attributes it would put. Attributes it cannot know, those a processor between it and
+// the rules adds (container.name, k8s.*), are unknown. A rule's condition is a chain of &&
+// terms (its exceptions one more, negated); a term that reads no unknown attribute has on the
+// view the value it will have on the record, and a rule with such a term that is not true
+// cannot match: && is false, or could not be evaluated, which never matches either. A term
+// that reads an unknown attribute decides nothing, so every doubt builds the record. Rules
+// evaluated by cel-go (not on the fast path) are not looked into: they always may match.
+
+// Prefilter is an Engine with the set of attributes a producer knows.
+type Prefilter struct {
+	e       *Engine
+	unknown []bool // by attribute slot
+	opaque  int    // rules a view cannot decide (cel-go)
+}
+
+// Prefilter returns the engine's prefilter for a producer that knows the attributes for which
+// known is true (and the event name). Every other attribute a rule reads is unknown.
+func (e *Engine) Prefilter(known func(attr string) bool) *Prefilter {
+	p := &Prefilter{e: e, unknown: make([]bool, len(e.attrs.names))}
+	for slot, name := range e.attrs.names {
+		p.unknown[slot] = slot != e.attrs.eventSlot && !known(name)
+	}
+	for _, r := range e.rules {
+		if r.fast == nil || e.celOnly {
+			p.opaque++
+		}
+	}
+	return p
+}
+
+// Opaque is how many rules the prefilter cannot look into: records of their events are
+// always built.
+func (p *Prefilter) Opaque() int { return p.opaque }
+
+// View is one record as its producer knows it before building it. One per goroutine; reused
+// record after record. The strings and lists it is given must stay unchanged until the next
+// Begin.
+type View struct {
+	p     *Prefilter
+	act   *activation
+	lists [][]string // by slot: the elements of a list attribute
+	cur   int        // slot of the list being filled, -1 when no rule reads it
+}
+
+// NewView returns a view for one goroutine.
+func (p *Prefilter) NewView() *View {
+	act := p.e.pool.New().(*activation)
+	act.unknown = p.unknown
+	return &View{p: p, act: act, lists: make([][]string, len(p.e.attrs.names)), cur: -1}
+}
+
+// emptyMap stands for the record's attributes and resource in a view: what it was not given
+// is absent.
+var emptyMap = pcommon.NewMap()
+
+// Begin starts a record of the event name.
+func (v *View) Begin(event string) {
+	a := v.act
+	a.res, a.attrs, a.body, a.event = emptyMap, emptyMap, pcommon.Value{}, event
+	a.gen++
+	if a.gen == 0 {
+		clear(a.cache)
+		clear(a.fcache)
+		clear(a.memo)
+		clear(a.vmemo)
+		a.gen = 1
+	}
+	v.cur = -1
+}
+
+func (v *View) put(key string, val fval) {
+	v.cur = -1
+	if slot, ok := v.p.e.attrs.slot[key]; ok {
+		v.act.fcache[slot] = fslot{gen: v.act.gen, ok: true, v: val}
+	}
+}
+
+// Str gives a string attribute.
+func (v *View) Str(key, s string) { v.put(key, fval{k: kStr, s: s}) }
+
+// Int gives an int attribute.
+func (v *View) Int(key string, i int64) { v.put(key, fval{k: kInt, i: i}) }
+
+// Bool gives a bool attribute.
+func (v *View) Bool(key string, b bool) {
+	val := fval{k: kBool}
+	if b {
+		val.i = 1
+	}
+	v.put(key, val)
+}
+
+// List gives a string-list attribute; Elem appends to it until the next attribute.
+func (v *View) List(key string) {
+	slot, ok := v.p.e.attrs.slot[key]
+	if !ok {
+		v.cur = -1
+		return
+	}
+	v.lists[slot] = v.lists[slot][:0]
+	v.act.fcache[slot] = fslot{gen: v.act.gen, ok: true, v: fval{k: kStrs, ls: &v.lists[slot]}}
+	v.cur = slot
+}
+
+// Elem appends to the list being given.
+func (v *View) Elem(s string) {
+	if v.cur >= 0 {
+		v.lists[v.cur] = append(v.lists[v.cur], s)
+	}
+}
+
+// MayMatch reports whether some rule could match the record the view describes: false only
+// when, for every rule of its event, a term the view decides is not true.
+func (v *View) MayMatch() bool {
+	e := v.p.e
+	a := v.act
+	for _, r := range e.idx.lookup(a.event) {
+		if r.fast == nil || e.celOnly || mayHold(r.fast, a) {
+			return true
+		}
+	}
+	return false
+}
+
+// mayHold evaluates a rule's condition on a view: false when a term that read only known
+// attributes is not true.
+func mayHold(n boolNode, a *activation) bool {
+	if s, ok := n.(*shared); ok {
+		n = s.inner
+	}
+	terms := []boolNode{n}
+	if and, ok := n.(andNode); ok {
+		terms = and.xs
+	}
+	for _, t := range terms {
+		a.unknownRead = false
+		if t.eval(a) != fTrue && !a.unknownRead {
+			return false
+		}
+	}
+	return true
+}
