@@ -171,3 +171,13 @@ func TestBroadExcludes(t *testing.T) {
 		broadExcludes([]string{"/usr/", "/usr/sbin/chronyd", "/tmp", "/opt/monitoring/", "/usr/b", "/o"}))
 	assert.Empty(t, broadExcludes([]string{"/usr/bin/python3", "/usr/lib/jvm/", "/opt/agent/bin/"}))
 }
+
+func TestConfigRulesFilter(t *testing.T) {
+	cfg := loadConfig(t, "rules_filter")
+	require.NoError(t, confmap.Validate(cfg))
+	require.NotNil(t, cfg.RulesFilter)
+	assert.Equal(t, "security_rules/strict", cfg.RulesFilter.String())
+	assert.Nil(t, createDefaultConfig().RulesFilter, "the receiver alone builds every event")
+	cfg = loadConfig(t, "rules_filter_not_rules")
+	assert.EqualError(t, confmap.Validate(cfg), `rules_filter "batch": must name a security_rules processor`)
+}

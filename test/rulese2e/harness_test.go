@@ -9,6 +9,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"go.opentelemetry.io/collector/component"
 
 	"os"
 	"os/exec"
@@ -190,15 +191,29 @@ const (
 )
 
 // newHarness starts the pipeline with the default ruleset and, after it, the rule files given.
+// The receiver filters by the rules (rules_filter, the processor emitting violations): the
+// behaviours hold the filter to never losing an event a rule matches.
 func newHarness(t *testing.T, ruleFiles ...string) *harness {
 	t.Helper()
-	return newHarnessDocker(t, "", ruleFiles...)
+	return startHarness(t, "", true, ruleFiles)
 }
 
 // newHarnessDocker is newHarness with the container_metadata processor before the rules,
-// asking the dockerd at dockerSock only (when not empty): rules then see the containers'
-// image and privileges as a sensor does.
+// asking the dockerd at dockerSock only: rules then see the containers' image and privileges
+// as a sensor does.
 func newHarnessDocker(t *testing.T, dockerSock string, ruleFiles ...string) *harness {
+	t.Helper()
+	return startHarness(t, dockerSock, true, ruleFiles)
+}
+
+// newHarnessUnfiltered is newHarness where every record passes the processor (emit: all):
+// tests that count what a workload did, not only its violations, read them.
+func newHarnessUnfiltered(t *testing.T, ruleFiles ...string) *harness {
+	t.Helper()
+	return startHarness(t, "", false, ruleFiles)
+}
+
+func startHarness(t *testing.T, dockerSock string, filtered bool, ruleFiles []string) *harness {
 	t.Helper()
 	if os.Geteuid() != 0 {
 		t.Skip("the rules end-to-end test needs root: it loads BPF programs and performs privileged behaviours")
@@ -227,9 +242,14 @@ func newHarnessDocker(t *testing.T, dockerSock string, ruleFiles ...string) *har
 	pf := securityrulesprocessor.NewFactory()
 	pcfg := pf.CreateDefaultConfig().(*securityrulesprocessor.Config)
 	pcfg.Match = securityrulesprocessor.MatchAll
-	// Every record passes so that a failure can show what the receiver reported; the
-	// collector keeps violations and the raw events of this test's children only.
-	pcfg.Emit = securityrulesprocessor.EmitAll
+	if filtered {
+		id := component.NewID(pf.Type())
+		rcfg.RulesFilter = &id
+	} else {
+		// Every record passes; the collector keeps violations and the raw events of this
+		// test's children (they explain failures).
+		pcfg.Emit = securityrulesprocessor.EmitAll
+	}
 	if len(ruleFiles) > 0 {
 		pcfg.Rules = append([]string{securityrulesprocessor.DefaultRulesEntry}, ruleFiles...)
 	}
@@ -431,6 +451,9 @@ func (h *harness) expectOnce(pid int, rule string, lostBefore int64) (violation,
 		h.t.Errorf("rule %q fired %d times for pid %d, want once; violations of that pid: %v", rule, len(got), pid, others)
 		h.col.mu.Lock()
 		h.t.Logf("events the receiver reported lost so far: %d", h.col.lost)
+		if len(h.col.raw) == 0 {
+			h.t.Log("raw events are kept only by an unfiltered harness (newHarnessUnfiltered)")
+		}
 		for _, r := range h.col.raw {
 			if r.int(schema.AttrProcessPID) == int64(pid) {
 				h.t.Logf("raw event of pid %d: %s exe=%q path=%q syscall=%s error=%s", pid, r.rules[0],

@@ -35,11 +35,11 @@ import (
 // nothing of ours is filtered out by guessing what belongs to whom.
 
 func TestNoiseDefaultRules(t *testing.T) {
-	noise(t, newHarness(t))
+	noise(t, newHarnessUnfiltered(t))
 }
 
 func TestNoiseFalcoStable(t *testing.T) {
-	noise(t, newHarness(t, filepath.Join(falcotest.Dir(t), falcotest.Stable)))
+	noise(t, newHarnessUnfiltered(t, filepath.Join(falcotest.Dir(t), falcotest.Stable)))
 }
 
 func noise(t *testing.T, h *harness) {
