@@ -1,6 +1,8 @@
 package ruleengine
 
 import (
+	"unsafe"
+
 	"go.opentelemetry.io/collector/pdata/pcommon"
 )
 
@@ -49,6 +51,15 @@ type View struct {
 	act   *activation
 	lists [][]string // by slot: the elements of a list attribute
 	cur   int        // slot of the list being filled, -1 when no rule reads it
+	slots [1024]keySlot
+}
+
+// keySlot remembers the slot of a key (-1: no rule reads it). Producers give the same
+// constant keys record after record: comparing a key with the one remembered at its
+// position is a pointer comparison, cheaper than hashing it.
+type keySlot struct {
+	key  string
+	slot int32 // the slot plus two: the zero entry remembers nothing
 }
 
 // NewView returns a view for one goroutine.
@@ -79,9 +90,27 @@ func (v *View) Begin(event string) {
 
 func (v *View) put(key string, val fval) {
 	v.cur = -1
-	if slot, ok := v.p.e.attrs.slot[key]; ok {
+	if slot := v.slot(key); slot >= 0 {
 		v.act.fcache[slot] = fslot{gen: v.act.gen, ok: true, v: val}
 	}
+}
+
+// slot is the attribute slot of key, -1 when no rule reads it.
+func (v *View) slot(key string) int {
+	h := uintptr(0)
+	if len(key) > 0 {
+		h = uintptr(unsafe.Pointer(unsafe.StringData(key)))
+	}
+	ks := &v.slots[uint64(h^uintptr(len(key)))*0x9e3779b97f4a7c15>>54]
+	if ks.key == key && ks.slot != 0 {
+		return int(ks.slot) - 2
+	}
+	slot, ok := v.p.e.attrs.slot[key]
+	if !ok {
+		slot = -1
+	}
+	*ks = keySlot{key: key, slot: int32(slot) + 2}
+	return slot
 }
 
 // Str gives a string attribute.
@@ -101,9 +130,8 @@ func (v *View) Bool(key string, b bool) {
 
 // List gives a string-list attribute; Elem appends to it until the next attribute.
 func (v *View) List(key string) {
-	slot, ok := v.p.e.attrs.slot[key]
-	if !ok {
-		v.cur = -1
+	slot := v.slot(key)
+	if v.cur = -1; slot < 0 {
 		return
 	}
 	v.lists[slot] = v.lists[slot][:0]

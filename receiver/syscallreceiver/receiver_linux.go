@@ -65,6 +65,7 @@ const (
 // records and gives it back.
 type jobBatch struct {
 	jobs []record.Job
+	keep []bool // with rules_filter: built whatever the rules say (a container's first event)
 	n    int
 	id   uint64 // in the delivery tracker
 }
@@ -90,6 +91,10 @@ type logsReceiver struct {
 	lastLag    int64 // how long after it happened it was read (ns)
 
 	prefilter *ruleengine.Prefilter // rules_filter's; nil builds every event
+	// containers seen (reader only): the first event of each new one is built whatever the
+	// rules say, so a processor that describes containers (container_metadata) hears of it
+	// before its first alert, as it would with every event built.
+	containers seenSet
 
 	host     record.Host
 	begun    chan struct{}  // the reader began a batch: wakes the flusher
@@ -216,7 +221,7 @@ func (r *logsReceiver) start() error {
 	r.free = make(chan *jobBatch, batches)
 	r.work = make(chan *jobBatch, batches)
 	for range batches {
-		r.free <- &jobBatch{jobs: make([]record.Job, r.cfg.MaxBatchSize)}
+		r.free <- &jobBatch{jobs: make([]record.Job, r.cfg.MaxBatchSize), keep: make([]bool, r.cfg.MaxBatchSize)}
 	}
 
 	if err := r.registerTelemetry(); err != nil {
@@ -338,8 +343,10 @@ func (r *logsReceiver) onEvent(ev *kevent.Event) {
 	// The process table around the record: an exec changes it before (the record describes
 	// the new image), a fork or exit after (the record describes the caller).
 	p := r.table.Before(ev)
-	r.builder.Prepare(ev, p, &jb.jobs[jb.n], pcommon.NewTimestampFromTime(now))
+	job := &jb.jobs[jb.n]
+	r.builder.Prepare(ev, p, job, pcommon.NewTimestampFromTime(now))
 	r.table.After(ev)
+	jb.keep[jb.n] = r.prefilter != nil && job.ContainerID != "" && r.containers.add(job.ContainerID)
 	jb.n++
 	full := jb.n == len(jb.jobs)
 	if full {
@@ -366,7 +373,7 @@ func (r *logsReceiver) build() {
 		var filtered uint64
 		for i := range jb.jobs[:jb.n] {
 			job := &jb.jobs[i]
-			if view != nil {
+			if view != nil && !jb.keep[i] {
 				if f.View(job, view); !view.MayMatch() {
 					filtered++
 					continue

@@ -45,3 +45,25 @@ func (r *logsReceiver) openRulesFilter() error {
 		zap.String("events_not_captured", strings.Join(unread, ", ")))
 	return nil
 }
+
+// seenSetSize bounds seenSet: it holds between this many and twice this many ids.
+const seenSetSize = 4096
+
+// seenSet remembers recently seen ids in two generations: when the newer one is full it
+// becomes the older and the oldest is forgotten.
+type seenSet struct {
+	cur, prev map[string]struct{}
+}
+
+// add reports whether id is new, and remembers it.
+func (s *seenSet) add(id string) bool {
+	if _, ok := s.cur[id]; ok {
+		return false
+	}
+	_, old := s.prev[id]
+	if len(s.cur) >= seenSetSize || s.cur == nil {
+		s.prev, s.cur = s.cur, make(map[string]struct{}, seenSetSize)
+	}
+	s.cur[id] = struct{}{}
+	return !old
+}

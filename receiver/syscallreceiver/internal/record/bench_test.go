@@ -1,6 +1,10 @@
 package record
 
 import (
+	"github.com/otelsec/otelsec/internal/ruleengine"
+	"github.com/otelsec/otelsec/receiver/syscallreceiver/internal/events"
+	"github.com/otelsec/otelsec/rules"
+	"go.opentelemetry.io/collector/pdata/pcommon"
 	"net/netip"
 	"testing"
 	"time"
@@ -13,9 +17,69 @@ import (
 // BenchmarkFill measures the builders' work per record, with batches taken as the receiver
 // takes them (run with -benchmem: allocations per record are what the garbage collector pays
 // for). listen is the event of BenchmarkReceiverThroughput (listen(-1): EBADF, no address);
-// open adds a path, a flags list and a mode; connect an address; exec a short argv (a failed
+// open adds a path, a flags list and a mode (a write below /etc); open-read a header read; connect an address; exec a short argv (a failed
 // exec); exec-ok a successful one; exec-env that with a six-variable environment.
 func BenchmarkFill(b *testing.B) {
+	for _, c := range benchJobs(b) {
+		b.Run(c.name, func(b *testing.B) {
+			var f Filler
+			bt := NewBatch(Host{ServiceName: "otelsec"}, "s", "v", 1024)
+			b.ReportAllocs()
+			n := 0
+			for b.Loop() {
+				if n++; n%1024 == 0 {
+					bt.Take()
+				}
+				f.Fill(&c.job, bt.Append())
+			}
+		})
+	}
+}
+
+// BenchmarkViewOrBuild compares, per event and with the default ruleset, what the sensor does
+// for an event no rule matches with rules_filter (view it, evaluate the rules on the view) and
+// without (build the record, evaluate the rules on it, as the processor does).
+func BenchmarkViewOrBuild(b *testing.B) {
+	e, _, err := ruleengine.Compile(rules.Default(), ruleengine.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	view := e.Prefilter(events.Known).NewView()
+	res := pcommon.NewMap()
+	for _, c := range benchJobs(b) {
+		b.Run("view/"+c.name, func(b *testing.B) {
+			var f Filler
+			b.ReportAllocs()
+			for b.Loop() {
+				f.View(&c.job, view)
+				view.MayMatch()
+			}
+		})
+		b.Run("build/"+c.name, func(b *testing.B) {
+			var f Filler
+			var dst []*ruleengine.Rule
+			bt := NewBatch(Host{ServiceName: "otelsec"}, "s", "v", 1024)
+			b.ReportAllocs()
+			n := 0
+			for b.Loop() {
+				if n++; n%1024 == 0 {
+					bt.Take()
+				}
+				lr := bt.Append()
+				f.Fill(&c.job, lr)
+				dst = e.Match(res, lr, dst[:0])
+			}
+		})
+	}
+}
+
+type benchJob struct {
+	name string
+	job  Job
+}
+
+// benchJobs are the events of the benchmarks, prepared.
+func benchJobs(b *testing.B) []*benchJob {
 	tb := proctable.New(proctable.Options{Capacity: 64, ProcRoot: b.TempDir()})
 	tb.Exec(1, proctable.ExecInfo{ExePath: "/usr/lib/systemd/systemd", CmdLine: "/sbin/init"})
 	tb.Exec(50, proctable.ExecInfo{PPID: 1, ExePath: "/usr/sbin/sshd", CmdLine: "sshd: /usr/sbin/sshd -D"})
@@ -43,23 +107,18 @@ func BenchmarkFill(b *testing.B) {
 	execEnv := execOK
 	execEnv.Env = str("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\x00HOSTNAME=3f4e2a1b9c0d\x00" +
 		"HOME=/root\x00LANG=C.UTF-8\x00APP_ENV=production\x00HTTP_PROXY=http://proxy.internal:3128\x00")
+	// open-read is the C build's usual event: the compiler reading a header.
+	openRead := who
+	openRead.Kind, openRead.Syscall, openRead.Ret = kevent.KindFileOpen, 257, 3
+	openRead.Path, openRead.Flags = str("/usr/include/x86_64-linux-gnu/bits/types.h"), 0o2000000
+	var jobs []*benchJob
 	for _, c := range []struct {
 		name string
 		ev   *kevent.Event
-	}{{"listen", &listen}, {"open", openat()}, {"connect", &connect}, {"exec", &exec}, {"exec-ok", &execOK}, {"exec-env", &execEnv}} {
-		var job Job
-		bl.Prepare(c.ev, bl.table.Before(c.ev), &job, 1)
-		b.Run(c.name, func(b *testing.B) {
-			var f Filler
-			bt := NewBatch(Host{ServiceName: "otelsec"}, "s", "v", 1024)
-			b.ReportAllocs()
-			n := 0
-			for b.Loop() {
-				if n++; n%1024 == 0 {
-					bt.Take()
-				}
-				f.Fill(&job, bt.Append())
-			}
-		})
+	}{{"listen", &listen}, {"open", openat()}, {"open-read", &openRead}, {"connect", &connect}, {"exec", &exec}, {"exec-ok", &execOK}, {"exec-env", &execEnv}} {
+		j := &benchJob{name: c.name}
+		bl.Prepare(c.ev, bl.table.Before(c.ev), &j.job, 1)
+		jobs = append(jobs, j)
 	}
+	return jobs
 }
