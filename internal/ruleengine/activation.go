@@ -116,6 +116,11 @@ func (a *activation) attrRef(slot int) *fslot {
 
 func (a *activation) reset(res pcommon.Map, lr plog.LogRecord, event string) {
 	a.res, a.attrs, a.body, a.event = res, lr.Attributes(), lr.Body(), event
+	a.nextGen()
+}
+
+// nextGen starts a record: every cached value of the previous one is stale.
+func (a *activation) nextGen() {
 	a.gen++
 	if a.gen == 0 { // wrapped: old stamps could collide
 		clear(a.cache)

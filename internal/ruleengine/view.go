@@ -77,14 +77,7 @@ var emptyMap = pcommon.NewMap()
 func (v *View) Begin(event string) {
 	a := v.act
 	a.res, a.attrs, a.body, a.event = emptyMap, emptyMap, pcommon.Value{}, event
-	a.gen++
-	if a.gen == 0 {
-		clear(a.cache)
-		clear(a.fcache)
-		clear(a.memo)
-		clear(a.vmemo)
-		a.gen = 1
-	}
+	a.nextGen()
 	v.cur = -1
 }
 
