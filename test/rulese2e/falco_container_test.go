@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -166,8 +167,11 @@ func falcoContainer(h *harness, bx boxes) []behaviour {
 				var out strings.Builder
 				cmd.Stdout = &out
 				h.run(cmd)
-				var pid int
-				if _, err := fmt.Sscan(out.String(), &pid); err != nil {
+				// The terminal may echo a byte that reaches it before docker exec puts it
+				// in raw mode ("^@"), so the pid is the first number printed, not the first word.
+				digits := regexp.MustCompile(`[0-9]+`).FindString(out.String())
+				pid, err := strconv.Atoi(digits)
+				if err != nil {
 					t.Fatalf("script printed %q", out.String())
 				}
 				return pid, map[string]any{schema.AttrContainerID: plain.id, schema.AttrProcessInteractive: true}
