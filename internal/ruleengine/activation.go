@@ -68,6 +68,9 @@ type activation struct {
 	// unknownRead is set when an evaluation read one (memoized results carry it along).
 	unknown     []bool
 	unknownRead bool
+	// reads lists the slots read since the view's Begin (readGen marks them).
+	reads   []int32
+	readGen []uint32
 }
 
 type fslot struct {
@@ -91,8 +94,14 @@ func (a *activation) fastAttr(slot int) (fval, bool) {
 
 // attrRef is fastAttr without copying the value out of the cache.
 func (a *activation) attrRef(slot int) *fslot {
-	if a.unknown != nil && a.unknown[slot] {
-		a.unknownRead = true
+	if a.unknown != nil { // a View's: what it reads decides what a remembered decision needs
+		if a.unknown[slot] {
+			a.unknownRead = true
+		}
+		if a.readGen[slot] != a.gen {
+			a.readGen[slot] = a.gen
+			a.reads = append(a.reads, int32(slot))
+		}
 	}
 	c := &a.fcache[slot]
 	if c.gen == a.gen {
@@ -127,6 +136,7 @@ func (a *activation) nextGen() {
 		clear(a.fcache)
 		clear(a.memo)
 		clear(a.vmemo)
+		clear(a.readGen)
 		a.gen = 1
 	}
 }

@@ -368,7 +368,7 @@ func (e *Engine) finish(fc *fastCompiler) error {
 		rule.pieces = nil
 	}
 	memoSlots, valSlots := fc.slots, fc.vslots
-	e.idx = buildIndex(e.rules)
+	e.idx = buildIndex(e.rules, e.attrs, !e.celOnly)
 	e.pool.New = func() any {
 		return &activation{table: e.attrs, cache: make([]cached, len(e.attrs.names)),
 			fcache: make([]fslot, len(e.attrs.names)), memo: make([]memoSlot, memoSlots),

@@ -130,8 +130,8 @@ func (e *Engine) Match(res pcommon.Map, lr plog.LogRecord, dst []*Rule) []*Rule 
 	var frame *interpreter.ExecutionFrame // made on first use, for all of the record's CEL rules
 	for _, r := range rules {
 		var matched bool
-		if r.fast != nil && !e.celOnly {
-			matched = r.fast.eval(act) == fTrue
+		if r.cond != nil {
+			matched = r.cond.eval(act) == fTrue
 		} else {
 			if frame == nil {
 				var err error
@@ -143,7 +143,7 @@ func (e *Engine) Match(res pcommon.Map, lr plog.LogRecord, dst []*Rule) []*Rule 
 			matched = v == types.True
 		}
 		if matched {
-			dst = append(dst, r)
+			dst = append(dst, r.Rule)
 			if !e.matchAll {
 				break
 			}

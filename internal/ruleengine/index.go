@@ -139,13 +139,23 @@ func (q eventReq) canMatch(name string) bool {
 	return false
 }
 
-// eventIndex maps an event name to the rules that can match it, in file order.
+// eventIndex maps an event name to the rules that can match it, in file order, each with its
+// condition decided for that name (specialize).
 type eventIndex struct {
-	byName map[string][]*Rule
-	other  []*Rule // rules for names not in byName: unrestricted and prefix rules
+	byName map[string][]candidate
+	other  []candidate // rules for names not in byName: unrestricted and prefix rules
 }
 
-func buildIndex(rules []*Rule) eventIndex {
+// candidate is a rule as its event name's records are evaluated against it: cond is its
+// fast-path condition for that name, nil when cel-go evaluates the rule.
+type candidate struct {
+	*Rule
+	cond boolNode
+}
+
+// buildIndex builds the index; fast is false when the fast path is not used (then every rule
+// the event requirements allow stays a candidate, for cel-go).
+func buildIndex(rules []*Rule, attrs *attrTable, fast bool) eventIndex {
 	names := map[string]bool{}
 	for _, n := range schema.EventNames {
 		names[n] = true
@@ -156,25 +166,38 @@ func buildIndex(rules []*Rule) eventIndex {
 			names[n] = true
 		}
 	}
-	idx := eventIndex{byName: map[string][]*Rule{}}
+	idx := eventIndex{byName: map[string][]candidate{}}
 	for n := range names {
-		var list []*Rule
+		spec := newSpecializer(attrs, n)
+		var list []candidate
 		for _, r := range rules {
-			if r.req.canMatch(n) {
-				list = append(list, r)
+			if !r.req.canMatch(n) {
+				continue
 			}
+			c := candidate{Rule: r}
+			if fast && r.fast != nil {
+				c.cond, _ = spec.node(r.fast)
+				if k, ok := c.cond.(constTri); ok && tri(k) != fTrue {
+					continue // never true on this name's records
+				}
+			}
+			list = append(list, c)
 		}
 		idx.byName[n] = list
 	}
 	for _, r := range rules {
 		if r.req.any || len(r.req.prefixes) > 0 {
-			idx.other = append(idx.other, r)
+			c := candidate{Rule: r}
+			if fast {
+				c.cond = r.fast
+			}
+			idx.other = append(idx.other, c)
 		}
 	}
 	return idx
 }
 
-func (x *eventIndex) lookup(name string) []*Rule {
+func (x *eventIndex) lookup(name string) []candidate {
 	if l, ok := x.byName[name]; ok {
 		return l
 	}

@@ -1,6 +1,7 @@
 package ruleengine
 
 import (
+	"slices"
 	"unsafe"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
@@ -52,6 +53,7 @@ type View struct {
 	lists [][]string // by slot: the elements of a list attribute
 	cur   int        // slot of the list being filled, -1 when no rule reads it
 	slots [1024]keySlot
+	memo  viewMemo
 }
 
 // keySlot remembers the slot of a key (-1: no rule reads it). Producers give the same
@@ -66,7 +68,8 @@ type keySlot struct {
 func (p *Prefilter) NewView() *View {
 	act := p.e.pool.New().(*activation)
 	act.unknown = p.unknown
-	return &View{p: p, act: act, lists: make([][]string, len(p.e.attrs.names)), cur: -1}
+	act.readGen = make([]uint32, len(p.e.attrs.names))
+	return &View{p: p, act: act, lists: make([][]string, len(p.e.attrs.names)), cur: -1, memo: newViewMemo()}
 }
 
 // emptyMap stands for the record's attributes and resource in a view: what it was not given
@@ -78,6 +81,7 @@ func (v *View) Begin(event string) {
 	a := v.act
 	a.res, a.attrs, a.body, a.event = emptyMap, emptyMap, pcommon.Value{}, event
 	a.nextGen()
+	a.reads = a.reads[:0]
 	v.cur = -1
 }
 
@@ -142,10 +146,22 @@ func (v *View) Elem(s string) {
 // MayMatch reports whether some rule could match the record the view describes: false only
 // when, for every rule of its event, a term the view decides is not true.
 func (v *View) MayMatch() bool {
-	e := v.p.e
-	a := v.act
-	for _, r := range e.idx.lookup(a.event) {
-		if r.fast == nil || e.celOnly || mayHold(r.fast, a) {
+	switch {
+	case v.recall():
+		return false
+	case v.evaluate():
+		return true
+	}
+	if !slices.Contains(v.act.reads, int32(v.act.table.bodySlot)) {
+		v.remember()
+	}
+	return false
+}
+
+// evaluate is MayMatch without remembered decisions.
+func (v *View) evaluate() bool {
+	for _, r := range v.p.e.idx.lookup(v.act.event) {
+		if r.cond == nil || mayHold(r.cond, v.act) {
 			return true
 		}
 	}

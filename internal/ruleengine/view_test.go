@@ -278,3 +278,49 @@ func TestViewUnknownAttributes(t *testing.T) {
 		t.Error("an event no rule reads was not ruled out")
 	}
 }
+
+// TestViewRemembersOnlyWhatHolds: records that repeat, some with one attribute changed, are
+// decided by remembered decisions as the rules decide them: a remembered "no rule can match"
+// is recalled only for a view that gives every attribute the evaluation read the same value.
+func TestViewRemembersOnlyWhatHolds(t *testing.T) {
+	const n, distinct = 40000, 400
+	for name, srcs := range prefilterSets {
+		t.Run(name, func(t *testing.T) {
+			e, _, err := Compile(srcs(t), Options{MatchAll: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			v := e.Prefilter(viewKnown).NewView()
+			g := newRecordGen(e, 1)
+			mut := rand.New(rand.NewSource(2))
+			var strAttrs []string
+			for _, a := range e.attrs.names {
+				if t := e.attrType[a]; viewKnown(a) && a != EventNameAttr && (t == typeString || t == typeDyn) {
+					strAttrs = append(strAttrs, a)
+				}
+			}
+			changed, differ := 0, 0
+			for i := range n {
+				g.rng = rand.New(rand.NewSource(int64(i % distinct)))
+				g.record(plog.NewLogRecord(), v, viewKnown)
+				if mut.Intn(2) == 0 { // the same record but for one attribute
+					v.Str(strAttrs[mut.Intn(len(strAttrs))], g.str())
+					changed++
+				}
+				if got, want := v.MayMatch(), v.evaluate(); got != want {
+					differ++
+					if differ < 5 {
+						t.Errorf("record %d (%s): remembered decision says may match=%v, the rules %v", i, v.act.event, got, want)
+					}
+				}
+			}
+			if differ > 0 {
+				t.Fatalf("%d of %d views decided otherwise than the rules", differ, n)
+			}
+			t.Logf("%d views (%d with one attribute changed): %d decided by a remembered decision", n, changed, v.Remembered())
+			if v.Remembered() < n/10 {
+				t.Fatalf("only %d views recalled a decision: the check says little", v.Remembered())
+			}
+		})
+	}
+}

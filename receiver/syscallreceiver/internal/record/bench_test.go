@@ -1,6 +1,7 @@
 package record
 
 import (
+	"fmt"
 	"github.com/otelsec/otelsec/internal/ruleengine"
 	"github.com/otelsec/otelsec/receiver/syscallreceiver/internal/events"
 	"github.com/otelsec/otelsec/rules"
@@ -38,7 +39,9 @@ func BenchmarkFill(b *testing.B) {
 
 // BenchmarkViewOrBuild compares, per event and with the default ruleset, what the sensor does
 // for an event no rule matches with rules_filter (view it, evaluate the rules on the view) and
-// without (build the record, evaluate the rules on it, as the processor does).
+// without (build the record, evaluate the rules on it, as the processor does). view is an
+// event seen before (its decision remembered: a build's header reads, a server's files),
+// view-unseen one that differs from every recent one in what the rules read (its executable).
 func BenchmarkViewOrBuild(b *testing.B) {
 	e, _, err := ruleengine.Compile(rules.Default(), ruleengine.Options{})
 	if err != nil {
@@ -46,12 +49,28 @@ func BenchmarkViewOrBuild(b *testing.B) {
 	}
 	view := e.Prefilter(events.Known).NewView()
 	res := pcommon.NewMap()
+	unseen := make([]string, 1<<14)
+	for i := range unseen {
+		unseen[i] = fmt.Sprintf("/opt/tool-%d/bin/tool", i)
+	}
 	for _, c := range benchJobs(b) {
 		b.Run("view/"+c.name, func(b *testing.B) {
 			var f Filler
 			b.ReportAllocs()
 			for b.Loop() {
 				f.View(&c.job, view)
+				view.MayMatch()
+			}
+		})
+		b.Run("view-unseen/"+c.name, func(b *testing.B) {
+			var f Filler
+			job := c.job
+			b.ReportAllocs()
+			i := 0
+			for b.Loop() {
+				job.ExePath = unseen[i%len(unseen)]
+				i++
+				f.View(&job, view)
 				view.MayMatch()
 			}
 		})
@@ -79,7 +98,7 @@ type benchJob struct {
 }
 
 // benchJobs are the events of the benchmarks, prepared.
-func benchJobs(b *testing.B) []*benchJob {
+func benchJobs(b testing.TB) []*benchJob {
 	tb := proctable.New(proctable.Options{Capacity: 64, ProcRoot: b.TempDir()})
 	tb.Exec(1, proctable.ExecInfo{ExePath: "/usr/lib/systemd/systemd", CmdLine: "/sbin/init"})
 	tb.Exec(50, proctable.ExecInfo{PPID: 1, ExePath: "/usr/sbin/sshd", CmdLine: "sshd: /usr/sbin/sshd -D"})

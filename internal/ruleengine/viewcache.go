@@ -1,0 +1,226 @@
+package ruleengine
+
+import (
+	"hash/maphash"
+	"slices"
+	"strings"
+	"unsafe"
+)
+
+// Remembering what views decided.
+//
+// Records repeat: a compiler opens the same headers from every translation unit, a web server
+// the same files for every request. Evaluating a rule reads attributes and nothing else, so
+// on a view that gives every attribute an earlier evaluation read the value it had then,
+// evaluation follows the same path to the same result. A View remembers, for views no rule
+// could match, the values the evaluation read; a later view of the same event with those
+// values is decided without evaluating a rule. Only "no rule can match" is remembered: a
+// record that may match is built and evaluated by the processor anyway.
+
+const (
+	decisionSlots  = 4096 // remembered decisions, direct-mapped by the hash of their values
+	shapesPerEvent = 2    // read sets a view of one event name is looked up by
+)
+
+// decision is one remembered "no rule can match": the values of the slots that were read.
+type decision struct {
+	hash  uint64
+	event string
+	slots []int32 // ascending
+	vals  []fslot // by position in slots; strings point into buf, lists into lists
+	buf   []byte
+	lists []string
+	hdrs  [][]string // the lists of vals, in order
+}
+
+// shapes are an event's recent read sets: the slots to hash a new view by.
+type shapes struct {
+	event string
+	sets  [shapesPerEvent][]int32
+	next  int
+}
+
+// viewMemo is a View's remembered decisions.
+type viewMemo struct {
+	seed      maphash.Seed
+	decisions []decision
+	byEvent   map[string]*shapes
+	hits      uint64
+}
+
+func newViewMemo() viewMemo {
+	return viewMemo{seed: maphash.MakeSeed(), decisions: make([]decision, decisionSlots), byEvent: map[string]*shapes{}}
+}
+
+// Remembered is how many views were decided by a remembered decision.
+func (v *View) Remembered() uint64 { return v.memo.hits }
+
+// current is the value the view gives slot (ok false: absent).
+func (v *View) current(slot int32) fslot {
+	c := v.act.fcache[slot]
+	if c.gen != v.act.gen {
+		return fslot{}
+	}
+	return c
+}
+
+func (v *View) hash(slots []int32) uint64 {
+	h := uint64(len(slots))
+	mix := func(x uint64) { h = (h ^ x) * 0x100000001b3 }
+	for _, slot := range slots {
+		c := v.current(slot)
+		switch {
+		case !c.ok:
+			mix(1)
+		case c.v.k == kStr:
+			mix(maphash.String(v.memo.seed, c.v.s))
+		case c.v.k == kStrs:
+			for _, s := range *c.v.ls {
+				mix(maphash.String(v.memo.seed, s))
+			}
+			mix(uint64(len(*c.v.ls)))
+		default:
+			mix(uint64(c.v.i) + uint64(c.v.k)<<56)
+		}
+	}
+	return h
+}
+
+// recall reports whether a remembered decision covers the view.
+func (v *View) recall() bool {
+	sh := v.memo.byEvent[v.act.event]
+	if sh == nil {
+		return false
+	}
+	for _, slots := range sh.sets {
+		if slots == nil {
+			continue
+		}
+		h := v.hash(slots)
+		if d := &v.memo.decisions[h%decisionSlots]; d.hash == h && d.event == sh.event && v.same(d) {
+			v.memo.hits++
+			return true
+		}
+	}
+	return false
+}
+
+// same says whether the view gives each slot of d the value d remembers.
+func (v *View) same(d *decision) bool {
+	for i, slot := range d.slots {
+		c, r := v.current(slot), d.vals[i]
+		if c.ok != r.ok {
+			return false
+		}
+		if !c.ok {
+			continue
+		}
+		if c.v.k != r.v.k {
+			return false
+		}
+		switch c.v.k {
+		case kStr:
+			if c.v.s != r.v.s {
+				return false
+			}
+		case kStrs:
+			if !slices.Equal(*c.v.ls, *r.v.ls) {
+				return false
+			}
+		default:
+			if c.v.i != r.v.i {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// remember keeps the decision that no rule can match the view, keyed by what the evaluation
+// read. It reuses the memory of the decision it replaces: copying the strings read costs no
+// allocation once the table is warm. Values of kinds a view does not give (none today) are
+// not remembered.
+func (v *View) remember() {
+	a := v.act
+	sh := v.memo.byEvent[a.event]
+	if sh == nil {
+		if len(v.memo.byEvent) >= 256 { // event names are a small fixed set; anything else is not remembered
+			return
+		}
+		sh = &shapes{event: strings.Clone(a.event)}
+		v.memo.byEvent[sh.event] = sh
+	}
+	reads := a.reads[:0]
+	for _, slot := range a.reads {
+		if int(slot) != a.table.eventSlot { // the event is compared by name
+			reads = append(reads, slot)
+		}
+	}
+	slices.Sort(reads)
+	var slots []int32
+	for _, s := range sh.sets {
+		if slices.Equal(s, reads) {
+			slots = s
+			break
+		}
+	}
+	if slots == nil {
+		slots = slices.Clone(reads)
+		sh.sets[sh.next] = slots
+		sh.next = (sh.next + 1) % shapesPerEvent
+	}
+	h := v.hash(slots)
+	d := &v.memo.decisions[h%decisionSlots]
+	d.hash, d.event, d.slots = 0, sh.event, slots
+	d.vals, d.buf, d.lists = d.vals[:0], d.buf[:0], d.lists[:0]
+	for _, slot := range slots {
+		c := v.current(slot)
+		if c.ok {
+			switch c.v.k {
+			case kStr:
+				c.v = fval{k: kStr, s: d.own(c.v.s)}
+			case kStrs:
+				start := len(d.lists)
+				for _, s := range *c.v.ls {
+					d.lists = append(d.lists, d.own(s))
+				}
+				c.v = fval{k: kStrs, i: int64(start)} // ls is set below, once lists stops growing
+			case kInt, kBool:
+				c.v = fval{k: c.v.k, i: c.v.i}
+			default:
+				return // d.hash stays 0: nothing is recalled from it
+			}
+		}
+		d.vals = append(d.vals, fslot{ok: c.ok, v: c.v})
+	}
+	d.hdrs = d.hdrs[:0]
+	for i := range d.vals {
+		if x := &d.vals[i]; x.ok && x.v.k == kStrs {
+			n := int64(len(*v.current(d.slots[i]).v.ls))
+			d.hdrs = append(d.hdrs, d.lists[x.v.i:x.v.i+n:x.v.i+n])
+		}
+	}
+	k := 0
+	for i := range d.vals {
+		if x := &d.vals[i]; x.ok && x.v.k == kStrs {
+			x.v.ls = &d.hdrs[k]
+			k++
+		}
+	}
+	d.hash = h
+}
+
+// own copies s into the decision's buffer. A string made earlier stays valid when the
+// buffer grows (it keeps the old array); the buffer is reused only when the decision is
+// replaced, and with it every string that points into it.
+func (d *decision) own(s string) string {
+	if len(s) == 0 {
+		return ""
+	}
+	if cap(d.buf)-len(d.buf) < len(s) {
+		d.buf = make([]byte, 0, max(2*cap(d.buf), len(s), 256))
+	}
+	off := len(d.buf)
+	d.buf = append(d.buf, s...)
+	return unsafe.String(&d.buf[off], len(s))
+}
