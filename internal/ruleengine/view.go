@@ -69,7 +69,7 @@ func (p *Prefilter) NewView() *View {
 	act := p.e.pool.New().(*activation)
 	act.unknown = p.unknown
 	act.readGen = make([]uint32, len(p.e.attrs.names))
-	return &View{p: p, act: act, lists: make([][]string, len(p.e.attrs.names)), cur: -1, memo: newViewMemo()}
+	return &View{p: p, act: act, lists: make([][]string, len(p.e.attrs.names)), cur: -1, memo: newViewMemo(len(p.e.attrs.names))}
 }
 
 // emptyMap stands for the record's attributes and resource in a view: what it was not given
@@ -80,7 +80,9 @@ var emptyMap = pcommon.NewMap()
 func (v *View) Begin(event string) {
 	a := v.act
 	a.res, a.attrs, a.body, a.event = emptyMap, emptyMap, pcommon.Value{}, event
-	a.nextGen()
+	if a.nextGen(); a.gen == 1 { // wrapped: old stamps could collide
+		clear(v.memo.hashGen)
+	}
 	a.reads = a.reads[:0]
 	v.cur = -1
 }

@@ -19,7 +19,7 @@ import (
 
 const (
 	decisionSlots  = 4096 // remembered decisions, direct-mapped by the hash of their values
-	shapesPerEvent = 2    // read sets a view of one event name is looked up by
+	shapesPerEvent = 4    // read sets a view of one event name is looked up by
 )
 
 // decision is one remembered "no rule can match": the values of the slots that were read.
@@ -46,10 +46,13 @@ type viewMemo struct {
 	decisions []decision
 	byEvent   map[string]*shapes
 	hits      uint64
+	hashes    []uint64 // by slot: the hash of the view's value, for the generation in hashGen
+	hashGen   []uint32
 }
 
-func newViewMemo() viewMemo {
-	return viewMemo{seed: maphash.MakeSeed(), decisions: make([]decision, decisionSlots), byEvent: map[string]*shapes{}}
+func newViewMemo(slots int) viewMemo {
+	return viewMemo{seed: maphash.MakeSeed(), decisions: make([]decision, decisionSlots), byEvent: map[string]*shapes{},
+		hashes: make([]uint64, slots), hashGen: make([]uint32, slots)}
 }
 
 // Remembered is how many views were decided by a remembered decision.
@@ -66,23 +69,34 @@ func (v *View) current(slot int32) fslot {
 
 func (v *View) hash(slots []int32) uint64 {
 	h := uint64(len(slots))
-	mix := func(x uint64) { h = (h ^ x) * 0x100000001b3 }
 	for _, slot := range slots {
-		c := v.current(slot)
-		switch {
-		case !c.ok:
-			mix(1)
-		case c.v.k == kStr:
-			mix(maphash.String(v.memo.seed, c.v.s))
-		case c.v.k == kStrs:
-			for _, s := range *c.v.ls {
-				mix(maphash.String(v.memo.seed, s))
-			}
-			mix(uint64(len(*c.v.ls)))
-		default:
-			mix(uint64(c.v.i) + uint64(c.v.k)<<56)
-		}
+		h = (h ^ v.slotHash(slot)) * 0x100000001b3
 	}
+	return h
+}
+
+// slotHash is the hash of the value the view gives slot, computed once per view (the shapes
+// of an event share most slots).
+func (v *View) slotHash(slot int32) uint64 {
+	m := &v.memo
+	if m.hashGen[slot] == v.act.gen {
+		return m.hashes[slot]
+	}
+	var h uint64
+	switch c := v.current(slot); {
+	case !c.ok:
+		h = 1
+	case c.v.k == kStr:
+		h = maphash.String(m.seed, c.v.s)
+	case c.v.k == kStrs:
+		h = uint64(len(*c.v.ls))
+		for _, s := range *c.v.ls {
+			h = (h ^ maphash.String(m.seed, s)) * 0x100000001b3
+		}
+	default:
+		h = uint64(c.v.i) + uint64(c.v.k)<<56
+	}
+	m.hashGen[slot], m.hashes[slot] = v.act.gen, h
 	return h
 }
 
