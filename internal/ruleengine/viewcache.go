@@ -20,6 +20,7 @@ import (
 const (
 	decisionSlots  = 4096 // remembered decisions, direct-mapped by the hash of their values
 	shapesPerEvent = 4    // read sets a view of one event name is looked up by
+	decisionBytes  = 1024 // the most string bytes one decision holds: the memory is bounded
 )
 
 // decision is one remembered "no rule can match": the values of the slots that were read.
@@ -186,6 +187,9 @@ func (v *View) remember() {
 	h := v.hash(slots)
 	d := &v.memo.decisions[h%decisionSlots]
 	d.hash, d.event, d.slots = 0, sh.event, slots
+	if v.stringBytes(slots) > decisionBytes {
+		return // rare (long command lines read); remembering it would hold that much per slot
+	}
 	d.vals, d.buf, d.lists = d.vals[:0], d.buf[:0], d.lists[:0]
 	for _, slot := range slots {
 		c := v.current(slot)
@@ -224,6 +228,23 @@ func (v *View) remember() {
 	d.hash = h
 }
 
+// stringBytes is how many bytes of strings the view gives slots.
+func (v *View) stringBytes(slots []int32) int {
+	n := 0
+	for _, slot := range slots {
+		switch c := v.current(slot); {
+		case !c.ok:
+		case c.v.k == kStr:
+			n += len(c.v.s)
+		case c.v.k == kStrs:
+			for _, s := range *c.v.ls {
+				n += len(s)
+			}
+		}
+	}
+	return n
+}
+
 // own copies s into the decision's buffer. A string made earlier stays valid when the
 // buffer grows (it keeps the old array); the buffer is reused only when the decision is
 // replaced, and with it every string that points into it.
@@ -232,7 +253,7 @@ func (d *decision) own(s string) string {
 		return ""
 	}
 	if cap(d.buf)-len(d.buf) < len(s) {
-		d.buf = make([]byte, 0, max(2*cap(d.buf), len(s), 256))
+		d.buf = make([]byte, 0, min(max(2*cap(d.buf), len(s), 256), decisionBytes))
 	}
 	off := len(d.buf)
 	d.buf = append(d.buf, s...)
