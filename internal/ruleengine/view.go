@@ -148,14 +148,20 @@ func (v *View) Elem(s string) {
 // MayMatch reports whether some rule could match the record the view describes: false only
 // when, for every rule of its event, a term the view decides is not true.
 func (v *View) MayMatch() bool {
-	switch {
-	case v.recall():
+	sh := v.memo.shapesOf(v.act.event)
+	if sh == nil || !sh.sampled() {
+		return v.evaluate()
+	}
+	if v.recall(sh) {
+		sh.count(true)
 		return false
-	case v.evaluate():
+	}
+	sh.count(false)
+	if v.evaluate() {
 		return true
 	}
 	if !slices.Contains(v.act.reads, int32(v.act.table.bodySlot)) {
-		v.remember()
+		v.remember(sh)
 	}
 	return false
 }

@@ -324,3 +324,50 @@ func TestViewRemembersOnlyWhatHolds(t *testing.T) {
 		})
 	}
 }
+
+// TestViewSamplesWhereEventsDoNotRepeat: an event name whose views never repeat is only
+// sampled after a window (looking up and remembering would cost more than it saves), and is
+// looked up on every view again once the sample shows repeats; decisions stay the rules'.
+func TestViewSamplesWhereEventsDoNotRepeat(t *testing.T) {
+	const rules = `
+- rule: Shadow read
+  condition: event.name == "file.open" && file.path == "/etc/shadow"
+  desc: d
+  output: x
+  priority: WARNING
+`
+	e, _, err := Compile([]Source{{Name: "r.yaml", Data: []byte(rules)}}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := e.Prefilter(viewKnown).NewView()
+	view := func(path string) bool {
+		v.Begin("file.open")
+		v.Str("file.path", path)
+		may := v.MayMatch()
+		if want := path == "/etc/shadow"; may != want {
+			t.Fatalf("%s: may match %v, the rule %v", path, may, want)
+		}
+		return may
+	}
+	for i := range sampleWindow {
+		view(fmt.Sprintf("/tmp/unique-%d", i))
+	}
+	sh := v.memo.byEvent["file.open"]
+	if !sh.sparse {
+		t.Fatalf("after %d views that never repeat the event is still looked up on every view", sampleWindow)
+	}
+	before := v.Remembered()
+	for i := range sampleWindow * sampleEvery * 2 {
+		view(fmt.Sprintf("/usr/include/h%d.h", i%8))
+		if i%100 == 0 {
+			view("/etc/shadow")
+		}
+	}
+	if sh.sparse {
+		t.Fatal("views that repeat did not bring the event back to being looked up on every view")
+	}
+	if v.Remembered()-before < sampleWindow {
+		t.Fatalf("only %d views recalled a decision once they repeated", v.Remembered()-before)
+	}
+}

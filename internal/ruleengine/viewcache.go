@@ -39,6 +39,9 @@ type shapes struct {
 	event string
 	sets  [shapesPerEvent][]int32
 	next  int
+	// The hit rate of the current window, and whether the event is only sampled.
+	tries, hits, skipped uint32
+	sparse               bool
 }
 
 // viewMemo is a View's remembered decisions.
@@ -59,14 +62,15 @@ func newViewMemo(slots int) viewMemo {
 // Remembered is how many views were decided by a remembered decision.
 func (v *View) Remembered() uint64 { return v.memo.hits }
 
-// current is the value the view gives slot (ok false: absent).
-func (v *View) current(slot int32) fslot {
-	c := v.act.fcache[slot]
-	if c.gen != v.act.gen {
-		return fslot{}
+// current is the value the view gives slot (ok false: absent). Not to be written to.
+func (v *View) current(slot int32) *fslot {
+	if c := &v.act.fcache[slot]; c.gen == v.act.gen {
+		return c
 	}
-	return c
+	return &absentSlot
 }
+
+var absentSlot fslot
 
 func (v *View) hash(slots []int32) uint64 {
 	h := uint64(len(slots))
@@ -101,12 +105,51 @@ func (v *View) slotHash(slot int32) uint64 {
 	return h
 }
 
-// recall reports whether a remembered decision covers the view.
-func (v *View) recall() bool {
-	sh := v.memo.byEvent[v.act.event]
-	if sh == nil {
-		return false
+// shapesOf is the event's entry, made on first sight; nil when the table is full (event
+// names are a small fixed set: anything beyond is evaluated and not remembered).
+func (m *viewMemo) shapesOf(event string) *shapes {
+	if sh := m.byEvent[event]; sh != nil {
+		return sh
 	}
+	if len(m.byEvent) >= 256 {
+		return nil
+	}
+	sh := &shapes{event: strings.Clone(event)}
+	m.byEvent[sh.event] = sh
+	return sh
+}
+
+// Where events rarely repeat, looking a decision up and remembering one costs more than it
+// saves; such an event name is only sampled, one view in sampleEvery, until the sample shows
+// repeats again.
+const (
+	sampleWindow = 1024 // tries between two looks at the hit rate
+	sampleEvery  = 16
+)
+
+// sampled says whether this view of the event is looked up and remembered.
+func (s *shapes) sampled() bool {
+	if !s.sparse {
+		return true
+	}
+	s.skipped++
+	return s.skipped%sampleEvery == 0
+}
+
+// count records a try and whether it hit; each window decides whether the event is sparse.
+func (s *shapes) count(hit bool) {
+	s.tries++
+	if hit {
+		s.hits++
+	}
+	if s.tries == sampleWindow {
+		s.sparse = s.hits < s.tries/8
+		s.tries, s.hits = 0, 0
+	}
+}
+
+// recall reports whether a remembered decision covers the view.
+func (v *View) recall(sh *shapes) bool {
 	for _, slots := range sh.sets {
 		if slots == nil {
 			continue
@@ -123,7 +166,7 @@ func (v *View) recall() bool {
 // same says whether the view gives each slot of d the value d remembers.
 func (v *View) same(d *decision) bool {
 	for i, slot := range d.slots {
-		c, r := v.current(slot), d.vals[i]
+		c, r := v.current(slot), &d.vals[i]
 		if c.ok != r.ok {
 			return false
 		}
@@ -155,16 +198,8 @@ func (v *View) same(d *decision) bool {
 // read. It reuses the memory of the decision it replaces: copying the strings read costs no
 // allocation once the table is warm. Values of kinds a view does not give (none today) are
 // not remembered.
-func (v *View) remember() {
+func (v *View) remember(sh *shapes) {
 	a := v.act
-	sh := v.memo.byEvent[a.event]
-	if sh == nil {
-		if len(v.memo.byEvent) >= 256 { // event names are a small fixed set; anything else is not remembered
-			return
-		}
-		sh = &shapes{event: strings.Clone(a.event)}
-		v.memo.byEvent[sh.event] = sh
-	}
 	reads := a.reads[:0]
 	for _, slot := range a.reads {
 		if int(slot) != a.table.eventSlot { // the event is compared by name
@@ -192,7 +227,7 @@ func (v *View) remember() {
 	}
 	d.vals, d.buf, d.lists = d.vals[:0], d.buf[:0], d.lists[:0]
 	for _, slot := range slots {
-		c := v.current(slot)
+		c := *v.current(slot)
 		if c.ok {
 			switch c.v.k {
 			case kStr:
