@@ -116,6 +116,7 @@ type logsReceiver struct {
 
 	received    atomic.Uint64
 	filtered    atomic.Uint64 // events no rule of rules_filter's processor could match
+	remembered  atomic.Uint64 // of those, decided by a view's remembered decision
 	refused     atomic.Uint64
 	lastRefusal atomic.Value // string: the pipeline's last refusal
 
@@ -277,6 +278,8 @@ func (r *logsReceiver) registerTelemetry() error {
 	}
 	decode := metric.WithAttributes(attribute.String("reason", reasonDecodeError))
 	refused := metric.WithAttributes(attribute.String("reason", reasonPipelineRefused))
+	evaluated := metric.WithAttributes(attribute.String("decided", "evaluated"))
+	recalled := metric.WithAttributes(attribute.String("decided", "remembered"))
 	return errors.Join(
 		tel.RegisterReceiverSyscallEventsReceivedCallback(func(_ context.Context, o metric.Int64Observer) error {
 			o.Observe(int64(r.received.Load()))
@@ -295,7 +298,9 @@ func (r *logsReceiver) registerTelemetry() error {
 			return nil
 		}),
 		tel.RegisterReceiverSyscallEventsFilteredCallback(func(_ context.Context, o metric.Int64Observer) error {
-			o.Observe(int64(r.filtered.Load()))
+			remembered := r.remembered.Load()
+			o.Observe(int64(r.filtered.Load()-remembered), evaluated)
+			o.Observe(int64(remembered), recalled)
 			return nil
 		}),
 		tel.RegisterReceiverSyscallProcessTableEvictionsCallback(func(_ context.Context, o metric.Int64Observer) error {
@@ -369,6 +374,7 @@ func (r *logsReceiver) build() {
 		capacity = 0 // most events are left out: a batch's records are few
 	}
 	batch := record.NewBatch(r.host, metadata.ScopeName, r.set.BuildInfo.Version, capacity)
+	var remembered uint64 // the view's count already added
 	for jb := range r.work {
 		var filtered uint64
 		for i := range jb.jobs[:jb.n] {
@@ -382,6 +388,10 @@ func (r *logsReceiver) build() {
 			f.Fill(job, batch.Append())
 		}
 		r.filtered.Add(filtered)
+		if view != nil {
+			r.remembered.Add(view.Remembered() - remembered)
+			remembered = view.Remembered()
+		}
 		id := jb.id
 		jb.n = 0
 		r.free <- jb

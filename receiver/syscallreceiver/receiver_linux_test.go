@@ -66,6 +66,20 @@ func runChild(action, arg string) error {
 		return nil
 	case "load":
 		return childLoad(arg)
+	case "reopen":
+		// The same harmless file read again and again, then the one a rule matches.
+		for range reopens {
+			f, err := os.Open(filepath.Join(arg, "harmless"))
+			if err != nil {
+				return err
+			}
+			f.Close()
+		}
+		f, err := os.Open(filepath.Join(arg, "secret"))
+		if err != nil {
+			return err
+		}
+		return f.Close()
 	case "self":
 		f, err := os.Open(arg)
 		if err != nil {

@@ -3,6 +3,8 @@
 package syscallreceiver
 
 import (
+	"context"
+	"fmt"
 	"github.com/otelsec/otelsec/internal/ruleengine"
 	"github.com/otelsec/otelsec/internal/rulesregistry"
 	"github.com/otelsec/otelsec/internal/schema"
@@ -13,7 +15,12 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/component/componenttest"
+	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/collector/receiver/receivertest"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+	"os"
+	"path/filepath"
 	"strconv"
 	"testing"
 )
@@ -67,4 +74,56 @@ func TestOpenRulesFilter(t *testing.T) {
 		assert.True(t, e.Candidates(name) > 0 || proctable.Follows(events.ByName(name).Kind), "%s is captured but read by nothing", name)
 	}
 	assert.Less(t, len(r.events), len(schema.EventNames), "no kind was left out")
+}
+
+const reopens = 300
+
+// With rules_filter, the events no rule could match are counted and not delivered, a process
+// reading the same file again and again is decided by remembered decisions after its first
+// reads, and the event the rule matches is delivered.
+func TestRulesFilterLeavesOutAndRemembers(t *testing.T) {
+	requireRoot(t)
+	_, self := selfName(t)
+	dir := t.TempDir()
+	for _, f := range []string{"harmless", "secret"} {
+		require.NoError(t, os.WriteFile(filepath.Join(dir, f), nil, 0o600))
+	}
+	secret := filepath.Join(dir, "secret")
+	rule := fmt.Sprintf("- rule: Secret read\n  condition: event.name == \"file.open\" && file.path == %q\n"+
+		"  desc: d\n  output: x\n  priority: WARNING\n", secret)
+	e, _, err := ruleengine.Compile([]ruleengine.Source{{Name: "r.yaml", Data: []byte(rule)}}, ruleengine.Options{})
+	require.NoError(t, err)
+	id := component.MustNewIDWithName("security_rules", "remember")
+	defer rulesregistry.Publish(id, rulesregistry.Rules{Engine: e})()
+
+	tt := componenttest.NewTelemetry()
+	t.Cleanup(func() { _ = tt.Shutdown(context.Background()) })
+	set := receivertest.NewNopSettings(metadata.Type)
+	set.TelemetrySettings = tt.NewTelemetrySettings()
+	cfg := testConfig()
+	cfg.Events = []string{schema.EventFileOpen}
+	cfg.RulesFilter = &id
+	rec := &recorder{self: self}
+	rcv := startReceiver(t, cfg, rec, set)
+	cmd := child("reopen", dir)
+	require.NoError(t, cmd.Run())
+	rec.find(t, "the read of the secret", func(lr plog.LogRecord) bool {
+		return is(schema.EventFileOpen, cmd.Process.Pid)(lr) && str(lr, schema.AttrFilePath) == secret
+	})
+	// The harmless reads came before the secret's, in its batch or an earlier one: counted.
+	m, err := tt.GetMetric("otelcol_receiver_syscall_events_filtered")
+	require.NoError(t, err)
+	sum, ok := m.Data.(metricdata.Sum[int64])
+	require.True(t, ok, "%T", m.Data)
+	by := map[string]int64{}
+	for _, dp := range sum.DataPoints {
+		how, _ := dp.Attributes.Value("decided")
+		by[how.AsString()] += dp.Value
+	}
+	t.Logf("filtered: %v", by)
+	assert.GreaterOrEqual(t, by["evaluated"]+by["remembered"], int64(reopens), "the harmless reads were not all counted")
+	assert.GreaterOrEqual(t, by["remembered"], int64(reopens*8/10), "repeated reads were not decided by remembered decisions")
+	stop(t, rcv)
+	assert.Empty(t, rec.all(func(lr plog.LogRecord) bool { return str(lr, schema.AttrFilePath) == filepath.Join(dir, "harmless") }),
+		"reads no rule could match were delivered")
 }
