@@ -66,10 +66,17 @@ type keySlot struct {
 
 // NewView returns a view for one goroutine.
 func (p *Prefilter) NewView() *View {
+	v := p.newView()
+	v.memo = newViewMemo(len(p.e.attrs.names))
+	return v
+}
+
+// newView is a view without remembered decisions (MayMatch is not for it: evaluate is).
+func (p *Prefilter) newView() *View {
 	act := p.e.pool.New().(*activation)
 	act.unknown = p.unknown
 	act.readGen = make([]uint32, len(p.e.attrs.names))
-	return &View{p: p, act: act, lists: make([][]string, len(p.e.attrs.names)), cur: -1, memo: newViewMemo(len(p.e.attrs.names))}
+	return &View{p: p, act: act, lists: make([][]string, len(p.e.attrs.names)), cur: -1}
 }
 
 // emptyMap stands for the record's attributes and resource in a view: what it was not given

@@ -371,3 +371,114 @@ func TestViewSamplesWhereEventsDoNotRepeat(t *testing.T) {
 		t.Fatalf("only %d views recalled a decision once they repeated", v.Remembered()-before)
 	}
 }
+
+// TestCannotMatchHolds: for classes of records (an event, a few attribute values, an absent
+// attribute) taken from generated records, and for failed opens by errno as the receiver asks,
+// whenever CannotMatch says no rule can match the class, no generated record of the class
+// matches a rule.
+func TestCannotMatchHolds(t *testing.T) {
+	for name, srcs := range prefilterSets {
+		t.Run(name, func(t *testing.T) {
+			e, _, err := Compile(srcs(t), Options{MatchAll: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			g := newRecordGen(e, 3)
+			scratch := e.Prefilter(viewKnown).NewView()
+			type class struct {
+				event  string
+				given  map[string]any
+				absent []string
+				source plog.LogRecord // a record of the class (the errno classes have none)
+			}
+			res := pcommon.NewMap()
+			var dst []*Rule
+			var classes []class
+			// Half the classes come from records a rule matches: their own record is in the
+			// class, so a wrong "cannot match" is caught on it.
+			for matching := 0; len(classes) < 300; {
+				lr := plog.NewLogRecord()
+				g.record(lr, scratch, viewKnown)
+				if dst = e.Match(res, lr, dst[:0]); len(dst) > 0 {
+					matching++
+				} else if len(classes) >= 2*matching {
+					continue
+				}
+				c := class{event: lr.EventName(), given: map[string]any{}, source: lr}
+				var names []string
+				for k := range lr.Attributes().All() {
+					names = append(names, k)
+				}
+				slices.Sort(names)
+				for range 1 + g.rng.Intn(3) {
+					if len(names) == 0 {
+						break
+					}
+					k := names[g.rng.Intn(len(names))]
+					v, _ := lr.Attributes().Get(k)
+					switch v.Type() {
+					case pcommon.ValueTypeStr:
+						c.given[k] = v.Str()
+					case pcommon.ValueTypeInt:
+						c.given[k] = v.Int()
+					case pcommon.ValueTypeBool:
+						c.given[k] = v.Bool()
+					}
+				}
+				if g.rng.Intn(2) == 0 {
+					a := e.attrs.names[g.rng.Intn(len(e.attrs.names))]
+					if _, in := lr.Attributes().Get(a); !in && a != EventNameAttr {
+						c.absent = append(c.absent, a)
+					}
+				}
+				classes = append(classes, c)
+			}
+			for errno, name := range map[int64]string{2: "ENOENT", 13: "EACCES", 20: "ENOTDIR", 1: "EPERM"} {
+				classes = append(classes, class{event: schema.EventFileOpen,
+					given:  map[string]any{schema.AttrErrorType: name, schema.AttrSyscallReturn: -errno},
+					absent: []string{schema.AttrFilePathAsGiven}})
+			}
+			ruledOut := 0
+			for _, c := range classes {
+				cannot, err := e.CannotMatch(c.event, c.given, c.absent)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !cannot {
+					continue
+				}
+				ruledOut++
+				if c.source != (plog.LogRecord{}) {
+					if dst = e.Match(res, c.source, dst[:0]); len(dst) > 0 {
+						t.Fatalf("CannotMatch(%s, %v, absent %v), but rule %q matches the record it was taken from, %v", c.event, c.given, c.absent, dst[0].Name, c.source.Attributes().AsRaw())
+					}
+				}
+				for range 200 {
+					lr := plog.NewLogRecord()
+					g.record(lr, scratch, viewKnown)
+					lr.SetEventName(c.event)
+					for k, v := range c.given {
+						switch x := v.(type) {
+						case string:
+							lr.Attributes().PutStr(k, x)
+						case int64:
+							lr.Attributes().PutInt(k, x)
+						case bool:
+							lr.Attributes().PutBool(k, x)
+						}
+					}
+					for _, k := range c.absent {
+						lr.Attributes().Remove(k)
+					}
+					if dst = e.Match(res, lr, dst[:0]); len(dst) > 0 {
+						t.Fatalf("CannotMatch(%s, %v, absent %v), but rule %q matches %v", c.event, c.given, c.absent, dst[0].Name, lr.Attributes().AsRaw())
+					}
+				}
+			}
+			t.Logf("%d of %d classes no rule can match", ruledOut, len(classes))
+			if ruledOut < len(classes)/20 {
+				t.Fatalf("only %d classes ruled out: the check says little", ruledOut)
+			}
+		})
+	}
+}
