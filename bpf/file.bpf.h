@@ -26,7 +26,13 @@ static __always_inline int do_open(struct sys_exit_args *ctx, int dirfd, const v
 	s->h.a[0] = dirfd;
 	s->h.a[1] = flags;
 	s->h.a[2] = mode;
-	put_path(s, SLOT_PATH, dirfd, path);
+	int start = put_ustr(s, SLOT_PATH, path, max_path);
+	/* A compiler's header search fails most of its opens: no rule may want them. */
+	if (quiet_errno(ctx->ret) && clean_absolute(s, SLOT_PATH, start)) {
+		count_quiet();
+		return 0;
+	}
+	put_path_dir(s, SLOT_PATH, dirfd, path, start);
 	return submit(s);
 }
 

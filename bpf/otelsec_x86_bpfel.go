@@ -72,6 +72,11 @@ type OtelsecPreCreds struct {
 	CapEff uint64
 }
 
+type OtelsecQuietErrnos struct {
+	_    structs.HostLayout
+	Bits [4]uint64
+}
+
 type OtelsecRecHdr struct {
 	_        structs.HostLayout
 	Ts       uint64
@@ -173,6 +178,8 @@ const (
 	OtelsecMapEventsPrio        = "events_prio"
 	OtelsecMapExclPrefixes      = "excl_prefixes"
 	OtelsecMapExcluded          = "excluded"
+	OtelsecMapQuietCount        = "quiet_count"
+	OtelsecMapQuietOpen         = "quiet_open"
 	OtelsecMapScratchMap        = "scratch_map"
 	OtelsecProgExitAccept       = "exit_accept"
 	OtelsecProgExitAccept4      = "exit_accept4"
@@ -374,6 +381,8 @@ type OtelsecMapSpecs struct {
 	EventsPrio   *ebpf.MapSpec `ebpf:"events_prio"`
 	ExclPrefixes *ebpf.MapSpec `ebpf:"excl_prefixes"`
 	Excluded     *ebpf.MapSpec `ebpf:"excluded"`
+	QuietCount   *ebpf.MapSpec `ebpf:"quiet_count"`
+	QuietOpen    *ebpf.MapSpec `ebpf:"quiet_open"`
 	ScratchMap   *ebpf.MapSpec `ebpf:"scratch_map"`
 }
 
@@ -427,6 +436,8 @@ type OtelsecMaps struct {
 	EventsPrio   *ebpf.Map `ebpf:"events_prio"`
 	ExclPrefixes *ebpf.Map `ebpf:"excl_prefixes"`
 	Excluded     *ebpf.Map `ebpf:"excluded"`
+	QuietCount   *ebpf.Map `ebpf:"quiet_count"`
+	QuietOpen    *ebpf.Map `ebpf:"quiet_open"`
 	ScratchMap   *ebpf.Map `ebpf:"scratch_map"`
 }
 
@@ -438,6 +449,8 @@ func (m *OtelsecMaps) Close() error {
 		m.EventsPrio,
 		m.ExclPrefixes,
 		m.Excluded,
+		m.QuietCount,
+		m.QuietOpen,
 		m.ScratchMap,
 	)
 }

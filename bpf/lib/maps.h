@@ -90,6 +90,50 @@ struct {
 	__type(value, __u8);
 } excl_prefixes SEC(".maps");
 
+/* ---- left out in the kernel ---- */
+/* Failed opens that no rule of the receiver's rules_filter can match, by errno: bit e % 64 of
+ * word e / 64. Only opens of an absolute, clean path (clean_absolute) are left out: their
+ * records would carry no file.path_as_given, which the receiver's question to the rules
+ * (ruleengine CannotMatch) says. All zero, as loaded: none. */
+#define QUIET_ERRNOS 256
+
+struct quiet_errnos {
+	__u64 bits[QUIET_ERRNOS / 64];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct quiet_errnos);
+} quiet_open SEC(".maps");
+
+/* The opens left out so, per CPU. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} quiet_count SEC(".maps");
+
+/* quiet_errno says whether a failed open with this return value may be left out. */
+static __always_inline int quiet_errno(__s64 ret)
+{
+	if (ret >= 0 || ret <= -QUIET_ERRNOS)
+		return 0;
+	__u32 zero = 0, e = (__u32)-ret;
+	struct quiet_errnos *q = bpf_map_lookup_elem(&quiet_open, &zero);
+	return q && (q->bits[(e >> 6) & (QUIET_ERRNOS / 64 - 1)] >> (e & 63)) & 1;
+}
+
+static __always_inline void count_quiet(void)
+{
+	__u32 zero = 0;
+	__u64 *n = bpf_map_lookup_elem(&quiet_count, &zero);
+	if (n)
+		(*n)++;
+}
+
 /* ---- credentials ---- */
 /* The last known credentials of each thread group, for the "before" side of set*id and capset
  * records without a sys_enter program (any sys_enter program makes every syscall of the

@@ -239,9 +239,10 @@ static __always_inline void put_cwd(struct scratch *s, int slot)
 
 /* put_path appends a user path argument to slot and, when it is relative (or empty, as with
  * AT_EMPTY_PATH), the directory it is relative to in slot+1. */
-static __always_inline void put_path(struct scratch *s, int slot, int dirfd, const void *uptr)
+/* put_path_dir completes a user path put_ustr stored in slot (at start): a relative one gets
+ * the directory it is relative to in slot + 1. */
+static __always_inline void put_path_dir(struct scratch *s, int slot, int dirfd, const void *uptr, int start)
 {
-	int start = put_ustr(s, slot, uptr, max_path);
 	if (start >= 0 && s->h.slen[slot & 7] > 0 && s->tail[TAIL_AT(start)] == '/')
 		return;
 	if (!uptr)
@@ -250,6 +251,39 @@ static __always_inline void put_path(struct scratch *s, int slot, int dirfd, con
 		put_cwd(s, slot + 1);
 	else
 		put_file_path(s, slot + 1, fd_file(dirfd));
+}
+
+static __always_inline void put_path(struct scratch *s, int slot, int dirfd, const void *uptr)
+{
+	put_path_dir(s, slot, dirfd, uptr, put_ustr(s, slot, uptr, max_path));
+}
+
+/* The longest path clean_absolute looks through; a longer one is not taken for clean. */
+#define CLEAN_MAX 256
+
+/* clean_absolute says whether the user path in slot (at start) is whole, absolute and clean
+ * in a sense stricter than the receiver's (kevent.IsClean): no empty element, no element
+ * that starts with a dot (so no "." or ".."), no trailing slash. Its record would carry no
+ * file.path_as_given. */
+static __always_inline int clean_absolute(struct scratch *s, int slot, int start)
+{
+	if (start < 0 || (s->h.trunc & (1 << slot)))
+		return 0;
+	__u32 len = s->h.slen[slot & 7];
+	if (len < 2 || len > CLEAN_MAX || s->tail[TAIL_AT(start)] != '/')
+		return 0;
+	for (__u32 i = 0; i < CLEAN_MAX; i++) {
+		if (i >= len)
+			break;
+		if (s->tail[TAIL_AT(start + i)] != '/')
+			continue;
+		if (i + 1 >= len)
+			return 0;
+		char next = s->tail[TAIL_AT(start + i + 1)];
+		if (next == '/' || next == '.')
+			return 0;
+	}
+	return 1;
 }
 
 #endif

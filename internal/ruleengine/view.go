@@ -11,11 +11,11 @@ import (
 //
 // A producer of records (the syscall receiver) fills a View with what it knows of a record:
 // the attributes it would put. Attributes it cannot know, those a processor between it and
-// the rules adds (container.name, k8s.*), are unknown. A rule's condition is a chain of &&
-// terms (its exceptions one more, negated); a term that reads no unknown attribute has on the
-// view the value it will have on the record, and a rule with such a term that is not true
-// cannot match: && is false, or could not be evaluated, which never matches either. A term
-// that reads an unknown attribute decides nothing, so every doubt builds the record. Rules
+// the rules adds (container.name, k8s.*), are unknown. A condition that reads no unknown
+// attribute has on the view the value it will have on the record; one that does is looked
+// into (holds): an && with an operand so decided not true cannot be true, nor can an || whose
+// operands are all so decided not true. What stays undecided is a doubt, and every doubt
+// builds the record. Rules
 // evaluated by cel-go (not on the fast path) are not looked into: they always may match.
 
 // Prefilter is an Engine with the set of attributes a producer knows.
@@ -183,21 +183,51 @@ func (v *View) evaluate() bool {
 	return false
 }
 
-// mayHold evaluates a rule's condition on a view: false when a term that read only known
-// attributes is not true.
+// mayHold evaluates a rule's condition on a view: false when the view decides that it is not
+// true.
 func mayHold(n boolNode, a *activation) bool {
-	if s, ok := n.(*shared); ok {
-		n = s.inner
+	v, known := holds(n, a)
+	return v || !known
+}
+
+// holds says what a view decides of condition n: whether it is true, and whether the view
+// decides it at all. An evaluation that read only known attributes decides; one that read an
+// unknown one is looked into: && is not true when an operand the view decides is not, || is
+// true when one it decides is, ! turns what its operand decides around (the engine's && is
+// true only when every operand is, || when one is, ! when its operand is not true). So an
+// exception or a container term next to a decided term no longer hides it.
+func holds(n boolNode, a *activation) (v, known bool) {
+	a.unknownRead = false
+	r := n.eval(a)
+	if !a.unknownRead {
+		return r == fTrue, true
 	}
-	terms := []boolNode{n}
-	if and, ok := n.(andNode); ok {
-		terms = and.xs
-	}
-	for _, t := range terms {
-		a.unknownRead = false
-		if t.eval(a) != fTrue && !a.unknownRead {
-			return false
+	switch x := n.(type) {
+	case *shared:
+		return holds(x.inner, a)
+	case andNode:
+		all := true
+		for _, c := range x.xs {
+			v, k := holds(c, a)
+			if k && !v {
+				return false, true
+			}
+			all = all && k
 		}
+		return all, all
+	case orNode:
+		all := true
+		for _, c := range x.xs {
+			v, k := holds(c, a)
+			if k && v {
+				return true, true
+			}
+			all = all && k
+		}
+		return false, all
+	case notNode:
+		v, k := holds(x.x, a)
+		return !v, k
 	}
-	return true
+	return false, false
 }

@@ -91,6 +91,9 @@ type logsReceiver struct {
 	lastLag    int64 // how long after it happened it was read (ns)
 
 	prefilter *ruleengine.Prefilter // rules_filter's; nil builds every event
+	// quietErrnos: failed opens of these the kernel leaves out (rules_filter's rules cannot
+	// match them)
+	quietErrnos []int
 	// containers seen (reader only): the first event of each new one is built whatever the
 	// rules say, so a processor that describes containers (container_metadata) hears of it
 	// before its first alert, as it would with every event built.
@@ -198,6 +201,10 @@ func (r *logsReceiver) start() error {
 		r.set.Logger.Warn("Events unavailable on this kernel; they will not be reported",
 			zap.String("events", strings.Join(missing, ", ")))
 	}
+	if err := tracer.QuietOpens(r.quietErrnos); err != nil {
+		_ = tracer.Close()
+		return fmt.Errorf("syscall receiver: %w", err)
+	}
 	r.tracer = tracer
 
 	r.table = proctable.New(proctable.Options{
@@ -280,6 +287,7 @@ func (r *logsReceiver) registerTelemetry() error {
 	refused := metric.WithAttributes(attribute.String("reason", reasonPipelineRefused))
 	evaluated := metric.WithAttributes(attribute.String("decided", "evaluated"))
 	recalled := metric.WithAttributes(attribute.String("decided", "remembered"))
+	inKernel := metric.WithAttributes(attribute.String("decided", "kernel"))
 	return errors.Join(
 		tel.RegisterReceiverSyscallEventsReceivedCallback(func(_ context.Context, o metric.Int64Observer) error {
 			o.Observe(int64(r.received.Load()))
@@ -301,6 +309,9 @@ func (r *logsReceiver) registerTelemetry() error {
 			remembered := r.remembered.Load()
 			o.Observe(int64(r.filtered.Load()-remembered), evaluated)
 			o.Observe(int64(remembered), recalled)
+			if quiet, err := r.tracer.QuietOpened(); err == nil {
+				o.Observe(int64(quiet), inKernel)
+			}
 			return nil
 		}),
 		tel.RegisterReceiverSyscallProcessTableEvictionsCallback(func(_ context.Context, o metric.Int64Observer) error {

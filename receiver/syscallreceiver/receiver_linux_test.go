@@ -66,6 +66,18 @@ func runChild(action, arg string) error {
 		return nil
 	case "load":
 		return childLoad(arg)
+	case "failopens":
+		// Failed opens: of a missing file (ENOENT), then of a path through a regular file
+		// (ENOTDIR).
+		for range reopens {
+			if _, err := os.Open(filepath.Join(arg, "missing")); !errors.Is(err, unix.ENOENT) {
+				return fmt.Errorf("open of a missing file: %v", err)
+			}
+		}
+		if _, err := os.Open(filepath.Join(arg, "file", "x")); !errors.Is(err, unix.ENOTDIR) {
+			return fmt.Errorf("open through a regular file: %v", err)
+		}
+		return nil
 	case "reopen":
 		// The same harmless file read again and again, then the one a rule matches.
 		for range reopens {

@@ -8,8 +8,12 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/otelsec/otelsec/internal/ruleengine"
 	"github.com/otelsec/otelsec/internal/rulesregistry"
+	"github.com/otelsec/otelsec/internal/schema"
 	"github.com/otelsec/otelsec/receiver/syscallreceiver/internal/events"
+	"github.com/otelsec/otelsec/receiver/syscallreceiver/internal/kernel"
+	"github.com/otelsec/otelsec/receiver/syscallreceiver/internal/kevent"
 	"github.com/otelsec/otelsec/receiver/syscallreceiver/internal/proctable"
 )
 
@@ -39,11 +43,39 @@ func (r *logsReceiver) openRulesFilter() error {
 		}
 	}
 	r.events = kept
+	quiet, wanted, err := quietOpenErrnos(rules.Engine)
+	if err != nil {
+		return fmt.Errorf("syscall receiver: rules_filter %q: %w", id.String(), err)
+	}
+	r.quietErrnos = quiet
 	r.set.Logger.Info("Only events the rules could match become records",
 		zap.String("rules_filter", id.String()), zap.Int("rules", len(rules.Engine.Rules())),
 		zap.Int("rules_always_built", r.prefilter.Opaque()),
-		zap.String("events_not_captured", strings.Join(unread, ", ")))
+		zap.String("events_not_captured", strings.Join(unread, ", ")),
+		zap.Int("failed_open_errnos_left_out_in_kernel", len(quiet)),
+		zap.String("failed_opens_captured", strings.Join(wanted, ", ")))
 	return nil
+}
+
+// quietOpenErrnos asks the rules, errno by errno, whether any could match a file.open that
+// failed with it and whose path was whole, absolute and clean (no file.path_as_given), whatever
+// else the record holds. Those none could match the kernel may leave out (kernel.QuietOpens);
+// wanted names the others.
+func quietOpenErrnos(e *ruleengine.Engine) (quiet []int, wanted []string, err error) {
+	for errno := 1; errno <= kernel.MaxQuietErrno; errno++ {
+		cannot, err := e.CannotMatch(schema.EventFileOpen,
+			map[string]any{schema.AttrErrorType: kevent.ErrnoName(errno), schema.AttrSyscallReturn: int64(-errno)},
+			[]string{schema.AttrFilePathAsGiven})
+		if err != nil {
+			return nil, nil, err
+		}
+		if cannot {
+			quiet = append(quiet, errno)
+		} else {
+			wanted = append(wanted, kevent.ErrnoName(errno))
+		}
+	}
+	return quiet, wanted, nil
 }
 
 // seenSetSize bounds seenSet: it holds between this many and twice this many ids.

@@ -19,6 +19,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/collector/receiver/receivertest"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+	"golang.org/x/sys/unix"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -111,6 +112,71 @@ func TestRulesFilterLeavesOutAndRemembers(t *testing.T) {
 		return is(schema.EventFileOpen, cmd.Process.Pid)(lr) && str(lr, schema.AttrFilePath) == secret
 	})
 	// The harmless reads came before the secret's, in its batch or an earlier one: counted.
+	by := filteredBy(t, tt)
+	t.Logf("filtered: %v", by)
+	assert.GreaterOrEqual(t, by["evaluated"]+by["remembered"], int64(reopens), "the harmless reads were not all counted")
+	assert.GreaterOrEqual(t, by["remembered"], int64(reopens*8/10), "repeated reads were not decided by remembered decisions")
+	stop(t, rcv)
+	assert.Empty(t, rec.all(func(lr plog.LogRecord) bool { return str(lr, schema.AttrFilePath) == filepath.Join(dir, "harmless") }),
+		"reads no rule could match were delivered")
+}
+
+// Failed opens no rule can match are left out by the kernel and counted (decided=kernel);
+// a failure a rule asks for is delivered. The errnos come from the rules: the default ruleset
+// wants none of a clean absolute path's failures, this test's rule wants ENOTDIR.
+func TestFailedOpensLeftOutInKernel(t *testing.T) {
+	quiet, wanted, err := quietOpenErrnos(mustCompile(t, rules.Default()))
+	require.NoError(t, err)
+	t.Logf("the default rules want failed opens of a clean path with: %v", wanted)
+	assert.Contains(t, quiet, int(unix.ENOENT), "the default rules do not look at a clean path's failed opens")
+
+	requireRoot(t)
+	_, self := selfName(t)
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "file"), nil, 0o600))
+	through := filepath.Join(dir, "file", "x")
+	rule := fmt.Sprintf("- rule: Open through a file\n  condition: event.name == \"file.open\" && error.type == \"ENOTDIR\" && file.path == %q\n"+
+		"  desc: d\n  output: x\n  priority: WARNING\n", through)
+	e := mustCompile(t, []ruleengine.Source{{Name: "r.yaml", Data: []byte(rule)}})
+	quiet, wanted, err = quietOpenErrnos(e)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"ENOTDIR"}, wanted)
+	assert.NotContains(t, quiet, int(unix.ENOTDIR))
+	id := component.MustNewIDWithName("security_rules", "failopens")
+	defer rulesregistry.Publish(id, rulesregistry.Rules{Engine: e})()
+
+	tt := componenttest.NewTelemetry()
+	t.Cleanup(func() { _ = tt.Shutdown(context.Background()) })
+	set := receivertest.NewNopSettings(metadata.Type)
+	set.TelemetrySettings = tt.NewTelemetrySettings()
+	cfg := testConfig()
+	cfg.Events = []string{schema.EventFileOpen}
+	cfg.RulesFilter = &id
+	rec := &recorder{self: self}
+	rcv := startReceiver(t, cfg, rec, set)
+	cmd := child("failopens", dir)
+	require.NoError(t, cmd.Run())
+	rec.find(t, "the open through a file", func(lr plog.LogRecord) bool {
+		return is(schema.EventFileOpen, cmd.Process.Pid)(lr) && str(lr, schema.AttrFilePath) == through
+	})
+	by := filteredBy(t, tt)
+	t.Logf("filtered: %v", by)
+	assert.GreaterOrEqual(t, by["kernel"], int64(reopens), "the failed opens of a missing file were not left out in the kernel")
+	stop(t, rcv)
+	assert.Empty(t, rec.all(func(lr plog.LogRecord) bool { return str(lr, schema.AttrFilePath) == filepath.Join(dir, "missing") }),
+		"failed opens no rule could match were delivered")
+}
+
+func mustCompile(t *testing.T, srcs []ruleengine.Source) *ruleengine.Engine {
+	t.Helper()
+	e, _, err := ruleengine.Compile(srcs, ruleengine.Options{})
+	require.NoError(t, err)
+	return e
+}
+
+// filteredBy reads otelcol_receiver_syscall_events_filtered by its decided attribute.
+func filteredBy(t *testing.T, tt *componenttest.Telemetry) map[string]int64 {
+	t.Helper()
 	m, err := tt.GetMetric("otelcol_receiver_syscall_events_filtered")
 	require.NoError(t, err)
 	sum, ok := m.Data.(metricdata.Sum[int64])
@@ -120,10 +186,5 @@ func TestRulesFilterLeavesOutAndRemembers(t *testing.T) {
 		how, _ := dp.Attributes.Value("decided")
 		by[how.AsString()] += dp.Value
 	}
-	t.Logf("filtered: %v", by)
-	assert.GreaterOrEqual(t, by["evaluated"]+by["remembered"], int64(reopens), "the harmless reads were not all counted")
-	assert.GreaterOrEqual(t, by["remembered"], int64(reopens*8/10), "repeated reads were not decided by remembered decisions")
-	stop(t, rcv)
-	assert.Empty(t, rec.all(func(lr plog.LogRecord) bool { return str(lr, schema.AttrFilePath) == filepath.Join(dir, "harmless") }),
-		"reads no rule could match were delivered")
+	return by
 }

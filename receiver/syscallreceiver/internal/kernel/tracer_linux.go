@@ -235,6 +235,52 @@ func (t *Tracer) DropsByRing() ([NumRings]uint64, error) {
 	return out, nil
 }
 
+// MaxQuietErrno bounds the errnos QuietOpens takes.
+const MaxQuietErrno = 255
+
+// QuietOpens has the kernel leave out failed opens, with one of errnos, of a whole absolute
+// path without an empty element, a trailing slash or an element that starts with a dot (its
+// record would have no file.path_as_given): the caller has made sure no rule can match them.
+// Each is counted (QuietOpened). An empty list leaves nothing out.
+func (t *Tracer) QuietOpens(errnos []int) error {
+	var q bpf.OtelsecQuietErrnos
+	for _, e := range errnos {
+		if e <= 0 || e > MaxQuietErrno {
+			return fmt.Errorf("errno %d is not between 1 and %d", e, MaxQuietErrno)
+		}
+		q.Bits[e/64] |= 1 << (e % 64)
+	}
+	t.mu.Lock()
+	m := t.maps.QuietOpen
+	t.mu.Unlock()
+	if m == nil {
+		return errors.New("tracer is not started")
+	}
+	if err := m.Put(uint32(0), &q); err != nil {
+		return fmt.Errorf("setting the opens left out: %w", err)
+	}
+	return nil
+}
+
+// QuietOpened returns how many opens QuietOpens has had the kernel leave out since Start.
+func (t *Tracer) QuietOpened() (uint64, error) {
+	t.mu.Lock()
+	m := t.maps.QuietCount
+	t.mu.Unlock()
+	if m == nil {
+		return 0, errors.New("tracer is not started")
+	}
+	var per []uint64
+	if err := m.Lookup(uint32(0), &per); err != nil {
+		return 0, fmt.Errorf("reading the count of opens left out: %w", err)
+	}
+	var sum uint64
+	for _, v := range per {
+		sum += v
+	}
+	return sum, nil
+}
+
 // DecodeErrors returns how many records were malformed and skipped.
 func (t *Tracer) DecodeErrors() uint64 { return t.decodeErrors.Load() }
 
