@@ -55,6 +55,7 @@ func BenchmarkCBuild(b *testing.B) {
 	// cores taken from the workload, whatever the neighbours do to the wall times.
 	b.ReportMetric(100*cost.cpu.Seconds()/buildCPU.sumOn(), "sensor-cpu/build-cpu-%")
 	b.ReportMetric(cost.events/float64(benchRounds*b.N*runsPerRound), "events/build")
+	b.ReportMetric(1000*cost.cpu.Seconds()/float64(benchRounds*b.N*runsPerRound), "sensor-cpu-ms/build")
 	b.ReportMetric(0, "ns/op")
 }
 
