@@ -30,8 +30,11 @@ func (r *logsReceiver) openRulesFilter() error {
 		return fmt.Errorf("syscall receiver: rules_filter %q: no processor of that name is in a pipeline of this collector", id.String())
 	}
 	if rules.EmitAll {
-		return fmt.Errorf("syscall receiver: rules_filter %q: that processor passes every record on (emit: all), so no event may be left out; "+
-			"remove rules_filter, or use emit: violations", id.String())
+		// Every record is wanted: filtering would lose them. Built whole, as without the
+		// setting (a user who sets emit: all on an embedded configuration needs no other change).
+		r.set.Logger.Warn("rules_filter names a processor that passes every record on (emit: all): every event is built",
+			zap.String("rules_filter", id.String()))
+		return nil
 	}
 	r.prefilter = rules.Engine.Prefilter(events.Known)
 	var kept, unread []string

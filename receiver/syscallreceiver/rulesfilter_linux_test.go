@@ -47,9 +47,10 @@ func TestSeenSet(t *testing.T) {
 	}
 }
 
-// rules_filter naming a processor that is not there, or one that passes every record on, stops
-// the receiver at start, naming it; a processor emitting violations gives the receiver its
-// rules and trims the capture to the kinds they read (and those the process table needs).
+// rules_filter naming a processor that is not there stops the receiver at start, naming it;
+// one that passes every record on (emit: all) gets every event; a processor emitting
+// violations gives the receiver its rules and trims the capture to the kinds they read (and
+// those the process table needs).
 func TestOpenRulesFilter(t *testing.T) {
 	id := component.MustNewIDWithName("security_rules", "filtertest")
 	newReceiver := func() *logsReceiver {
@@ -62,7 +63,11 @@ func TestOpenRulesFilter(t *testing.T) {
 	e, _, err := ruleengine.Compile(rules.Default(), ruleengine.Options{})
 	require.NoError(t, err)
 	withdraw := rulesregistry.Publish(id, rulesregistry.Rules{Engine: e, EmitAll: true})
-	assert.ErrorContains(t, newReceiver().openRulesFilter(), `rules_filter "security_rules/filtertest": that processor passes every record on (emit: all)`)
+	all := newReceiver()
+	require.NoError(t, all.openRulesFilter())
+	assert.Nil(t, all.prefilter, "a processor that emits all is given every event")
+	assert.Empty(t, all.quietErrnos)
+	assert.Equal(t, schema.EventNames, all.events)
 	withdraw()
 
 	defer rulesregistry.Publish(id, rulesregistry.Rules{Engine: e})()

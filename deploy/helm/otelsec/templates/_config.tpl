@@ -2,7 +2,8 @@
 as host.name and the runtime sockets under the host's /run. */}}
 {{- define "otelsec.config" -}}
 receivers:
-  syscall: {}
+  syscall:
+    rules_filter: security_rules
 processors:
   memory_limiter:
     check_interval: 1s
