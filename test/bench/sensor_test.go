@@ -11,7 +11,7 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
-	"net"
+	"github.com/otelsec/otelsec/internal/testport"
 	"net/http"
 	"os"
 	"os/exec"
@@ -49,18 +49,12 @@ func requireSensor(b *testing.B, programs ...string) string {
 	return bin
 }
 
-// freePorts returns n loopback ports that nothing listened on, all different: each is held
-// until every one is chosen.
+// freePorts returns n loopback ports that nothing listened on, all different.
 func freePorts(b *testing.B, n int) []int {
 	b.Helper()
 	ports := make([]int, n)
 	for i := range ports {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			b.Fatal(err)
-		}
-		defer l.Close()
-		ports[i] = l.Addr().(*net.TCPAddr).Port
+		ports[i] = testport.Free(b)
 	}
 	return ports
 }

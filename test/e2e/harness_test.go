@@ -10,7 +10,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"net"
+	"github.com/otelsec/otelsec/internal/testport"
 	"net/http"
 	"os"
 	"os/exec"
@@ -62,12 +62,7 @@ func findBinary() (string, error) {
 
 func freePort(t testing.TB) int {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
+	return testport.Free(t)
 }
 
 // collector is one running otelcol-sec process.
