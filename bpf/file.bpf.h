@@ -9,6 +9,7 @@
 #include "lib/sock.h"
 #include "lib/str.h"
 #include "lib/submit.h"
+#include "lib/regs.h"
 #include "lib/syscall.h"
 #include "lib/uapi.h"
 
@@ -18,9 +19,9 @@
 /* A fast path that read short absolute paths straight into a fixed-size ring reservation was
  * measured (syscall-level A/B, quiet machine) no cheaper than this: the one user-memory read
  * of the path dominates the difference to a bare record, not the scratch copy. */
-static __always_inline int do_open(struct sys_exit_args *ctx, int dirfd, const void *path, __u64 flags, __u64 mode)
+static __always_inline int do_open(struct sys_exit_args *ctx, struct task_struct *t, int dirfd, const void *path, __u64 flags, __u64 mode)
 {
-	struct scratch *s = begin(ctx, K_FILE_OPEN);
+	struct scratch *s = begin(ctx, t, K_FILE_OPEN);
 	if (!s)
 		return 0;
 	s->h.a[0] = dirfd;
@@ -39,39 +40,43 @@ static __always_inline int do_open(struct sys_exit_args *ctx, int dirfd, const v
 SEC("tracepoint/syscalls/sys_exit_open")
 int exit_open(struct sys_exit_args *ctx)
 {
-	struct pt_regs *r = uregs();
-	return do_open(ctx, AT_FDCWD, (void *)ARG0(r), ARG1(r), ARG2(r));
+	struct task_struct *t = bpf_get_current_task_btf();
+	struct pt_regs *r = uregs(t);
+	return do_open(ctx, t, AT_FDCWD, (void *)ARG0(r), ARG1(r), ARG2(r));
 }
 
 /* creat(path, mode) is open(path, O_CREAT | O_WRONLY | O_TRUNC, mode). */
 SEC("tracepoint/syscalls/sys_exit_creat")
 int exit_creat(struct sys_exit_args *ctx)
 {
-	struct pt_regs *r = uregs();
-	return do_open(ctx, AT_FDCWD, (void *)ARG0(r), O_CREAT | O_WRONLY | O_TRUNC, ARG1(r));
+	struct task_struct *t = bpf_get_current_task_btf();
+	struct pt_regs *r = uregs(t);
+	return do_open(ctx, t, AT_FDCWD, (void *)ARG0(r), O_CREAT | O_WRONLY | O_TRUNC, ARG1(r));
 }
 
 SEC("tracepoint/syscalls/sys_exit_openat")
 int exit_openat(struct sys_exit_args *ctx)
 {
-	struct pt_regs *r = uregs();
-	return do_open(ctx, (int)ARG0(r), (void *)ARG1(r), ARG2(r), ARG3(r));
+	struct task_struct *t = bpf_get_current_task_btf();
+	struct pt_regs *r = uregs(t);
+	return do_open(ctx, t, (int)ARG0(r), (void *)ARG1(r), ARG2(r), ARG3(r));
 }
 
 SEC("tracepoint/syscalls/sys_exit_openat2")
 int exit_openat2(struct sys_exit_args *ctx)
 {
-	struct pt_regs *r = uregs();
+	struct task_struct *t = bpf_get_current_task_btf();
+	struct pt_regs *r = uregs(t);
 	struct open_how how = {};
 	bpf_probe_read_user(&how, sizeof(how), (void *)ARG2(r));
-	return do_open(ctx, (int)ARG0(r), (void *)ARG1(r), how.flags, how.mode);
+	return do_open(ctx, t, (int)ARG0(r), (void *)ARG1(r), how.flags, how.mode);
 }
 
 /* do_path records a call on one (dirfd, path) with one more argument: unlink's flags, mkdir's
  * mode. */
-static __always_inline int do_path(struct sys_exit_args *ctx, __u16 kind, int dirfd, const void *path, __u64 arg)
+static __always_inline int do_path(struct sys_exit_args *ctx, struct task_struct *t, __u16 kind, int dirfd, const void *path, __u64 arg)
 {
-	struct scratch *s = begin(ctx, kind);
+	struct scratch *s = begin(ctx, t, kind);
 	if (!s)
 		return 0;
 	s->h.a[0] = dirfd;
@@ -80,35 +85,38 @@ static __always_inline int do_path(struct sys_exit_args *ctx, __u16 kind, int di
 	return submit(s);
 }
 
-#define do_unlink(ctx, dirfd, path, flags) do_path(ctx, K_FILE_UNLINK, dirfd, path, flags)
-#define do_mkdir(ctx, dirfd, path, mode) do_path(ctx, K_FILE_MKDIR, dirfd, path, mode)
+#define do_unlink(ctx, t, dirfd, path, flags) do_path(ctx, t, K_FILE_UNLINK, dirfd, path, flags)
+#define do_mkdir(ctx, t, dirfd, path, mode) do_path(ctx, t, K_FILE_MKDIR, dirfd, path, mode)
 
 SEC("tracepoint/syscalls/sys_exit_unlink")
 int exit_unlink(struct sys_exit_args *ctx)
 {
-	struct pt_regs *r = uregs();
-	return do_unlink(ctx, AT_FDCWD, (void *)ARG0(r), 0);
+	struct task_struct *t = bpf_get_current_task_btf();
+	struct pt_regs *r = uregs(t);
+	return do_unlink(ctx, t, AT_FDCWD, (void *)ARG0(r), 0);
 }
 
 SEC("tracepoint/syscalls/sys_exit_unlinkat")
 int exit_unlinkat(struct sys_exit_args *ctx)
 {
-	struct pt_regs *r = uregs();
-	return do_unlink(ctx, (int)ARG0(r), (void *)ARG1(r), ARG2(r));
+	struct task_struct *t = bpf_get_current_task_btf();
+	struct pt_regs *r = uregs(t);
+	return do_unlink(ctx, t, (int)ARG0(r), (void *)ARG1(r), ARG2(r));
 }
 
 SEC("tracepoint/syscalls/sys_exit_rmdir")
 int exit_rmdir(struct sys_exit_args *ctx)
 {
-	struct pt_regs *r = uregs();
-	return do_unlink(ctx, AT_FDCWD, (void *)ARG0(r), AT_REMOVEDIR);
+	struct task_struct *t = bpf_get_current_task_btf();
+	struct pt_regs *r = uregs(t);
+	return do_unlink(ctx, t, AT_FDCWD, (void *)ARG0(r), AT_REMOVEDIR);
 }
 
 /* rename and link: slot PATH = the new path (created), PATH2 = the old one. */
-static __always_inline int do_twopath(struct sys_exit_args *ctx, __u16 kind, int olddfd, const void *oldp, int newdfd,
+static __always_inline int do_twopath(struct sys_exit_args *ctx, struct task_struct *t, __u16 kind, int olddfd, const void *oldp, int newdfd,
 				      const void *newp, __u64 flags)
 {
-	struct scratch *s = begin(ctx, kind);
+	struct scratch *s = begin(ctx, t, kind);
 	if (!s)
 		return 0;
 	s->h.a[0] = newdfd;
@@ -122,41 +130,46 @@ static __always_inline int do_twopath(struct sys_exit_args *ctx, __u16 kind, int
 SEC("tracepoint/syscalls/sys_exit_rename")
 int exit_rename(struct sys_exit_args *ctx)
 {
-	struct pt_regs *r = uregs();
-	return do_twopath(ctx, K_FILE_RENAME, AT_FDCWD, (void *)ARG0(r), AT_FDCWD, (void *)ARG1(r), 0);
+	struct task_struct *t = bpf_get_current_task_btf();
+	struct pt_regs *r = uregs(t);
+	return do_twopath(ctx, t, K_FILE_RENAME, AT_FDCWD, (void *)ARG0(r), AT_FDCWD, (void *)ARG1(r), 0);
 }
 
 SEC("tracepoint/syscalls/sys_exit_renameat")
 int exit_renameat(struct sys_exit_args *ctx)
 {
-	struct pt_regs *r = uregs();
-	return do_twopath(ctx, K_FILE_RENAME, (int)ARG0(r), (void *)ARG1(r), (int)ARG2(r), (void *)ARG3(r), 0);
+	struct task_struct *t = bpf_get_current_task_btf();
+	struct pt_regs *r = uregs(t);
+	return do_twopath(ctx, t, K_FILE_RENAME, (int)ARG0(r), (void *)ARG1(r), (int)ARG2(r), (void *)ARG3(r), 0);
 }
 
 SEC("tracepoint/syscalls/sys_exit_renameat2")
 int exit_renameat2(struct sys_exit_args *ctx)
 {
-	struct pt_regs *r = uregs();
-	return do_twopath(ctx, K_FILE_RENAME, (int)ARG0(r), (void *)ARG1(r), (int)ARG2(r), (void *)ARG3(r), ARG4(r));
+	struct task_struct *t = bpf_get_current_task_btf();
+	struct pt_regs *r = uregs(t);
+	return do_twopath(ctx, t, K_FILE_RENAME, (int)ARG0(r), (void *)ARG1(r), (int)ARG2(r), (void *)ARG3(r), ARG4(r));
 }
 
 SEC("tracepoint/syscalls/sys_exit_link")
 int exit_link(struct sys_exit_args *ctx)
 {
-	struct pt_regs *r = uregs();
-	return do_twopath(ctx, K_FILE_LINK, AT_FDCWD, (void *)ARG0(r), AT_FDCWD, (void *)ARG1(r), 0);
+	struct task_struct *t = bpf_get_current_task_btf();
+	struct pt_regs *r = uregs(t);
+	return do_twopath(ctx, t, K_FILE_LINK, AT_FDCWD, (void *)ARG0(r), AT_FDCWD, (void *)ARG1(r), 0);
 }
 
 SEC("tracepoint/syscalls/sys_exit_linkat")
 int exit_linkat(struct sys_exit_args *ctx)
 {
-	struct pt_regs *r = uregs();
-	return do_twopath(ctx, K_FILE_LINK, (int)ARG0(r), (void *)ARG1(r), (int)ARG2(r), (void *)ARG3(r), ARG4(r));
+	struct task_struct *t = bpf_get_current_task_btf();
+	struct pt_regs *r = uregs(t);
+	return do_twopath(ctx, t, K_FILE_LINK, (int)ARG0(r), (void *)ARG1(r), (int)ARG2(r), (void *)ARG3(r), ARG4(r));
 }
 
-static __always_inline int do_symlink(struct sys_exit_args *ctx, const void *target, int newdfd, const void *linkpath)
+static __always_inline int do_symlink(struct sys_exit_args *ctx, struct task_struct *t, const void *target, int newdfd, const void *linkpath)
 {
-	struct scratch *s = begin(ctx, K_FILE_SYMLINK);
+	struct scratch *s = begin(ctx, t, K_FILE_SYMLINK);
 	if (!s)
 		return 0;
 	s->h.a[0] = newdfd;
@@ -168,15 +181,17 @@ static __always_inline int do_symlink(struct sys_exit_args *ctx, const void *tar
 SEC("tracepoint/syscalls/sys_exit_symlink")
 int exit_symlink(struct sys_exit_args *ctx)
 {
-	struct pt_regs *r = uregs();
-	return do_symlink(ctx, (void *)ARG0(r), AT_FDCWD, (void *)ARG1(r));
+	struct task_struct *t = bpf_get_current_task_btf();
+	struct pt_regs *r = uregs(t);
+	return do_symlink(ctx, t, (void *)ARG0(r), AT_FDCWD, (void *)ARG1(r));
 }
 
 SEC("tracepoint/syscalls/sys_exit_symlinkat")
 int exit_symlinkat(struct sys_exit_args *ctx)
 {
-	struct pt_regs *r = uregs();
-	return do_symlink(ctx, (void *)ARG0(r), (int)ARG1(r), (void *)ARG2(r));
+	struct task_struct *t = bpf_get_current_task_btf();
+	struct pt_regs *r = uregs(t);
+	return do_symlink(ctx, t, (void *)ARG0(r), (int)ARG1(r), (void *)ARG2(r));
 }
 
 /* put_fd_or_path stores the target of an f*-call (fd >= 0: the open file's path) or of a
@@ -190,10 +205,10 @@ static __always_inline void put_fd_or_path(struct scratch *s, int fd, int dirfd,
 }
 
 /* chmod family: a0 dirfd, a1 mode, a2 flags, a3 fd (fchmod) or -1. */
-static __always_inline int do_chmod(struct sys_exit_args *ctx, int dirfd, const void *path, __u64 mode, __u64 flags,
+static __always_inline int do_chmod(struct sys_exit_args *ctx, struct task_struct *t, int dirfd, const void *path, __u64 mode, __u64 flags,
 				    int fd)
 {
-	struct scratch *s = begin(ctx, K_FILE_CHMOD);
+	struct scratch *s = begin(ctx, t, K_FILE_CHMOD);
 	if (!s)
 		return 0;
 	s->h.a[0] = dirfd;
@@ -207,36 +222,40 @@ static __always_inline int do_chmod(struct sys_exit_args *ctx, int dirfd, const 
 SEC("tracepoint/syscalls/sys_exit_chmod")
 int exit_chmod(struct sys_exit_args *ctx)
 {
-	struct pt_regs *r = uregs();
-	return do_chmod(ctx, AT_FDCWD, (void *)ARG0(r), ARG1(r), 0, -1);
+	struct task_struct *t = bpf_get_current_task_btf();
+	struct pt_regs *r = uregs(t);
+	return do_chmod(ctx, t, AT_FDCWD, (void *)ARG0(r), ARG1(r), 0, -1);
 }
 
 SEC("tracepoint/syscalls/sys_exit_fchmod")
 int exit_fchmod(struct sys_exit_args *ctx)
 {
-	struct pt_regs *r = uregs();
-	return do_chmod(ctx, AT_FDCWD, NULL, ARG1(r), 0, (int)ARG0(r));
+	struct task_struct *t = bpf_get_current_task_btf();
+	struct pt_regs *r = uregs(t);
+	return do_chmod(ctx, t, AT_FDCWD, NULL, ARG1(r), 0, (int)ARG0(r));
 }
 
 SEC("tracepoint/syscalls/sys_exit_fchmodat")
 int exit_fchmodat(struct sys_exit_args *ctx)
 {
-	struct pt_regs *r = uregs();
-	return do_chmod(ctx, (int)ARG0(r), (void *)ARG1(r), ARG2(r), 0, -1);
+	struct task_struct *t = bpf_get_current_task_btf();
+	struct pt_regs *r = uregs(t);
+	return do_chmod(ctx, t, (int)ARG0(r), (void *)ARG1(r), ARG2(r), 0, -1);
 }
 
 SEC("tracepoint/syscalls/sys_exit_fchmodat2")
 int exit_fchmodat2(struct sys_exit_args *ctx)
 {
-	struct pt_regs *r = uregs();
-	return do_chmod(ctx, (int)ARG0(r), (void *)ARG1(r), ARG2(r), ARG3(r), -1);
+	struct task_struct *t = bpf_get_current_task_btf();
+	struct pt_regs *r = uregs(t);
+	return do_chmod(ctx, t, (int)ARG0(r), (void *)ARG1(r), ARG2(r), ARG3(r), -1);
 }
 
 /* chown family: a0 dirfd, a1 uid, a2 gid, a3 flags, a4 fd or -1. */
-static __always_inline int do_chown(struct sys_exit_args *ctx, int dirfd, const void *path, __u64 uid, __u64 gid,
+static __always_inline int do_chown(struct sys_exit_args *ctx, struct task_struct *t, int dirfd, const void *path, __u64 uid, __u64 gid,
 				    __u64 flags, int fd)
 {
-	struct scratch *s = begin(ctx, K_FILE_CHOWN);
+	struct scratch *s = begin(ctx, t, K_FILE_CHOWN);
 	if (!s)
 		return 0;
 	s->h.a[0] = dirfd;
@@ -251,52 +270,59 @@ static __always_inline int do_chown(struct sys_exit_args *ctx, int dirfd, const 
 SEC("tracepoint/syscalls/sys_exit_chown")
 int exit_chown(struct sys_exit_args *ctx)
 {
-	struct pt_regs *r = uregs();
-	return do_chown(ctx, AT_FDCWD, (void *)ARG0(r), ARG1(r), ARG2(r), 0, -1);
+	struct task_struct *t = bpf_get_current_task_btf();
+	struct pt_regs *r = uregs(t);
+	return do_chown(ctx, t, AT_FDCWD, (void *)ARG0(r), ARG1(r), ARG2(r), 0, -1);
 }
 
 SEC("tracepoint/syscalls/sys_exit_lchown")
 int exit_lchown(struct sys_exit_args *ctx)
 {
-	struct pt_regs *r = uregs();
-	return do_chown(ctx, AT_FDCWD, (void *)ARG0(r), ARG1(r), ARG2(r), AT_SYMLINK_NOFOLLOW, -1);
+	struct task_struct *t = bpf_get_current_task_btf();
+	struct pt_regs *r = uregs(t);
+	return do_chown(ctx, t, AT_FDCWD, (void *)ARG0(r), ARG1(r), ARG2(r), AT_SYMLINK_NOFOLLOW, -1);
 }
 
 SEC("tracepoint/syscalls/sys_exit_fchown")
 int exit_fchown(struct sys_exit_args *ctx)
 {
-	struct pt_regs *r = uregs();
-	return do_chown(ctx, AT_FDCWD, NULL, ARG1(r), ARG2(r), 0, (int)ARG0(r));
+	struct task_struct *t = bpf_get_current_task_btf();
+	struct pt_regs *r = uregs(t);
+	return do_chown(ctx, t, AT_FDCWD, NULL, ARG1(r), ARG2(r), 0, (int)ARG0(r));
 }
 
 SEC("tracepoint/syscalls/sys_exit_fchownat")
 int exit_fchownat(struct sys_exit_args *ctx)
 {
-	struct pt_regs *r = uregs();
-	return do_chown(ctx, (int)ARG0(r), (void *)ARG1(r), ARG2(r), ARG3(r), ARG4(r), -1);
+	struct task_struct *t = bpf_get_current_task_btf();
+	struct pt_regs *r = uregs(t);
+	return do_chown(ctx, t, (int)ARG0(r), (void *)ARG1(r), ARG2(r), ARG3(r), ARG4(r), -1);
 }
 
 SEC("tracepoint/syscalls/sys_exit_mkdir")
 int exit_mkdir(struct sys_exit_args *ctx)
 {
-	struct pt_regs *r = uregs();
-	return do_mkdir(ctx, AT_FDCWD, (void *)ARG0(r), ARG1(r));
+	struct task_struct *t = bpf_get_current_task_btf();
+	struct pt_regs *r = uregs(t);
+	return do_mkdir(ctx, t, AT_FDCWD, (void *)ARG0(r), ARG1(r));
 }
 
 SEC("tracepoint/syscalls/sys_exit_mkdirat")
 int exit_mkdirat(struct sys_exit_args *ctx)
 {
-	struct pt_regs *r = uregs();
-	return do_mkdir(ctx, (int)ARG0(r), (void *)ARG1(r), ARG2(r));
+	struct task_struct *t = bpf_get_current_task_btf();
+	struct pt_regs *r = uregs(t);
+	return do_mkdir(ctx, t, (int)ARG0(r), (void *)ARG1(r), ARG2(r));
 }
 
 SEC("tracepoint/syscalls/sys_exit_mount")
 int exit_mount(struct sys_exit_args *ctx)
 {
-	struct scratch *s = begin(ctx, K_FILE_MOUNT);
+	struct task_struct *t = bpf_get_current_task_btf();
+	struct scratch *s = begin(ctx, t, K_FILE_MOUNT);
 	if (!s)
 		return 0;
-	struct pt_regs *r = uregs();
+	struct pt_regs *r = uregs(t);
 	s->h.a[0] = ARG3(r);
 	put_path(s, SLOT_PATH, AT_FDCWD, (void *)ARG1(r));
 	put_ustr(s, SLOT_PATH2, (void *)ARG0(r), max_path);
@@ -307,10 +333,11 @@ int exit_mount(struct sys_exit_args *ctx)
 SEC("tracepoint/syscalls/sys_exit_umount")
 int exit_umount2(struct sys_exit_args *ctx)
 {
-	struct scratch *s = begin(ctx, K_FILE_MOUNT);
+	struct task_struct *t = bpf_get_current_task_btf();
+	struct scratch *s = begin(ctx, t, K_FILE_MOUNT);
 	if (!s)
 		return 0;
-	struct pt_regs *r = uregs();
+	struct pt_regs *r = uregs(t);
 	s->h.a[0] = ARG1(r);
 	put_path(s, SLOT_PATH, AT_FDCWD, (void *)ARG0(r));
 	return submit(s);
@@ -319,10 +346,11 @@ int exit_umount2(struct sys_exit_args *ctx)
 SEC("tracepoint/syscalls/sys_exit_memfd_create")
 int exit_memfd_create(struct sys_exit_args *ctx)
 {
-	struct scratch *s = begin(ctx, K_FILE_MEMFD_CREATE);
+	struct task_struct *t = bpf_get_current_task_btf();
+	struct scratch *s = begin(ctx, t, K_FILE_MEMFD_CREATE);
 	if (!s)
 		return 0;
-	struct pt_regs *r = uregs();
+	struct pt_regs *r = uregs(t);
 	s->h.a[0] = ARG1(r);
 	put_ustr(s, SLOT_X, (void *)ARG0(r), NAME_MAX);
 	return submit(s);
@@ -330,9 +358,9 @@ int exit_memfd_create(struct sys_exit_args *ctx)
 
 /* ---- fd.dup ---- */
 
-static __always_inline int do_dup(struct sys_exit_args *ctx, int oldfd, int newfd)
+static __always_inline int do_dup(struct sys_exit_args *ctx, struct task_struct *t, int oldfd, int newfd)
 {
-	struct scratch *s = begin(ctx, K_FD_DUP);
+	struct scratch *s = begin(ctx, t, K_FD_DUP);
 	if (!s)
 		return 0;
 	s->h.a[0] = (__u64)(__s64)oldfd;
@@ -358,20 +386,23 @@ static __always_inline int do_dup(struct sys_exit_args *ctx, int oldfd, int newf
 SEC("tracepoint/syscalls/sys_exit_dup")
 int exit_dup(struct sys_exit_args *ctx)
 {
-	struct pt_regs *r = uregs();
-	return do_dup(ctx, (int)ARG0(r), (int)ctx->ret);
+	struct task_struct *t = bpf_get_current_task_btf();
+	struct pt_regs *r = uregs(t);
+	return do_dup(ctx, t, (int)ARG0(r), (int)ctx->ret);
 }
 
 SEC("tracepoint/syscalls/sys_exit_dup2")
 int exit_dup2(struct sys_exit_args *ctx)
 {
-	struct pt_regs *r = uregs();
-	return do_dup(ctx, (int)ARG0(r), (int)ARG1(r));
+	struct task_struct *t = bpf_get_current_task_btf();
+	struct pt_regs *r = uregs(t);
+	return do_dup(ctx, t, (int)ARG0(r), (int)ARG1(r));
 }
 
 SEC("tracepoint/syscalls/sys_exit_dup3")
 int exit_dup3(struct sys_exit_args *ctx)
 {
-	struct pt_regs *r = uregs();
-	return do_dup(ctx, (int)ARG0(r), (int)ARG1(r));
+	struct task_struct *t = bpf_get_current_task_btf();
+	struct pt_regs *r = uregs(t);
+	return do_dup(ctx, t, (int)ARG0(r), (int)ARG1(r));
 }

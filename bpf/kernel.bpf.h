@@ -7,6 +7,7 @@
 #include "lib/record.h"
 #include "lib/str.h"
 #include "lib/submit.h"
+#include "lib/regs.h"
 #include "lib/syscall.h"
 
 /* String bounds: module parameters and names (MODULE_NAME_LEN is 64 - sizeof(long)) */
@@ -26,10 +27,11 @@ _Static_assert(ATTR_OFF(attach_type) == ATTR_OFF(link_create.attach_type), "one 
 SEC("tracepoint/syscalls/sys_exit_init_module")
 int exit_init_module(struct sys_exit_args *ctx)
 {
-	struct scratch *s = begin(ctx, K_KERNEL_MODULE_LOAD);
+	struct task_struct *t = bpf_get_current_task_btf();
+	struct scratch *s = begin(ctx, t, K_KERNEL_MODULE_LOAD);
 	if (!s)
 		return 0;
-	struct pt_regs *r = uregs();
+	struct pt_regs *r = uregs(t);
 	s->h.a[0] = (__u64)-1; /* no fd: the image is in memory */
 	put_ustr(s, SLOT_X, (void *)ARG2(r), MODULE_PARAMS_MAX);
 	return submit(s);
@@ -38,10 +40,11 @@ int exit_init_module(struct sys_exit_args *ctx)
 SEC("tracepoint/syscalls/sys_exit_finit_module")
 int exit_finit_module(struct sys_exit_args *ctx)
 {
-	struct scratch *s = begin(ctx, K_KERNEL_MODULE_LOAD);
+	struct task_struct *t = bpf_get_current_task_btf();
+	struct scratch *s = begin(ctx, t, K_KERNEL_MODULE_LOAD);
 	if (!s)
 		return 0;
-	struct pt_regs *r = uregs();
+	struct pt_regs *r = uregs(t);
 	int fd = ARG0(r);
 	s->h.a[0] = (__u64)(__s64)fd;
 	put_file_path(s, SLOT_PATH, fd_file(fd));
@@ -52,10 +55,11 @@ int exit_finit_module(struct sys_exit_args *ctx)
 SEC("tracepoint/syscalls/sys_exit_delete_module")
 int exit_delete_module(struct sys_exit_args *ctx)
 {
-	struct scratch *s = begin(ctx, K_KERNEL_MODULE_UNLOAD);
+	struct task_struct *t = bpf_get_current_task_btf();
+	struct scratch *s = begin(ctx, t, K_KERNEL_MODULE_UNLOAD);
 	if (!s)
 		return 0;
-	struct pt_regs *r = uregs();
+	struct pt_regs *r = uregs(t);
 	put_ustr(s, SLOT_X, (void *)ARG0(r), MODULE_NAME_MAX);
 	return submit(s);
 }
@@ -63,7 +67,8 @@ int exit_delete_module(struct sys_exit_args *ctx)
 SEC("tracepoint/syscalls/sys_exit_bpf")
 int exit_bpf(struct sys_exit_args *ctx)
 {
-	struct pt_regs *r = uregs();
+	struct task_struct *t = bpf_get_current_task_btf();
+	struct pt_regs *r = uregs(t);
 	__u32 cmd = ARG0(r);
 	const void *attr = (void *)ARG1(r);
 	__u32 type = 0;
@@ -85,7 +90,7 @@ int exit_bpf(struct sys_exit_args *ctx)
 	default:
 		return 0; /* lookups, iteration, queries: not loads */
 	}
-	struct scratch *s = begin(ctx, K_KERNEL_BPF);
+	struct scratch *s = begin(ctx, t, K_KERNEL_BPF);
 	if (!s)
 		return 0;
 	s->h.a[0] = cmd;

@@ -6,16 +6,18 @@
 #include "lib/record.h"
 #include "lib/sock.h"
 #include "lib/submit.h"
+#include "lib/regs.h"
 #include "lib/syscall.h"
 #include "lib/uapi.h"
 
 SEC("tracepoint/syscalls/sys_exit_socket")
 int exit_socket(struct sys_exit_args *ctx)
 {
-	struct scratch *s = begin(ctx, K_NETWORK_SOCKET);
+	struct task_struct *t = bpf_get_current_task_btf();
+	struct scratch *s = begin(ctx, t, K_NETWORK_SOCKET);
 	if (!s)
 		return 0;
-	struct pt_regs *r = uregs();
+	struct pt_regs *r = uregs(t);
 	s->h.a[0] = ARG0(r);
 	s->h.a[1] = ARG1(r);
 	s->h.a[2] = ARG2(r);
@@ -26,10 +28,11 @@ int exit_socket(struct sys_exit_args *ctx)
 SEC("tracepoint/syscalls/sys_exit_connect")
 int exit_connect(struct sys_exit_args *ctx)
 {
-	struct scratch *s = begin(ctx, K_NETWORK_CONNECT);
+	struct task_struct *t = bpf_get_current_task_btf();
+	struct scratch *s = begin(ctx, t, K_NETWORK_CONNECT);
 	if (!s)
 		return 0;
-	struct pt_regs *r = uregs();
+	struct pt_regs *r = uregs(t);
 	int fd = ARG0(r);
 	s->h.a[0] = (__u64)(__s64)fd;
 	struct sock *sk = sock_info(s, fd_socket(fd));
@@ -39,12 +42,12 @@ int exit_connect(struct sys_exit_args *ctx)
 	return submit(s);
 }
 
-static __always_inline int do_accept(struct sys_exit_args *ctx, __u64 flags)
+static __always_inline int do_accept(struct sys_exit_args *ctx, struct task_struct *t, __u64 flags)
 {
-	struct scratch *s = begin(ctx, K_NETWORK_ACCEPT);
+	struct scratch *s = begin(ctx, t, K_NETWORK_ACCEPT);
 	if (!s)
 		return 0;
-	struct pt_regs *r = uregs();
+	struct pt_regs *r = uregs(t);
 	int fd = ARG0(r);
 	s->h.a[0] = (__u64)(__s64)fd;
 	s->h.a[4] = flags;
@@ -61,23 +64,26 @@ static __always_inline int do_accept(struct sys_exit_args *ctx, __u64 flags)
 SEC("tracepoint/syscalls/sys_exit_accept")
 int exit_accept(struct sys_exit_args *ctx)
 {
-	return do_accept(ctx, 0);
+	struct task_struct *t = bpf_get_current_task_btf();
+	return do_accept(ctx, t, 0);
 }
 
 SEC("tracepoint/syscalls/sys_exit_accept4")
 int exit_accept4(struct sys_exit_args *ctx)
 {
-	struct pt_regs *r = uregs();
-	return do_accept(ctx, ARG3(r));
+	struct task_struct *t = bpf_get_current_task_btf();
+	struct pt_regs *r = uregs(t);
+	return do_accept(ctx, t, ARG3(r));
 }
 
 SEC("tracepoint/syscalls/sys_exit_bind")
 int exit_bind(struct sys_exit_args *ctx)
 {
-	struct scratch *s = begin(ctx, K_NETWORK_BIND);
+	struct task_struct *t = bpf_get_current_task_btf();
+	struct scratch *s = begin(ctx, t, K_NETWORK_BIND);
 	if (!s)
 		return 0;
-	struct pt_regs *r = uregs();
+	struct pt_regs *r = uregs(t);
 	int fd = ARG0(r);
 	s->h.a[0] = (__u64)(__s64)fd;
 	struct sock *sk = sock_info(s, fd_socket(fd));
@@ -93,10 +99,11 @@ int exit_bind(struct sys_exit_args *ctx)
 SEC("tracepoint/syscalls/sys_exit_listen")
 int exit_listen(struct sys_exit_args *ctx)
 {
-	struct scratch *s = begin(ctx, K_NETWORK_LISTEN);
+	struct task_struct *t = bpf_get_current_task_btf();
+	struct scratch *s = begin(ctx, t, K_NETWORK_LISTEN);
 	if (!s)
 		return 0;
-	struct pt_regs *r = uregs();
+	struct pt_regs *r = uregs(t);
 	int fd = ARG0(r);
 	s->h.a[0] = (__u64)(__s64)fd;
 	s->h.a[4] = (__u64)(__s64)(int)ARG1(r);
@@ -105,11 +112,11 @@ int exit_listen(struct sys_exit_args *ctx)
 	return submit(s);
 }
 
-static __always_inline int do_send(struct sys_exit_args *ctx, int fd, const void *uaddr, __u64 alen, __u64 flags)
+static __always_inline int do_send(struct sys_exit_args *ctx, struct task_struct *t, int fd, const void *uaddr, __u64 alen, __u64 flags)
 {
 	if (!uaddr)
 		return 0; /* no destination: a send on a connected socket */
-	struct scratch *s = begin(ctx, K_NETWORK_SEND);
+	struct scratch *s = begin(ctx, t, K_NETWORK_SEND);
 	if (!s)
 		return 0;
 	s->h.a[0] = (__u64)(__s64)fd;
@@ -122,16 +129,18 @@ static __always_inline int do_send(struct sys_exit_args *ctx, int fd, const void
 SEC("tracepoint/syscalls/sys_exit_sendto")
 int exit_sendto(struct sys_exit_args *ctx)
 {
-	struct pt_regs *r = uregs();
-	return do_send(ctx, (int)ARG0(r), (void *)ARG4(r), ARG5(r), ARG3(r));
+	struct task_struct *t = bpf_get_current_task_btf();
+	struct pt_regs *r = uregs(t);
+	return do_send(ctx, t, (int)ARG0(r), (void *)ARG4(r), ARG5(r), ARG3(r));
 }
 
 SEC("tracepoint/syscalls/sys_exit_sendmsg")
 int exit_sendmsg(struct sys_exit_args *ctx)
 {
-	struct pt_regs *r = uregs();
+	struct task_struct *t = bpf_get_current_task_btf();
+	struct pt_regs *r = uregs(t);
 	struct user_msghdr m = {};
 	if (bpf_probe_read_user(&m, sizeof(m), (void *)ARG1(r)))
 		return 0;
-	return do_send(ctx, (int)ARG0(r), m.msg_name, (__u64)m.msg_namelen, ARG2(r));
+	return do_send(ctx, t, (int)ARG0(r), m.msg_name, (__u64)m.msg_namelen, ARG2(r));
 }

@@ -252,6 +252,8 @@ const (
 	OtelsecVarPrioMask          = "prio_mask"
 	OtelsecVarQueryEvery        = "query_every"
 	OtelsecVarReaderAsleep      = "reader_asleep"
+	OtelsecVarRegsCast          = "regs_cast"
+	OtelsecVarRegsOff           = "regs_off"
 	OtelsecVarSelfTgid          = "self_tgid"
 	OtelsecVarTrackCreds        = "track_creds"
 	OtelsecVarUnusedHflag       = "unused_hflag"
@@ -398,6 +400,8 @@ type OtelsecVariableSpecs struct {
 	PrioMask        *ebpf.VariableSpec `ebpf:"prio_mask"`
 	QueryEvery      *ebpf.VariableSpec `ebpf:"query_every"`
 	ReaderAsleep    *ebpf.VariableSpec `ebpf:"reader_asleep"`
+	RegsCast        *ebpf.VariableSpec `ebpf:"regs_cast"`
+	RegsOff         *ebpf.VariableSpec `ebpf:"regs_off"`
 	SelfTgid        *ebpf.VariableSpec `ebpf:"self_tgid"`
 	TrackCreds      *ebpf.VariableSpec `ebpf:"track_creds"`
 	UnusedHflag     *ebpf.VariableSpec `ebpf:"unused_hflag"`
@@ -467,6 +471,8 @@ type OtelsecVariables struct {
 	PrioMask        *ebpf.Variable `ebpf:"prio_mask"`
 	QueryEvery      *ebpf.Variable `ebpf:"query_every"`
 	ReaderAsleep    *ebpf.Variable `ebpf:"reader_asleep"`
+	RegsCast        *ebpf.Variable `ebpf:"regs_cast"`
+	RegsOff         *ebpf.Variable `ebpf:"regs_off"`
 	SelfTgid        *ebpf.Variable `ebpf:"self_tgid"`
 	TrackCreds      *ebpf.Variable `ebpf:"track_creds"`
 	UnusedHflag     *ebpf.Variable `ebpf:"unused_hflag"`

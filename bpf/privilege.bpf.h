@@ -7,14 +7,15 @@
 #include "lib/maps.h"
 #include "lib/record.h"
 #include "lib/submit.h"
+#include "lib/regs.h"
 #include "lib/syscall.h"
 
-static __always_inline int do_setid(struct sys_exit_args *ctx, __u16 kind, int nargs)
+static __always_inline int do_setid(struct sys_exit_args *ctx, struct task_struct *t, __u16 kind, int nargs)
 {
-	struct scratch *s = begin(ctx, kind);
+	struct scratch *s = begin(ctx, t, kind);
 	if (!s)
 		return 0;
-	struct pt_regs *r = uregs();
+	struct pt_regs *r = uregs(t);
 	s->h.a[0] = (__u32)ARG0(r);
 	s->h.a[1] = nargs > 1 ? (__u32)ARG1(r) : ID_UNCHANGED;
 	s->h.a[2] = nargs > 2 ? (__u32)ARG2(r) : ID_UNCHANGED;
@@ -29,7 +30,7 @@ static __always_inline int do_setid(struct sys_exit_args *ctx, __u16 kind, int n
 		s->h.a[4] = ID_UNCHANGED;
 		s->h.hflags |= HFLAG_OLD_UNKNOWN;
 	}
-	remember_creds(tgid);
+	remember_creds(t, tgid);
 	return submit(s);
 }
 
@@ -37,7 +38,7 @@ static __always_inline int do_setid(struct sys_exit_args *ctx, __u16 kind, int n
 	SEC("tracepoint/syscalls/sys_exit_" #name)                                                                    \
 	int exit_##name(struct sys_exit_args *ctx)                                                                     \
 	{                                                                                                              \
-		return do_setid(ctx, kind, nargs);                                                                     \
+		return do_setid(ctx, bpf_get_current_task_btf(), kind, nargs);                                         \
 	}
 
 SETID(setuid, K_PRIVILEGE_SETUID, 1)
@@ -52,10 +53,11 @@ SETID(setfsgid, K_PRIVILEGE_SETGID, 1)
 SEC("tracepoint/syscalls/sys_exit_capset")
 int exit_capset(struct sys_exit_args *ctx)
 {
-	struct scratch *s = begin(ctx, K_PRIVILEGE_CAPSET);
+	struct task_struct *t = bpf_get_current_task_btf();
+	struct scratch *s = begin(ctx, t, K_PRIVILEGE_CAPSET);
 	if (!s)
 		return 0;
-	struct pt_regs *r = uregs();
+	struct pt_regs *r = uregs(t);
 	/* Two struct __user_cap_data_struct {effective, permitted, inheritable} (the 64-bit
 	 * capability versions): the low 32 capabilities, then the high. vmlinux.h's struct would
 	 * make each field a CO-RE relocation against the kernel's type; this is user ABI. */
@@ -70,6 +72,6 @@ int exit_capset(struct sys_exit_args *ctx)
 	} else {
 		s->h.hflags |= HFLAG_OLD_UNKNOWN;
 	}
-	remember_creds(tgid);
+	remember_creds(t, tgid);
 	return submit(s);
 }

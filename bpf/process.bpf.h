@@ -15,6 +15,7 @@
 #include "lib/record.h"
 #include "lib/str.h"
 #include "lib/submit.h"
+#include "lib/regs.h"
 #include "lib/syscall.h"
 #include "lib/uapi.h"
 
@@ -33,7 +34,8 @@ static __always_inline struct kernfs_node *kn_parent(struct kernfs_node *kn)
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(on_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
 {
-	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	struct task_struct *t = bpf_get_current_task_btf();
+	__u32 tgid = t->tgid;
 	if (tgid == self_tgid)
 		return 0;
 	struct scratch *s = get_scratch();
@@ -59,14 +61,14 @@ int BPF_PROG(on_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm 
 		bpf_map_delete_elem(&excluded, &tgid);
 	}
 	if (track_creds)
-		remember_creds(tgid); /* setuid binaries and file capabilities change them here */
+		remember_creds(t, tgid); /* setuid binaries and file capabilities change them here */
 	if (!(emit_mask & (1ULL << K_PROCESS_EXEC)))
 		return 0;
 
-	__u16 nr = current_nr();
+	__u16 nr = current_nr(t);
 	if (nr != NR_EXECVE && nr != NR_EXECVEAT)
 		nr = NO_SYSCALL; /* a kernel thread's exec (usermode helper) */
-	fill_hdr(s, K_PROCESS_EXEC, nr, 0);
+	fill_hdr(s, t, K_PROCESS_EXEC, nr, 0);
 	s->h.a[0] = BPF_CORE_READ(bprm, argc);
 	s->h.a[1] = AT_FDCWD;
 	s->h.a[2] = task_vpid(p);
@@ -115,11 +117,11 @@ int BPF_PROG(on_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm 
 #define EXEC_ARGV_MAX 32
 
 /* Failed execs (successful ones are written by on_exec). */
-static __always_inline int exec_failed(struct sys_exit_args *ctx, int dirfd, const void *fname, const void *const *argv)
+static __always_inline int exec_failed(struct sys_exit_args *ctx, struct task_struct *t, int dirfd, const void *fname, const void *const *argv)
 {
 	if (ctx->ret == 0)
 		return 0;
-	struct scratch *s = begin(ctx, K_PROCESS_EXEC);
+	struct scratch *s = begin(ctx, t, K_PROCESS_EXEC);
 	if (!s)
 		return 0;
 	s->h.a[1] = dirfd;
@@ -164,15 +166,17 @@ static __always_inline int exec_failed(struct sys_exit_args *ctx, int dirfd, con
 SEC("tracepoint/syscalls/sys_exit_execve")
 int exit_execve(struct sys_exit_args *ctx)
 {
-	struct pt_regs *r = uregs();
-	return exec_failed(ctx, AT_FDCWD, (void *)ARG0(r), (void *)ARG1(r));
+	struct task_struct *t = bpf_get_current_task_btf();
+	struct pt_regs *r = uregs(t);
+	return exec_failed(ctx, t, AT_FDCWD, (void *)ARG0(r), (void *)ARG1(r));
 }
 
 SEC("tracepoint/syscalls/sys_exit_execveat")
 int exit_execveat(struct sys_exit_args *ctx)
 {
-	struct pt_regs *r = uregs();
-	return exec_failed(ctx, (int)ARG0(r), (void *)ARG1(r), (void *)ARG2(r));
+	struct task_struct *t = bpf_get_current_task_btf();
+	struct pt_regs *r = uregs(t);
+	return exec_failed(ctx, t, (int)ARG0(r), (void *)ARG1(r), (void *)ARG2(r));
 }
 
 SEC("tp_btf/sched_process_fork")
@@ -181,20 +185,21 @@ int BPF_PROG(on_fork, struct task_struct *parent, struct task_struct *child)
 	__u32 ctgid = child->tgid;
 	if (child->pid != ctgid)
 		return 0; /* a thread */
-	__u32 ptgid = bpf_get_current_pid_tgid() >> 32;
+	struct task_struct *t = bpf_get_current_task_btf();
+	__u32 ptgid = t->tgid;
 	if (have_excl && bpf_map_lookup_elem(&excluded, &ptgid)) {
 		__u8 one = 1;
 		bpf_map_update_elem(&excluded, &ctgid, &one, BPF_ANY);
 		return 0;
 	}
 	if (track_creds)
-		remember_creds(ctgid); /* the child starts with the parent's (current's) creds */
+		remember_creds(t, ctgid); /* the child starts with the parent's (current's) creds */
 	if (ptgid == self_tgid || !(emit_mask & (1ULL << K_PROCESS_FORK)))
 		return 0;
 	struct scratch *s = get_scratch();
 	if (!s)
 		return 0;
-	fill_hdr(s, K_PROCESS_FORK, current_nr(), ctgid);
+	fill_hdr(s, t, K_PROCESS_FORK, current_nr(t), ctgid);
 	s->h.a[0] = ctgid;
 	s->h.a[1] = task_vpid(parent);
 	return submit(s);
@@ -217,7 +222,7 @@ int BPF_PROG(on_exit, struct task_struct *p)
 	struct scratch *s = get_scratch();
 	if (!s)
 		return 0;
-	fill_hdr(s, K_PROCESS_EXIT, NO_SYSCALL, 0);
+	fill_hdr(s, bpf_get_current_task_btf(), K_PROCESS_EXIT, NO_SYSCALL, 0);
 	s->h.a[0] = (__u32)p->exit_code;
 	return submit(s);
 }
@@ -225,10 +230,11 @@ int BPF_PROG(on_exit, struct task_struct *p)
 SEC("tracepoint/syscalls/sys_exit_ptrace")
 int exit_ptrace(struct sys_exit_args *ctx)
 {
-	struct scratch *s = begin(ctx, K_PROCESS_PTRACE);
+	struct task_struct *t = bpf_get_current_task_btf();
+	struct scratch *s = begin(ctx, t, K_PROCESS_PTRACE);
 	if (!s)
 		return 0;
-	struct pt_regs *r = uregs();
+	struct pt_regs *r = uregs(t);
 	s->h.a[0] = ARG0(r);
 	s->h.a[1] = ARG1(r);
 	s->h.a[2] = ARG2(r);
@@ -238,9 +244,9 @@ int exit_ptrace(struct sys_exit_args *ctx)
 /* chdir and fchdir: the working directory a success moved to, so that the receiver's process
  * table follows it (reading the cwd for every record instead would cost a path walk each);
  * for a failure, the directory asked for. a0: fchdir's fd, or AT_FDCWD for chdir. */
-static __always_inline int do_chdir(struct sys_exit_args *ctx, int fd, const void *path)
+static __always_inline int do_chdir(struct sys_exit_args *ctx, struct task_struct *t, int fd, const void *path)
 {
-	struct scratch *s = begin(ctx, K_PROCESS_CHDIR);
+	struct scratch *s = begin(ctx, t, K_PROCESS_CHDIR);
 	if (!s)
 		return 0;
 	s->h.a[0] = (__u64)(__s64)fd;
@@ -256,13 +262,15 @@ static __always_inline int do_chdir(struct sys_exit_args *ctx, int fd, const voi
 SEC("tracepoint/syscalls/sys_exit_chdir")
 int exit_chdir(struct sys_exit_args *ctx)
 {
-	struct pt_regs *r = uregs();
-	return do_chdir(ctx, AT_FDCWD, (void *)ARG0(r));
+	struct task_struct *t = bpf_get_current_task_btf();
+	struct pt_regs *r = uregs(t);
+	return do_chdir(ctx, t, AT_FDCWD, (void *)ARG0(r));
 }
 
 SEC("tracepoint/syscalls/sys_exit_fchdir")
 int exit_fchdir(struct sys_exit_args *ctx)
 {
-	struct pt_regs *r = uregs();
-	return do_chdir(ctx, (int)ARG0(r), NULL);
+	struct task_struct *t = bpf_get_current_task_btf();
+	struct pt_regs *r = uregs(t);
+	return do_chdir(ctx, t, (int)ARG0(r), NULL);
 }

@@ -7,10 +7,9 @@
 #include <bpf/bpf_helpers.h>
 #include "maps.h"
 
-/* remember_creds stores the current task's credentials as tgid's last known ones. */
-static __always_inline void remember_creds(__u32 tgid)
+/* remember_creds stores the credentials of t, the current task, as tgid's last known ones. */
+static __always_inline void remember_creds(struct task_struct *t, __u32 tgid)
 {
-	struct task_struct *t = bpf_get_current_task_btf();
 	const struct cred *c = t->cred;
 	struct pre_creds pc = {
 		.uid = c->uid.val,

@@ -23,20 +23,46 @@ static __always_inline int filtered(__u32 tgid)
 	return 0;
 }
 
-/* fill_hdr writes the common header of s's record and empties its tail. */
-static __always_inline void fill_hdr(struct scratch *s, __u16 kind, __u16 nr, __s64 ret)
+/* upto_nul keeps the bytes of w (little-endian, its first byte lowest) before its first NUL
+ * and zeroes the rest: the lowest 0x80 bit of the zero-byte test marks the first zero byte
+ * exactly (a borrow only makes false marks above it). */
+static __always_inline __u64 upto_nul(__u64 w)
+{
+	__u64 z = (w - 0x0101010101010101ULL) & ~w & 0x8080808080808080ULL;
+	return w & (((z & -z) >> 7) - 1);
+}
+
+/* put_comm writes t's comm as bpf_get_current_comm does (strscpy_pad: at most 15 bytes, NUL,
+ * zeroes to the end), from two loads of the task instead of a helper call. */
+static __always_inline void put_comm(char *dst, struct task_struct *t)
+{
+	__u64 lo = *(__u64 *)&t->comm[0];
+	__u64 hi = *(__u64 *)&t->comm[8];
+	__u64 z = (lo - 0x0101010101010101ULL) & ~lo & 0x8080808080808080ULL;
+	if (z) {
+		lo = upto_nul(lo);
+		hi = 0;
+	} else {
+		hi = upto_nul(hi & 0x00ffffffffffffffULL);
+	}
+	((__u64 *)dst)[0] = lo;
+	((__u64 *)dst)[1] = hi;
+}
+
+/* fill_hdr writes the common header of s's record and empties its tail. t is the current
+ * task (bpf_get_current_task_btf, asked once per program): pid and tid are its tgid and pid,
+ * as bpf_get_current_pid_tgid answers. */
+static __always_inline void fill_hdr(struct scratch *s, struct task_struct *t, __u16 kind, __u16 nr, __s64 ret)
 {
 	struct rec_hdr *h = &s->h;
-	struct task_struct *t = bpf_get_current_task_btf();
-	__u64 id = bpf_get_current_pid_tgid();
 	const struct cred *c = t->cred;
 
 	h->ts = bpf_ktime_get_boot_ns();
 	h->ret = ret;
 	for (int i = 0; i < NWORDS; i++)
 		h->a[i] = 0;
-	h->pid = id >> 32;
-	h->tid = (__u32)id;
+	h->pid = t->tgid;
+	h->tid = t->pid;
 	h->ppid = t->real_parent->tgid;
 	h->uid = c->uid.val;
 	h->euid = c->euid.val;
@@ -53,21 +79,22 @@ static __always_inline void fill_hdr(struct scratch *s, __u16 kind, __u16 nr, __
 	h->loginuid = t->loginuid.val;
 	h->cap_eff = c->cap_effective.val;
 	h->cap_perm = c->cap_permitted.val;
-	/* zero-pads past the NUL: the whole array goes out */
-	bpf_get_current_comm(h->comm, sizeof(h->comm));
+	/* zero-padded past the NUL: the whole array goes out */
+	put_comm(h->comm, t);
 	s->pos = 0;
 }
 
-/* begin: the common start of a syscall exit program. NULL: nothing to write. */
-static __always_inline struct scratch *begin(struct sys_exit_args *ctx, __u16 kind)
+/* begin: the common start of a syscall exit program; t is the current task. NULL: nothing
+ * to write. */
+static __always_inline struct scratch *begin(struct sys_exit_args *ctx, struct task_struct *t, __u16 kind)
 {
-	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	__u32 tgid = t->tgid;
 	if (filtered(tgid))
 		return NULL;
 	struct scratch *s = get_scratch();
 	if (!s)
 		return NULL;
-	fill_hdr(s, kind, (__u16)ctx->nr, ctx->ret);
+	fill_hdr(s, t, kind, (__u16)ctx->nr, ctx->ret);
 	return s;
 }
 

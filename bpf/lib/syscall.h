@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * What a syscalls:sys_exit_* program sees: the tracepoint's record (number and return value)
- * and, for the arguments, the task's saved user registers (x86-64 syscall convention).
+ * and, for the arguments, the task's saved user registers (x86-64 syscall convention; regs.h
+ * finds them).
  */
 #ifndef OTELSEC_SYSCALL_H
 #define OTELSEC_SYSCALL_H
@@ -16,11 +17,6 @@ struct sys_exit_args {
 	__s64 ret;
 };
 
-static __always_inline struct pt_regs *uregs(void)
-{
-	return (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
-}
-
 #define ARG0(r) ((r)->di)
 #define ARG1(r) ((r)->si)
 #define ARG2(r) ((r)->dx)
@@ -32,12 +28,5 @@ static __always_inline struct pt_regs *uregs(void)
  * thread's exec, which comes from neither). */
 #define NR_EXECVE 59
 #define NR_EXECVEAT 322
-
-/* current_nr: the syscall the current task is in (for the sched hooks, which lack it). */
-static __always_inline __u16 current_nr(void)
-{
-	struct pt_regs *r = uregs();
-	return (__u16)r->orig_ax;
-}
 
 #endif

@@ -205,6 +205,9 @@ func (r *logsReceiver) start() error {
 		_ = tracer.Close()
 		return fmt.Errorf("syscall receiver: %w", err)
 	}
+	for _, f := range tracer.Fallbacks() {
+		r.set.Logger.Info("The kernel programs fall back on this kernel", zap.String("fallback", f))
+	}
 	r.tracer = tracer
 
 	r.table = proctable.New(proctable.Options{

@@ -72,15 +72,21 @@
 // A captured syscall pays for one program: the header (ids, creds, boot-time clock), one copy
 // of each user string (~100-150 ns each here: reading user memory from BPF has a fixed cost),
 // kernel path walks only for relative paths and fd-based calls, and one ring write. Records
-// are built in a per-CPU scratch buffer and copied out at their real length. Syscalls no
-// program is attached to pay only the kernel's syscall-tracepoint dispatch (no sys_enter
-// program is ever attached).
+// are built in a per-CPU scratch buffer and copied out at their real length. Helper calls cost
+// tens of ns each here (a call and a return, with the CPU's return-stack mitigations), so the
+// header takes what it can from the task by loads: the task is asked for once per program,
+// pid, tid and comm are read from it, and the syscall's arguments from the saved registers at
+// a fixed offset from its stack (bpf/lib/regs.h). What is left on an absolute-path open: the
+// task, the clock, the path copy and the ring write. Syscalls no program is attached to pay
+// only the kernel's syscall-tracepoint dispatch (no sys_enter program is ever attached).
 //
 // # Kernel requirements
 //
 // BTF (/sys/kernel/btf/vmlinux), ring buffers (5.8), bpf_loop (5.17, used for path walks),
 // bpf_task_pt_regs (5.15) and tracepoint support; tp_btf (5.5) for the successful-exec, fork
-// and exit hooks (without it only failed execs are seen). CO-RE adapts the struct layouts,
+// and exit hooks (without it only failed execs are seen). bpf_rdonly_cast (a kfunc, 6.2) saves
+// a helper call per record; without it the programs ask bpf_task_pt_regs each time (the same
+// records; Tracer.Fallbacks says so and the receiver logs it). CO-RE adapts the struct layouts,
 // including kernfs_node's parent renamed in 6.15.
 //
 // # Architectures

@@ -62,6 +62,29 @@ func fieldsHelper(action string) int {
 			unix.Close(fd)
 		}
 		return 0
+	case strings.HasPrefix(action, "comms:"):
+		// On one thread (a goroutine's, most likely not the main thread): for each of
+		// commLens, rename it to 15 bytes, then to that many, then open
+		// <dir>/comm-<len>-<tid>.
+		code := make(chan int)
+		go func() {
+			runtime.LockOSThread() // never unlocked: the thread ends with its renamed comm
+			tid := unix.Gettid()
+			for _, n := range commLens {
+				for _, name := range []string{commName(15), commName(n)} {
+					if err := unix.Prctl(unix.PR_SET_NAME, uintptr(unsafe.Pointer(unsafe.StringData(name+"\x00"))), 0, 0, 0); err != nil {
+						fmt.Fprintln(os.Stderr, "prctl:", err)
+						code <- 1
+						return
+					}
+				}
+				if fd, err := unix.Open(filepath.Join(strings.TrimPrefix(action, "comms:"), fmt.Sprintf("comm-%d-%d", n, tid)), unix.O_RDONLY|unix.O_CREAT, 0o600); err == nil {
+					unix.Close(fd)
+				}
+			}
+			code <- 0
+		}()
+		return <-code
 	case strings.HasPrefix(action, "memfd-exec:"):
 		// Copies a program into a memfd and runs it from there.
 		prog, err := os.ReadFile(strings.TrimPrefix(action, "memfd-exec:"))
@@ -122,6 +145,39 @@ func TestThreadComm(t *testing.T) {
 	own, _ := os.ReadFile(fmt.Sprintf("/proc/self/task/%d/comm", fork.TID))
 	if want := strings.TrimSpace(string(own)); len(own) > 0 && string(fork.CommBytes()) != want {
 		t.Errorf("fork record comm %q, want %q", fork.CommBytes(), want)
+	}
+}
+
+// commLens: comm lengths around the two 8-byte words the programs load it as, and the bound.
+var commLens = []int{0, 1, 7, 8, 9, 14, 15}
+
+// commName is n bytes of a name, none of them NUL.
+func commName(n int) string { return "otelsec-comm-xyz"[:n] }
+
+// TestCommPaddedPidTid: the header's comm is the whole TASK_COMM_LEN array, the name and then
+// NULs only (as bpf_get_current_comm writes it), whatever its length and the longer name
+// before it; pid and tid are the thread group's and the thread's.
+func TestCommPaddedPidTid(t *testing.T) {
+	c := shared(t)
+	dir := t.TempDir()
+	cmd := helperCmd(t, "comms:"+dir)
+	if err := cmd.Run(); err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range commLens {
+		var tid int
+		ev := c.wait(t, fmt.Sprintf("open with a %d-byte comm", n), and(pidIs(cmd.Process.Pid), kindIs(kevent.KindFileOpen), func(ev *kevent.Event) bool {
+			_, err := fmt.Sscanf(filepath.Base(str(ev.Path)), fmt.Sprintf("comm-%d-%%d", n), &tid)
+			return err == nil && filepath.Dir(str(ev.Path)) == dir
+		}))
+		var want [kevent.CommLen]byte
+		copy(want[:], commName(n))
+		if ev.Comm != want {
+			t.Errorf("comm %q, want %q", ev.Comm[:], want[:])
+		}
+		if ev.PID != uint32(cmd.Process.Pid) || ev.TID != uint32(tid) {
+			t.Errorf("pid %d tid %d, want %d %d", ev.PID, ev.TID, cmd.Process.Pid, tid)
+		}
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/cilium/ebpf"
+	"github.com/cilium/ebpf/btf"
 	"github.com/cilium/ebpf/link"
 	"github.com/cilium/ebpf/rlimit"
 	"golang.org/x/sys/unix"
@@ -27,6 +28,10 @@ type Features struct {
 	RingBuf    bool
 	TPBTF      bool   // tp_btf programs (BPF_PROG_TYPE_TRACING)
 	Tracefs    string // mount point of tracefs, "" when none
+	// RdonlyCast: the kernel has the bpf_rdonly_cast kfunc (Linux 6.2+), so the programs read
+	// the syscall arguments without a helper call (lib/syscall.h, uregs); load sets it false
+	// if the programs do not load with it.
+	RdonlyCast bool
 }
 
 // Probe reports the kernel features the programs need, mounting tracefs when it is not mounted.
@@ -56,6 +61,7 @@ func Probe() (Features, error) {
 		// tp_btf is only known by loading one (the generic Tracing probe uses fentry, which
 		// lockdown may refuse while tp_btf works): load sets this false if it must drop them.
 		f.TPBTF = f.BTF
+		f.RdonlyCast = f.BTF && haveKfunc("bpf_rdonly_cast")
 		if !f.RingBuf {
 			missing = append(missing, "BPF ring buffers (Linux 5.8+)")
 		}
@@ -92,6 +98,10 @@ func ensureTracefs() string {
 	return ""
 }
 
+// forceRegsHelper makes load behave as on a kernel without bpf_rdonly_cast (tests of the
+// fallback).
+var forceRegsHelper bool
+
 // hook is one attachment: a program of the object and the section that says where it goes.
 type hook struct {
 	prog    string
@@ -115,6 +125,9 @@ func (t *Tracer) load() error {
 	if err != nil {
 		return err
 	}
+	if forceRegsHelper {
+		feat.RdonlyCast = false
+	}
 	spec, err := bpf.LoadOtelsec()
 	if err != nil {
 		return fmt.Errorf("reading the embedded eBPF object: %w", err)
@@ -123,12 +136,23 @@ func (t *Tracer) load() error {
 	if err != nil {
 		return err
 	}
-	if err := t.configure(spec, p); err != nil {
+	if err := t.configure(spec, p, feat); err != nil {
 		return err
 	}
 	coll, err := t.loadCollection(spec, p)
+	if err != nil && feat.RdonlyCast {
+		// The kfunc is there but this kernel refuses it here: the helper it replaces.
+		feat.RdonlyCast = false
+		if err := spec.Variables[bpf.OtelsecVarRegsCast].Set(uint32(0)); err != nil {
+			return fmt.Errorf("setting regs_cast: %w", err)
+		}
+		coll, err = t.loadCollection(spec, p)
+	}
 	if err != nil {
 		return err
+	}
+	if !feat.RdonlyCast {
+		t.fallbacks = append(t.fallbacks, "no bpf_rdonly_cast kfunc (Linux 6.2+): the syscall arguments are read through bpf_task_pt_regs, one more helper call per record")
 	}
 	t.progs = coll // after Assign: the programs, closed with the tracer
 	if err := coll.Assign(&t.maps); err != nil {
@@ -198,7 +222,7 @@ func (t *Tracer) plan(feat Features, spec *ebpf.CollectionSpec) (*plan, error) {
 }
 
 // configure keeps only the planned programs and sets the ring size and load-time variables.
-func (t *Tracer) configure(spec *ebpf.CollectionSpec, p *plan) error {
+func (t *Tracer) configure(spec *ebpf.CollectionSpec, p *plan, feat Features) error {
 	for name := range spec.Programs {
 		if !slices.ContainsFunc(p.attach, func(h hook) bool { return h.prog == name }) {
 			delete(spec.Programs, name)
@@ -232,6 +256,7 @@ func (t *Tracer) configure(spec *ebpf.CollectionSpec, p *plan) error {
 		// far above 32 records (~16 KiB); small rings check every record.
 		{s.QueryEvery, uint32(min(32, max(1, wake/(16<<10))))},
 		{s.TrackCreds, boolU32(p.trackCreds)},
+		{s.RegsCast, boolU32(feat.RdonlyCast)},
 	}
 	for _, v := range set {
 		if err := v.v.Set(v.val); err != nil {
@@ -343,6 +368,17 @@ func boolU32(b bool) uint32 {
 		return 1
 	}
 	return 0
+}
+
+// haveKfunc: the kernel's BTF has the function name (a kfunc the programs may call; the
+// loader resolves it the same way).
+func haveKfunc(name string) bool {
+	spec, err := btf.LoadKernelSpec()
+	if err != nil {
+		return false
+	}
+	var fn *btf.Func
+	return spec.TypeByName(name, &fn) == nil
 }
 
 func haveMapType(mt ebpf.MapType) bool {

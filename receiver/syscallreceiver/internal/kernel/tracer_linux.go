@@ -31,6 +31,7 @@ type Tracer struct {
 	links       []link.Link
 	rings       *rings
 	unavailable []string
+	fallbacks   []string
 
 	decodeErrors atomic.Uint64
 	// Detach: the programs are gone, so the rings only empty; Read drains them, delivering
@@ -66,6 +67,7 @@ func (t *Tracer) Start() error {
 		_ = t.closeLocked()
 		t.closed = false
 		t.unavailable = nil
+		t.fallbacks = nil
 		return err
 	}
 	t.bootOffset = bootOffset()
@@ -78,6 +80,14 @@ func (t *Tracer) Unavailable() []string {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	return append([]string(nil), t.unavailable...)
+}
+
+// Fallbacks lists, one sentence each, what the programs do the slower way on this kernel
+// because a feature they prefer is missing (nothing is lost: the records are the same).
+func (t *Tracer) Fallbacks() []string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return append([]string(nil), t.fallbacks...)
 }
 
 // Read decodes records and calls fn for each until ctx is done or the Tracer is closed; it
