@@ -36,11 +36,16 @@ func childLoad(arg string) error {
 	if err1 != nil || err2 != nil {
 		return fmt.Errorf("load wants rate,count, got %q", arg)
 	}
+	// listen is a high-value event (the priority ring); bind (EBADF) travels in the bulk ring.
+	nr := uintptr(unix.SYS_LISTEN)
+	if os.Getenv("OTELSEC_BENCH_EVENT") == schema.EventNetworkBind {
+		nr = unix.SYS_BIND
+	}
 	const chunk = 64
 	start := time.Now()
 	for i := 0; i < count; i += chunk {
 		for j := 0; j < chunk; j++ {
-			_, _, _ = unix.RawSyscall(unix.SYS_LISTEN, ^uintptr(0), 0, 0)
+			_, _, _ = unix.RawSyscall(nr, ^uintptr(0), 0, 0)
 		}
 		if rate > 0 {
 			due := start.Add(time.Duration(float64(i+chunk) / float64(rate) * float64(time.Second)))
@@ -140,6 +145,12 @@ func BenchmarkReceiverThroughput(b *testing.B) {
 			rates = append(rates, r)
 		}
 	}
+	// OTELSEC_BENCH_COUNT=n: each rate offers n events instead of two seconds' worth (with
+	// rate 0, a burst as fast as the children can make it: what the ring must absorb).
+	burst := 0
+	if s := os.Getenv("OTELSEC_BENCH_COUNT"); s != "" {
+		burst, _ = strconv.Atoi(s)
+	}
 	procs := 2
 	if s := os.Getenv("OTELSEC_BENCH_PROCS"); s != "" {
 		procs, _ = strconv.Atoi(s)
@@ -147,8 +158,14 @@ func BenchmarkReceiverThroughput(b *testing.B) {
 	cnt := &counter{}
 	cfg := createDefaultConfig()
 	cfg.Events = []string{schema.EventNetworkListen}
+	if ev := os.Getenv("OTELSEC_BENCH_EVENT"); ev != "" {
+		cfg.Events = []string{ev}
+	}
 	if s := os.Getenv("OTELSEC_BENCH_RING"); s != "" {
 		cfg.RingBufferSize, _ = strconv.Atoi(s)
+	}
+	if s := os.Getenv("OTELSEC_BENCH_PRIO_RING"); s != "" {
+		cfg.PriorityRingBufferSize, _ = strconv.Atoi(s)
 	}
 	rcv, err := NewFactory().CreateLogs(context.Background(), receivertest.NewNopSettings(metadata.Type), cfg, cnt)
 	if err != nil {
@@ -171,6 +188,9 @@ func BenchmarkReceiverThroughput(b *testing.B) {
 			count := 2 * rate
 			if rate == 0 {
 				count = 3_000_000
+			}
+			if burst > 0 { // a burst of this many events at the rate, the ring's test
+				count = burst
 			}
 			var sent, received, dropped, achieved, cpu float64
 			for range b.N {

@@ -39,7 +39,9 @@ func TestLoadConfig(t *testing.T) {
 	all, err := selectEvents(def.Events)
 	require.NoError(t, err)
 	assert.Equal(t, schema.EventNames, all, "the default captures every event of the contract")
-	assert.Equal(t, 64<<20, def.RingBufferSize)
+	assert.Equal(t, 16<<20, def.RingBufferSize)
+	assert.Equal(t, 0, def.PriorityRingBufferSize)
+	assert.Equal(t, 8<<20, def.priorityRingSize(), "the priority ring is half the main one unless set")
 	assert.Equal(t, 10*time.Second, def.DropReportInterval)
 	assert.Equal(t, 2048, def.MaxEnvBytes)
 	assert.Equal(t, "otelsec", def.ServiceName)
@@ -48,6 +50,8 @@ func TestLoadConfig(t *testing.T) {
 	require.NoError(t, confmap.Validate(custom))
 	assert.Equal(t, []string{"/usr/sbin/chronyd", "/opt/monitoring/"}, custom.Exclude.ExecutablePathPrefixes)
 	assert.Equal(t, 16<<20, custom.RingBufferSize)
+	assert.Equal(t, 1<<20, custom.PriorityRingBufferSize)
+	assert.Equal(t, 1<<20, custom.priorityRingSize(), "a configured priority ring is taken as it is")
 	assert.Equal(t, 64, custom.MaxArgs)
 	assert.Equal(t, 2048, custom.MaxArgBytes)
 	assert.Equal(t, 0, custom.MaxEnvBytes, "0 is valid: the capture is off")
@@ -74,6 +78,7 @@ func TestConfigErrors(t *testing.T) {
 		}},
 		{"bad_ring", []string{"ring_buffer_size 100000: must be a power of two"}},
 		{"ring_not_pow2", []string{"ring_buffer_size 12288: must be a power of two"}},
+		{"bad_prio_ring", []string{"priority_ring_buffer_size 12288: must be a power of two"}},
 		{"bad_bounds", []string{
 			"max_args 0: must be between 1 and 1024",
 			"max_arg_bytes 1000000: must be between 64 and 4096",
@@ -117,6 +122,19 @@ func TestConfigMoreBounds(t *testing.T) {
 	cfg = createDefaultConfig()
 	cfg.RingBufferSize = 2 << 30
 	assert.ErrorContains(t, cfg.Validate(), "must be at most 1073741824")
+
+	cfg = createDefaultConfig()
+	cfg.PriorityRingBufferSize = -4096
+	assert.ErrorContains(t, cfg.Validate(), "priority_ring_buffer_size -4096: must be a power of two")
+	cfg.PriorityRingBufferSize = 2 << 30
+	assert.ErrorContains(t, cfg.Validate(), "priority_ring_buffer_size 2147483648: must be at most 1073741824")
+
+	// The derived priority ring: half the main one, never under 64 KiB.
+	cfg = createDefaultConfig()
+	cfg.RingBufferSize = 64 << 10
+	assert.Equal(t, 64<<10, cfg.priorityRingSize())
+	cfg.RingBufferSize = 256 << 20
+	assert.Equal(t, 128<<20, cfg.priorityRingSize())
 
 	cfg = createDefaultConfig()
 	cfg.Events = []string{"kernel", "fd"}

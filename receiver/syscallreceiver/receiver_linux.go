@@ -182,6 +182,7 @@ func (r *logsReceiver) start() error {
 		Events:                    r.events,
 		ExcludeExecutablePrefixes: r.cfg.Exclude.ExecutablePathPrefixes,
 		RingBufferSize:            r.cfg.RingBufferSize,
+		PriorityRingBufferSize:    r.cfg.priorityRingSize(),
 		MaxArgs:                   r.cfg.MaxArgs,
 		MaxArgBytes:               r.cfg.MaxArgBytes,
 		MaxEnvBytes:               r.cfg.MaxEnvBytes,
@@ -268,9 +269,11 @@ func (r *logsReceiver) start() error {
 		go r.heartbeatLoop(readCtx)
 	}
 	r.started.Store(true)
+	acquireGC(r.set.Logger)
 	r.set.Logger.Info("Tracing system calls",
 		zap.Int("events", len(r.events)), zap.Int("processes_seeded", seeded),
-		zap.Int("ring_buffer_size", r.cfg.RingBufferSize))
+		zap.Int("ring_buffer_size", r.cfg.RingBufferSize),
+		zap.Int("priority_ring_buffer_size", r.cfg.priorityRingSize()))
 	return nil
 }
 
@@ -474,6 +477,7 @@ func (r *logsReceiver) Shutdown(ctx context.Context) error {
 		return nil
 	}
 	r.shutdownHit = true
+	defer releaseGC()
 	ctx, cancel := context.WithTimeout(ctx, r.cfg.ShutdownTimeout)
 	defer cancel()
 
