@@ -41,7 +41,16 @@ func childLoad(arg string) error {
 	if os.Getenv("OTELSEC_BENCH_EVENT") == schema.EventNetworkBind {
 		nr = unix.SYS_BIND
 	}
-	const chunk = 64
+	// Paced by the millisecond: a millisecond's calls, then a sleep until they are due, as the
+	// threads of a real workload leave the CPU between their syscalls. OTELSEC_BENCH_SPIN=1
+	// busy-waits instead for the gaps under a millisecond (the benchmark before 2026-12-03):
+	// each child then holds a vCPU whatever the rate, and on two vCPUs the receiver gets about
+	// one core, so that it measured the scheduler's share more than the receiver.
+	spin := os.Getenv("OTELSEC_BENCH_SPIN") == "1"
+	chunk := 64
+	if rate > 0 && !spin {
+		chunk = max(chunk, rate/1000)
+	}
 	start := time.Now()
 	for i := 0; i < count; i += chunk {
 		for j := 0; j < chunk; j++ {
@@ -49,9 +58,10 @@ func childLoad(arg string) error {
 		}
 		if rate > 0 {
 			due := start.Add(time.Duration(float64(i+chunk) / float64(rate) * float64(time.Second)))
-			if d := time.Until(due); d > time.Millisecond {
+			switch d := time.Until(due); {
+			case !spin && d > 0, d > time.Millisecond:
 				time.Sleep(d)
-			} else {
+			case spin:
 				for time.Now().Before(due) {
 				}
 			}
