@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 	"go.uber.org/zap"
 )
 
@@ -36,6 +37,7 @@ func TestGCPercentFor(t *testing.T) {
 // The receiver's GC setting applies when the environment has neither variable, is shared by
 // receivers and is put back by the last one; a GOGC in the environment turns it off.
 func TestGCSetting(t *testing.T) {
+	require.Zero(t, gcTuner.users, "a receiver started by another test still runs")
 	prev := debug.SetGCPercent(100)
 	t.Cleanup(func() { debug.SetGCPercent(prev) })
 	current := func() int { p := debug.SetGCPercent(-1); debug.SetGCPercent(p); return p }
