@@ -14,7 +14,6 @@ import (
 	"unsafe"
 
 	"github.com/cilium/ebpf"
-	"github.com/cilium/ebpf/ringbuf"
 	"golang.org/x/sys/unix"
 )
 
@@ -23,8 +22,8 @@ import (
 // signal; the set itself waits in Go's netpoller (a goroutine parked there holds no thread and
 // keeps the runtime's sysmon asleep, where a blocking epoll_wait made it spin every 20 µs). The
 // reader sleeps until either ring's program forces a wakeup, it is kicked or closed, or the
-// timeout passes; it then takes records without blocking (ringbuf.Reader with a deadline in the
-// past, and AvailableBytes, two atomic loads, to see a ring is empty without a syscall). An
+// timeout passes; it then takes records without blocking (ringMap, which maps each ring's data
+// once, and its available, two atomic loads, to see a ring is empty without a syscall). An
 // idle reader sleeps with the kernel's reader_asleep flag set (bpf/lib/submit.h), so the next
 // record wakes it and nothing polls.
 //
@@ -42,7 +41,7 @@ import (
 // committed took its BootNs before the later one's program started). Records that raced on
 // different CPUs keep the order of their rings.
 type rings struct {
-	rd   [NumRings]*ringbuf.Reader
+	rd   [NumRings]*ringMap
 	head [NumRings]head
 
 	// mu: next and wait hold it for reading while they use the rings' memory and descriptors;
@@ -60,8 +59,8 @@ type rings struct {
 }
 
 type head struct {
-	rd   *ringbuf.Reader
-	rec  ringbuf.Record
+	rd   *ringMap
+	rec  []byte // the record read, when have
 	have bool
 	ts   uint64
 }
@@ -99,11 +98,10 @@ func openRings(flag *ebpf.Map, flagOffset uint32, maps ...*ebpf.Map) (*rings, er
 		return fail(err)
 	}
 	for i, m := range maps {
-		rd, err := ringbuf.NewReader(m)
+		rd, err := openRingMap(m)
 		if err != nil {
 			return fail(fmt.Errorf("opening the %s ring buffer reader: %w", Ring(i), err))
 		}
-		rd.SetDeadline(time.Unix(1, 0)) // never block: rings.wait does the waiting
 		r.rd[i] = rd
 		r.head[i].rd = rd
 		if err := epollAdd(epfd, m.FD(), unix.EPOLLIN|unix.EPOLLET); err != nil {
@@ -177,29 +175,28 @@ func (r *rings) next() ([]byte, error) {
 		return nil, nil
 	}
 	h.have = false
-	return h.rec.RawSample, nil
+	return h.rec, nil
 }
 
 // fill reads the ring's next record into h unless it holds one already or the ring is empty.
 func (h *head) fill() error {
-	if h.have || h.rd.AvailableBytes() == 0 {
+	if h.have || h.rd.available() == 0 {
 		return nil
 	}
-	err := h.rd.ReadInto(&h.rec)
+	rec, ok, err := h.rd.next(h.rec)
+	h.rec = rec
 	switch {
-	case err == nil:
-		h.have = true
-		h.ts = 0 // too short for a header: a decode error, delivered at once
-		if len(h.rec.RawSample) >= 8 {
-			h.ts = binary.NativeEndian.Uint64(h.rec.RawSample) // rec_hdr.ts
-		}
-		return nil
-	case errors.Is(err, os.ErrDeadlineExceeded):
-		return nil // only discarded or no records after all
-	case errors.Is(err, ringbuf.ErrClosed) || errors.Is(err, os.ErrClosed):
-		return errRingsClosed
+	case err != nil:
+		return fmt.Errorf("reading the ring buffer: %w", err)
+	case !ok:
+		return nil // only discarded records, or the next one is still being written
 	}
-	return fmt.Errorf("reading the ring buffer: %w", err)
+	h.have = true
+	h.ts = 0 // too short for a header: a decode error, delivered at once
+	if len(rec) >= 8 {
+		h.ts = binary.NativeEndian.Uint64(rec) // rec_hdr.ts
+	}
+	return nil
 }
 
 // wait sleeps until a ring's program forces a wakeup, kick or close is called, or timeout
@@ -218,7 +215,7 @@ func (r *rings) wait(timeout time.Duration, idle bool) error {
 		atomic.StoreUint32(r.asleep, 1)
 		defer atomic.StoreUint32(r.asleep, 0)
 		for _, rd := range r.rd {
-			if rd.AvailableBytes() > 0 {
+			if rd.available() > 0 {
 				return nil
 			}
 		}
@@ -284,7 +281,7 @@ func (r *rings) close() error {
 	var errs []error
 	for _, rd := range r.rd {
 		if rd != nil {
-			errs = append(errs, rd.Close())
+			errs = append(errs, rd.close())
 		}
 	}
 	if r.ep != nil {
