@@ -109,12 +109,12 @@ var (
 )
 
 const (
-	// 16 MiB (and 8 MiB for the priority ring) absorb a burst of about 100 k events that the
-	// reader cannot take (a 200 k burst of 1 M events/s lost 33 % with the reader starved of
-	// CPU, 64 MiB none), several times what a parallel C build makes in a second. The rings are
-	// in the process's RSS twice (the kernel maps their pages twice, for records that wrap) and
-	// in its memory cgroup once. See the README for the figures.
-	defaultRingBufferSize = 16 << 20
+	// 32 MiB (and 16 MiB for the priority ring) absorb a burst of about 200 k events that the
+	// reader cannot take (with the reader starved of CPU, a 200 k burst of 1-2 M events/s lost
+	// nothing, 400 k lost 21-30 %; 16 MiB lost 19-27 % of 200 k), and most of a two-second
+	// overload at 500 k events/s. The rings are in the process's RSS once (ringMap maps them
+	// once) and in its memory cgroup once. See the README for the figures.
+	defaultRingBufferSize = 32 << 20
 	defaultMaxArgs        = kernel.DefaultMaxArgs
 	defaultMaxArgBytes    = kernel.DefaultMaxArgBytes
 	// 2 KiB holds a container's whole environment and the start of a login shell's; the
