@@ -14,8 +14,9 @@ import (
 // allocates (pdata: a value per attribute), so at high event rates much of the collector's cost
 // is the garbage collector's: at the runtime's default GOGC=100 it collects a heap of 20-28 MiB
 // live about every 80 ms at 500 k events/s, with 400 a quarter as often, and the receiver spends
-// about 30 % less CPU per event (the receiver's README). When neither GOGC nor GOMEMLIMIT is in the environment, the receiver sets GOGC=400
-// as long as the heap that lets grow (five times the live heap) stays within gcHeapBudget, and
+// about 30 % less CPU per event (the receiver's README). When neither GOGC nor GOMEMLIMIT is
+// in the environment, the receiver sets GOGC=400 as long as the heap that lets grow (five
+// times the live heap) stays within gcHeapBudget, and
 // lowers it, never under 100, when the live heap grows past a fifth of that: a large live heap
 // (a full exporter queue) then costs what it costs at the default, never five times it. With
 // GOMEMLIMIT set and GOGC unset, GOGC is 400 and the limit bounds the heap. With GOGC set, the
