@@ -28,10 +28,10 @@ type decision struct {
 	hash  uint64
 	event string
 	slots []int32 // ascending
-	vals  []fslot // by position in slots; strings point into buf, lists into lists
+	vals  []fslot // by position in slots; strings point into buf, lists into hdrs
 	buf   []byte
-	lists []string
-	hdrs  [][]string // the lists of vals, in order
+	lists []string   // the elements of the lists
+	hdrs  [][]string // the lists, each a part of lists
 }
 
 // shapes are an event's recent read sets: the slots to hash a new view by.
@@ -195,37 +195,21 @@ func (v *View) same(d *decision) bool {
 }
 
 // remember keeps the decision that no rule can match the view, keyed by what the evaluation
-// read. It reuses the memory of the decision it replaces: copying the strings read costs no
-// allocation once the table is warm. Values of kinds a view does not give (none today) are
-// not remembered.
+// read. It reuses the memory of the decision it replaces, sized for the values before any is
+// copied: strings and lists then point into buffers that do not move.
 func (v *View) remember(sh *shapes) {
-	a := v.act
-	reads := a.reads[:0]
-	for _, slot := range a.reads {
-		if int(slot) != a.table.eventSlot { // the event is compared by name
-			reads = append(reads, slot)
-		}
-	}
-	slices.Sort(reads)
-	var slots []int32
-	for _, s := range sh.sets {
-		if slices.Equal(s, reads) {
-			slots = s
-			break
-		}
-	}
-	if slots == nil {
-		slots = slices.Clone(reads)
-		sh.sets[sh.next] = slots
-		sh.next = (sh.next + 1) % shapesPerEvent
+	slots := sh.shape(v.act.reads, v.act.table.eventSlot)
+	strBytes, elems, lists := v.sizes(slots)
+	if strBytes > decisionBytes {
+		return // rare (long command lines read); remembering it would hold that much per slot
 	}
 	h := v.hash(slots)
 	d := &v.memo.decisions[h%decisionSlots]
-	d.hash, d.event, d.slots = 0, sh.event, slots
-	if v.stringBytes(slots) > decisionBytes {
-		return // rare (long command lines read); remembering it would hold that much per slot
-	}
-	d.vals, d.buf, d.lists = d.vals[:0], d.buf[:0], d.lists[:0]
+	d.event, d.slots = sh.event, slots
+	d.vals = d.vals[:0]
+	d.buf = grow(d.buf, strBytes)
+	d.lists = grow(d.lists, elems)
+	d.hdrs = grow(d.hdrs, lists)
 	for _, slot := range slots {
 		c := *v.current(slot)
 		if c.ok {
@@ -237,58 +221,68 @@ func (v *View) remember(sh *shapes) {
 				for _, s := range *c.v.ls {
 					d.lists = append(d.lists, d.own(s))
 				}
-				c.v = fval{k: kStrs, i: int64(start)} // ls is set below, once lists stops growing
-			case kInt, kBool:
+				d.hdrs = append(d.hdrs, d.lists[start:len(d.lists):len(d.lists)])
+				c.v = fval{k: kStrs, ls: &d.hdrs[len(d.hdrs)-1]}
+			default: // kInt, kBool: the only other kinds a view gives
 				c.v = fval{k: c.v.k, i: c.v.i}
-			default:
-				return // d.hash stays 0: nothing is recalled from it
 			}
 		}
 		d.vals = append(d.vals, fslot{ok: c.ok, v: c.v})
 	}
-	d.hdrs = d.hdrs[:0]
-	for i := range d.vals {
-		if x := &d.vals[i]; x.ok && x.v.k == kStrs {
-			n := int64(len(*v.current(d.slots[i]).v.ls))
-			d.hdrs = append(d.hdrs, d.lists[x.v.i:x.v.i+n:x.v.i+n])
-		}
-	}
-	k := 0
-	for i := range d.vals {
-		if x := &d.vals[i]; x.ok && x.v.k == kStrs {
-			x.v.ls = &d.hdrs[k]
-			k++
-		}
-	}
 	d.hash = h
 }
 
-// stringBytes is how many bytes of strings the view gives slots.
-func (v *View) stringBytes(slots []int32) int {
-	n := 0
+// shape is the read set of an evaluation (reads, the event's slot left out: the event is
+// compared by name), sorted, as one of the event's shapes: a new one replaces the oldest.
+func (s *shapes) shape(reads []int32, eventSlot int) []int32 {
+	set := reads[:0]
+	for _, slot := range reads {
+		if int(slot) != eventSlot {
+			set = append(set, slot)
+		}
+	}
+	slices.Sort(set)
+	for _, known := range s.sets {
+		if slices.Equal(known, set) {
+			return known
+		}
+	}
+	set = slices.Clone(set)
+	s.sets[s.next] = set
+	s.next = (s.next + 1) % shapesPerEvent
+	return set
+}
+
+// sizes is what the view gives slots: bytes of strings, list elements, lists.
+func (v *View) sizes(slots []int32) (strBytes, elems, lists int) {
 	for _, slot := range slots {
 		switch c := v.current(slot); {
 		case !c.ok:
 		case c.v.k == kStr:
-			n += len(c.v.s)
+			strBytes += len(c.v.s)
 		case c.v.k == kStrs:
+			lists++
+			elems += len(*c.v.ls)
 			for _, s := range *c.v.ls {
-				n += len(s)
+				strBytes += len(s)
 			}
 		}
 	}
-	return n
+	return strBytes, elems, lists
 }
 
-// own copies s into the decision's buffer. A string made earlier stays valid when the
-// buffer grows (it keeps the old array); the buffer is reused only when the decision is
-// replaced, and with it every string that points into it.
+// grow empties b with room for n, reusing its array when it is large enough.
+func grow[T any](b []T, n int) []T {
+	if cap(b) < n {
+		return make([]T, 0, n)
+	}
+	return b[:0]
+}
+
+// own copies s into the decision's buffer, which remember sized for every string it copies.
 func (d *decision) own(s string) string {
 	if len(s) == 0 {
 		return ""
-	}
-	if cap(d.buf)-len(d.buf) < len(s) {
-		d.buf = make([]byte, 0, min(max(2*cap(d.buf), len(s), 256), decisionBytes))
 	}
 	off := len(d.buf)
 	d.buf = append(d.buf, s...)
