@@ -28,7 +28,7 @@ static __always_inline int do_open(struct sys_exit_args *ctx, struct task_struct
 	s->h.a[1] = flags;
 	s->h.a[2] = mode;
 	int start = put_ustr(s, SLOT_PATH, path, max_path);
-	/* A compiler's header search fails most of its opens: no rule may want them. */
+	/* Failures the receiver's rules cannot match (quiet_open): most of a compiler's opens. */
 	if (quiet_errno(ctx->ret) && clean_absolute(s, SLOT_PATH, start)) {
 		count_quiet();
 		return 0;

@@ -237,8 +237,6 @@ static __always_inline void put_cwd(struct scratch *s, int slot)
 	put_walk(s, slot, w);
 }
 
-/* put_path appends a user path argument to slot and, when it is relative (or empty, as with
- * AT_EMPTY_PATH), the directory it is relative to in slot+1. */
 /* put_path_dir completes a user path put_ustr stored in slot (at start): a relative one gets
  * the directory it is relative to in slot + 1. */
 static __always_inline void put_path_dir(struct scratch *s, int slot, int dirfd, const void *uptr, int start)
@@ -253,6 +251,8 @@ static __always_inline void put_path_dir(struct scratch *s, int slot, int dirfd,
 		put_file_path(s, slot + 1, fd_file(dirfd));
 }
 
+/* put_path appends a user path argument to slot and, when it is relative (or empty, as with
+ * AT_EMPTY_PATH), the directory it is relative to in slot+1. */
 static __always_inline void put_path(struct scratch *s, int slot, int dirfd, const void *uptr)
 {
 	put_path_dir(s, slot, dirfd, uptr, put_ustr(s, slot, uptr, max_path));

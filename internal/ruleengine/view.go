@@ -15,8 +15,8 @@ import (
 // attribute has on the view the value it will have on the record; one that does is looked
 // into (holds): an && with an operand so decided not true cannot be true, nor can an || whose
 // operands are all so decided not true. What stays undecided is a doubt, and every doubt
-// builds the record. Rules
-// evaluated by cel-go (not on the fast path) are not looked into: they always may match.
+// builds the record. Rules evaluated by cel-go (not on the fast path) are not looked into:
+// they always may match.
 
 // Prefilter is an Engine with the set of attributes a producer knows.
 type Prefilter struct {
@@ -153,7 +153,8 @@ func (v *View) Elem(s string) {
 }
 
 // MayMatch reports whether some rule could match the record the view describes: false only
-// when, for every rule of its event, a term the view decides is not true.
+// when the view decides, for every rule of its event, that its condition is not true (or a
+// remembered decision for the same values says so).
 func (v *View) MayMatch() bool {
 	sh := v.memo.shapesOf(v.act.event)
 	if sh == nil || !sh.sampled() {
@@ -195,7 +196,7 @@ func mayHold(n boolNode, a *activation) bool {
 // unknown one is looked into: && is not true when an operand the view decides is not, || is
 // true when one it decides is, ! turns what its operand decides around (the engine's && is
 // true only when every operand is, || when one is, ! when its operand is not true). So an
-// exception or a container term next to a decided term no longer hides it.
+// exception or a container term next to a decided term does not hide what that term decides.
 func holds(n boolNode, a *activation) (v, known bool) {
 	a.unknownRead = false
 	r := n.eval(a)
