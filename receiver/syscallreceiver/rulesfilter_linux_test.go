@@ -17,6 +17,7 @@ import (
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/component/componenttest"
 	"go.opentelemetry.io/collector/pdata/plog"
+	"go.opentelemetry.io/collector/receiver"
 	"go.opentelemetry.io/collector/receiver/receivertest"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	"golang.org/x/sys/unix"
@@ -89,28 +90,12 @@ const reopens = 300
 // reads, and the event the rule matches is delivered.
 func TestRulesFilterLeavesOutAndRemembers(t *testing.T) {
 	requireRoot(t)
-	_, self := selfName(t)
 	dir := t.TempDir()
 	for _, f := range []string{"harmless", "secret"} {
 		require.NoError(t, os.WriteFile(filepath.Join(dir, f), nil, 0o600))
 	}
 	secret := filepath.Join(dir, "secret")
-	rule := fmt.Sprintf("- rule: Secret read\n  condition: event.name == \"file.open\" && file.path == %q\n"+
-		"  desc: d\n  output: x\n  priority: WARNING\n", secret)
-	e, _, err := ruleengine.Compile([]ruleengine.Source{{Name: "r.yaml", Data: []byte(rule)}}, ruleengine.Options{})
-	require.NoError(t, err)
-	id := component.MustNewIDWithName("security_rules", "remember")
-	defer rulesregistry.Publish(id, rulesregistry.Rules{Engine: e})()
-
-	tt := componenttest.NewTelemetry()
-	t.Cleanup(func() { _ = tt.Shutdown(context.Background()) })
-	set := receivertest.NewNopSettings(metadata.Type)
-	set.TelemetrySettings = tt.NewTelemetrySettings()
-	cfg := testConfig()
-	cfg.Events = []string{schema.EventFileOpen}
-	cfg.RulesFilter = &id
-	rec := &recorder{self: self}
-	rcv := startReceiver(t, cfg, rec, set)
+	rec, rcv, tt := filteredReceiver(t, oneRule(t, fmt.Sprintf(`event.name == "file.open" && file.path == %q`, secret)))
 	cmd := child("reopen", dir)
 	require.NoError(t, cmd.Run())
 	rec.find(t, "the read of the secret", func(lr plog.LogRecord) bool {
@@ -136,29 +121,15 @@ func TestFailedOpensLeftOutInKernel(t *testing.T) {
 	assert.Contains(t, quiet, int(unix.ENOENT), "the default rules do not look at a clean path's failed opens")
 
 	requireRoot(t)
-	_, self := selfName(t)
 	dir := t.TempDir()
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "file"), nil, 0o600))
 	through := filepath.Join(dir, "file", "x")
-	rule := fmt.Sprintf("- rule: Open through a file\n  condition: event.name == \"file.open\" && error.type == \"ENOTDIR\" && file.path == %q\n"+
-		"  desc: d\n  output: x\n  priority: WARNING\n", through)
-	e := mustCompile(t, []ruleengine.Source{{Name: "r.yaml", Data: []byte(rule)}})
+	e := oneRule(t, fmt.Sprintf(`event.name == "file.open" && error.type == "ENOTDIR" && file.path == %q`, through))
 	quiet, wanted, err = quietOpenErrnos(e)
 	require.NoError(t, err)
 	assert.Equal(t, []string{"ENOTDIR"}, wanted)
 	assert.NotContains(t, quiet, int(unix.ENOTDIR))
-	id := component.MustNewIDWithName("security_rules", "failopens")
-	defer rulesregistry.Publish(id, rulesregistry.Rules{Engine: e})()
-
-	tt := componenttest.NewTelemetry()
-	t.Cleanup(func() { _ = tt.Shutdown(context.Background()) })
-	set := receivertest.NewNopSettings(metadata.Type)
-	set.TelemetrySettings = tt.NewTelemetrySettings()
-	cfg := testConfig()
-	cfg.Events = []string{schema.EventFileOpen}
-	cfg.RulesFilter = &id
-	rec := &recorder{self: self}
-	rcv := startReceiver(t, cfg, rec, set)
+	rec, rcv, tt := filteredReceiver(t, e)
 	cmd := child("failopens", dir)
 	require.NoError(t, cmd.Run())
 	rec.find(t, "the open through a file", func(lr plog.LogRecord) bool {
@@ -170,6 +141,31 @@ func TestFailedOpensLeftOutInKernel(t *testing.T) {
 	stop(t, rcv)
 	assert.Empty(t, rec.all(func(lr plog.LogRecord) bool { return str(lr, schema.AttrFilePath) == filepath.Join(dir, "missing") }),
 		"failed opens no rule could match were delivered")
+}
+
+// oneRule is an engine of one rule with that condition.
+func oneRule(t *testing.T, condition string) *ruleengine.Engine {
+	t.Helper()
+	rule := "- rule: R\n  condition: " + condition + "\n  desc: d\n  output: x\n  priority: WARNING\n"
+	return mustCompile(t, []ruleengine.Source{{Name: "r.yaml", Data: []byte(rule)}})
+}
+
+// filteredReceiver starts a receiver of file.open whose rules_filter names a processor with
+// e's rules; its telemetry is read by filteredBy.
+func filteredReceiver(t *testing.T, e *ruleengine.Engine) (*recorder, receiver.Logs, *componenttest.Telemetry) {
+	t.Helper()
+	_, self := selfName(t)
+	id := component.MustNewIDWithName("security_rules", "filtered")
+	t.Cleanup(rulesregistry.Publish(id, rulesregistry.Rules{Engine: e}))
+	tt := componenttest.NewTelemetry()
+	t.Cleanup(func() { _ = tt.Shutdown(context.Background()) })
+	set := receivertest.NewNopSettings(metadata.Type)
+	set.TelemetrySettings = tt.NewTelemetrySettings()
+	cfg := testConfig()
+	cfg.Events = []string{schema.EventFileOpen}
+	cfg.RulesFilter = &id
+	rec := &recorder{self: self}
+	return rec, startReceiver(t, cfg, rec, set), tt
 }
 
 func mustCompile(t *testing.T, srcs []ruleengine.Source) *ruleengine.Engine {
