@@ -482,3 +482,15 @@ func TestCannotMatchHolds(t *testing.T) {
 		})
 	}
 }
+
+// A value CannotMatch cannot give a view is an error naming the attribute, not an answer.
+func TestCannotMatchBadValue(t *testing.T) {
+	e, _, err := Compile(benchSources(t), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = e.CannotMatch(schema.EventFileOpen, map[string]any{schema.AttrSyscallReturn: -2}, nil)
+	if err == nil || !strings.Contains(err.Error(), schema.AttrSyscallReturn) || !strings.Contains(err.Error(), "int") {
+		t.Fatalf("an int (not int64) value: %v", err)
+	}
+}

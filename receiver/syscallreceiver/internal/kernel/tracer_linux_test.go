@@ -838,3 +838,18 @@ func TestUnprivileged(t *testing.T) {
 		t.Errorf("helper output: %q", out)
 	}
 }
+
+// QuietOpens takes errnos 1 to MaxQuietErrno; anything else is an error naming it, before
+// the kernel is asked anything.
+func TestQuietOpensBadErrno(t *testing.T) {
+	var tr Tracer
+	for _, e := range []int{0, -2, MaxQuietErrno + 1} {
+		err := tr.QuietOpens([]int{2, e})
+		if err == nil || !strings.Contains(err.Error(), fmt.Sprintf("errno %d", e)) {
+			t.Errorf("errno %d: %v", e, err)
+		}
+	}
+	if err := tr.QuietOpens([]int{2}); err == nil || !strings.Contains(err.Error(), "not started") {
+		t.Errorf("a tracer not started: %v", err)
+	}
+}
