@@ -9,4 +9,4 @@
 // Regenerate with `go generate ./bpf/...` (clang-16, libbpf headers).
 package bpf
 
-//go:generate go tool bpf2go -cc clang-16 -target amd64 -cflags "-O2 -g -Wall -Werror -D__TARGET_ARCH_x86" -type rec_hdr -type kind -type rec_layout -type slot -type hflag -type rec_none -type ring -type pre_creds -type lpm_key -type quiet_errnos Otelsec otelsec.bpf.c -- -I/usr/include/x86_64-linux-gnu
+//go:generate go tool bpf2go -cc clang-16 -target amd64 -cflags "-O2 -g -Wall -Werror -D__TARGET_ARCH_x86" -type rec_hdr -type kind -type rec_layout -type slot -type hflag -type rec_none -type ring -type pre_creds -type lpm_key -type quiet_errnos -type lineage_class -type open_key Otelsec otelsec.bpf.c -- -I/usr/include/x86_64-linux-gnu

@@ -57,10 +57,30 @@ const (
 	OtelsecKindK_KERNEL_BPF           OtelsecKind = 30
 )
 
+type OtelsecLineageClass struct {
+	_      structs.HostLayout
+	Gen    uint64
+	Start  uint64
+	Class  uint32
+	ExecId uint32
+}
+
 type OtelsecLpmKey struct {
 	_         structs.HostLayout
 	Prefixlen uint32
 	Data      [256]uint8
+}
+
+type OtelsecOpenKey struct {
+	_     structs.HostLayout
+	H1    uint64
+	H2    uint64
+	Flags uint64
+	Class uint32
+	Mode  uint32
+	Err   uint32
+	Nr    uint16
+	Len   uint16
 }
 
 type OtelsecPreCreds struct {
@@ -178,8 +198,12 @@ const (
 	OtelsecMapEventsPrio        = "events_prio"
 	OtelsecMapExclPrefixes      = "excl_prefixes"
 	OtelsecMapExcluded          = "excluded"
+	OtelsecMapLineage           = "lineage"
+	OtelsecMapOpenClass         = "open_class"
+	OtelsecMapOpenVerdict       = "open_verdict"
 	OtelsecMapQuietCount        = "quiet_count"
 	OtelsecMapQuietOpen         = "quiet_open"
+	OtelsecMapRememberedCount   = "remembered_count"
 	OtelsecMapScratchMap        = "scratch_map"
 	OtelsecProgExitAccept       = "exit_accept"
 	OtelsecProgExitAccept4      = "exit_accept4"
@@ -262,6 +286,8 @@ const (
 	OtelsecVarUnusedRecNone     = "unused_rec_none"
 	OtelsecVarUnusedRing        = "unused_ring"
 	OtelsecVarUnusedSlot        = "unused_slot"
+	OtelsecVarVerdictSeed1      = "verdict_seed1"
+	OtelsecVarVerdictSeed2      = "verdict_seed2"
 	OtelsecVarWakeupBytes       = "wakeup_bytes"
 	OtelsecVarWakeupBytesPrio   = "wakeup_bytes_prio"
 )
@@ -377,15 +403,19 @@ type OtelsecProgramSpecs struct {
 //
 // It can be passed ebpf.CollectionSpec.Assign.
 type OtelsecMapSpecs struct {
-	Creds        *ebpf.MapSpec `ebpf:"creds"`
-	Drops        *ebpf.MapSpec `ebpf:"drops"`
-	Events       *ebpf.MapSpec `ebpf:"events"`
-	EventsPrio   *ebpf.MapSpec `ebpf:"events_prio"`
-	ExclPrefixes *ebpf.MapSpec `ebpf:"excl_prefixes"`
-	Excluded     *ebpf.MapSpec `ebpf:"excluded"`
-	QuietCount   *ebpf.MapSpec `ebpf:"quiet_count"`
-	QuietOpen    *ebpf.MapSpec `ebpf:"quiet_open"`
-	ScratchMap   *ebpf.MapSpec `ebpf:"scratch_map"`
+	Creds           *ebpf.MapSpec `ebpf:"creds"`
+	Drops           *ebpf.MapSpec `ebpf:"drops"`
+	Events          *ebpf.MapSpec `ebpf:"events"`
+	EventsPrio      *ebpf.MapSpec `ebpf:"events_prio"`
+	ExclPrefixes    *ebpf.MapSpec `ebpf:"excl_prefixes"`
+	Excluded        *ebpf.MapSpec `ebpf:"excluded"`
+	Lineage         *ebpf.MapSpec `ebpf:"lineage"`
+	OpenClass       *ebpf.MapSpec `ebpf:"open_class"`
+	OpenVerdict     *ebpf.MapSpec `ebpf:"open_verdict"`
+	QuietCount      *ebpf.MapSpec `ebpf:"quiet_count"`
+	QuietOpen       *ebpf.MapSpec `ebpf:"quiet_open"`
+	RememberedCount *ebpf.MapSpec `ebpf:"remembered_count"`
+	ScratchMap      *ebpf.MapSpec `ebpf:"scratch_map"`
 }
 
 // OtelsecVariableSpecs contains global variables before they are loaded into the kernel.
@@ -410,6 +440,8 @@ type OtelsecVariableSpecs struct {
 	UnusedRecNone   *ebpf.VariableSpec `ebpf:"unused_rec_none"`
 	UnusedRing      *ebpf.VariableSpec `ebpf:"unused_ring"`
 	UnusedSlot      *ebpf.VariableSpec `ebpf:"unused_slot"`
+	VerdictSeed1    *ebpf.VariableSpec `ebpf:"verdict_seed1"`
+	VerdictSeed2    *ebpf.VariableSpec `ebpf:"verdict_seed2"`
 	WakeupBytes     *ebpf.VariableSpec `ebpf:"wakeup_bytes"`
 	WakeupBytesPrio *ebpf.VariableSpec `ebpf:"wakeup_bytes_prio"`
 }
@@ -434,15 +466,19 @@ func (o *OtelsecObjects) Close() error {
 //
 // It can be passed to LoadOtelsecObjects or ebpf.CollectionSpec.LoadAndAssign.
 type OtelsecMaps struct {
-	Creds        *ebpf.Map `ebpf:"creds"`
-	Drops        *ebpf.Map `ebpf:"drops"`
-	Events       *ebpf.Map `ebpf:"events"`
-	EventsPrio   *ebpf.Map `ebpf:"events_prio"`
-	ExclPrefixes *ebpf.Map `ebpf:"excl_prefixes"`
-	Excluded     *ebpf.Map `ebpf:"excluded"`
-	QuietCount   *ebpf.Map `ebpf:"quiet_count"`
-	QuietOpen    *ebpf.Map `ebpf:"quiet_open"`
-	ScratchMap   *ebpf.Map `ebpf:"scratch_map"`
+	Creds           *ebpf.Map `ebpf:"creds"`
+	Drops           *ebpf.Map `ebpf:"drops"`
+	Events          *ebpf.Map `ebpf:"events"`
+	EventsPrio      *ebpf.Map `ebpf:"events_prio"`
+	ExclPrefixes    *ebpf.Map `ebpf:"excl_prefixes"`
+	Excluded        *ebpf.Map `ebpf:"excluded"`
+	Lineage         *ebpf.Map `ebpf:"lineage"`
+	OpenClass       *ebpf.Map `ebpf:"open_class"`
+	OpenVerdict     *ebpf.Map `ebpf:"open_verdict"`
+	QuietCount      *ebpf.Map `ebpf:"quiet_count"`
+	QuietOpen       *ebpf.Map `ebpf:"quiet_open"`
+	RememberedCount *ebpf.Map `ebpf:"remembered_count"`
+	ScratchMap      *ebpf.Map `ebpf:"scratch_map"`
 }
 
 func (m *OtelsecMaps) Close() error {
@@ -453,8 +489,12 @@ func (m *OtelsecMaps) Close() error {
 		m.EventsPrio,
 		m.ExclPrefixes,
 		m.Excluded,
+		m.Lineage,
+		m.OpenClass,
+		m.OpenVerdict,
 		m.QuietCount,
 		m.QuietOpen,
+		m.RememberedCount,
 		m.ScratchMap,
 	)
 }
@@ -481,6 +521,8 @@ type OtelsecVariables struct {
 	UnusedRecNone   *ebpf.Variable `ebpf:"unused_rec_none"`
 	UnusedRing      *ebpf.Variable `ebpf:"unused_ring"`
 	UnusedSlot      *ebpf.Variable `ebpf:"unused_slot"`
+	VerdictSeed1    *ebpf.Variable `ebpf:"verdict_seed1"`
+	VerdictSeed2    *ebpf.Variable `ebpf:"verdict_seed2"`
 	WakeupBytes     *ebpf.Variable `ebpf:"wakeup_bytes"`
 	WakeupBytesPrio *ebpf.Variable `ebpf:"wakeup_bytes_prio"`
 }

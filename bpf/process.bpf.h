@@ -15,6 +15,7 @@
 #include "lib/record.h"
 #include "lib/str.h"
 #include "lib/submit.h"
+#include "lib/verdict.h"
 #include "lib/regs.h"
 #include "lib/syscall.h"
 #include "lib/uapi.h"
@@ -31,8 +32,7 @@ static __always_inline struct kernfs_node *kn_parent(struct kernfs_node *kn)
 	return (void *)BPF_CORE_READ((struct kernfs_node___old *)kn, parent);
 }
 
-SEC("tp_btf/sched_process_exec")
-int BPF_PROG(on_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
+static __always_inline int exec_record(struct task_struct *p, struct linux_binprm *bprm)
 {
 	struct task_struct *t = bpf_get_current_task_btf();
 	__u32 tgid = t->tgid;
@@ -111,6 +111,17 @@ int BPF_PROG(on_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm 
 		s->h.slen[SLOT_Y] += l1;
 	}
 	return submit(s);
+}
+
+/* An exec changes the lineage of the caller's descendants (lib/verdict.h): counted after the
+ * record is in the ring. */
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(on_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
+{
+	exec_record(p, bprm);
+	if (has_children(bpf_get_current_task_btf()))
+		lineage_changed();
+	return 0;
 }
 
 /* A failed exec's argv is read from the caller's array: at most EXEC_ARGV_MAX pointers. */
@@ -205,12 +216,13 @@ int BPF_PROG(on_fork, struct task_struct *parent, struct task_struct *child)
 	return submit(s);
 }
 
-SEC("tp_btf/sched_process_exit")
-int BPF_PROG(on_exit, struct task_struct *p)
+static __always_inline int exit_record(struct task_struct *p)
 {
 	if (BPF_CORE_READ(p, signal, live.counter) != 0)
 		return 0; /* not the last thread */
 	__u32 tgid = p->tgid;
+	/* before the pid can be reused */
+	bpf_map_delete_elem(&open_class, &tgid);
 	if (track_creds)
 		bpf_map_delete_elem(&creds, &tgid);
 	if (have_excl && bpf_map_lookup_elem(&excluded, &tgid)) {
@@ -225,6 +237,17 @@ int BPF_PROG(on_exit, struct task_struct *p)
 	fill_hdr(s, bpf_get_current_task_btf(), K_PROCESS_EXIT, NO_SYSCALL, 0);
 	s->h.a[0] = (__u32)p->exit_code;
 	return submit(s);
+}
+
+/* The exit of a process with children changes their lineage (the kernel gives them another
+ * parent): counted after the exit's record is in the ring (lib/verdict.h). */
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(on_exit, struct task_struct *p)
+{
+	exit_record(p);
+	if (BPF_CORE_READ(p, signal, live.counter) == 0 && has_children(p))
+		lineage_changed();
+	return 0;
 }
 
 SEC("tracepoint/syscalls/sys_exit_ptrace")

@@ -54,6 +54,9 @@ type View struct {
 	cur   int        // slot of the list being filled, -1 when no rule reads it
 	slots [1024]keySlot
 	memo  viewMemo
+	// decidedBy: the slots the last "no rule can match" was decided from (the evaluation's
+	// reads, or the remembered decision's slots).
+	decidedBy []int32
 }
 
 // keySlot remembers the slot of a key (-1: no rule reads it). Producers give the same
@@ -160,8 +163,9 @@ func (v *View) MayMatch() bool {
 	if sh == nil || !sh.sampled() {
 		return v.evaluate()
 	}
-	if v.recall(sh) {
+	if d := v.recall(sh); d != nil {
 		sh.count(true)
+		v.decidedBy = d.slots
 		return false
 	}
 	sh.count(false)
@@ -174,8 +178,21 @@ func (v *View) MayMatch() bool {
 	return false
 }
 
+// DecidedBy reports, after MayMatch returned false, whether every attribute that decision
+// depended on satisfies ok (event.name is among them): a decision from attributes that are all
+// functions of some key holds for every view with that key.
+func (v *View) DecidedBy(ok func(attr string) bool) bool {
+	for _, slot := range v.decidedBy {
+		if !ok(v.p.e.attrs.names[slot]) {
+			return false
+		}
+	}
+	return true
+}
+
 // evaluate is MayMatch without remembered decisions.
 func (v *View) evaluate() bool {
+	v.decidedBy = v.act.reads
 	for _, r := range v.p.e.idx.lookup(v.act.event) {
 		if r.cond == nil || mayHold(r.cond, v.act) {
 			return true

@@ -148,8 +148,8 @@ func (s *shapes) count(hit bool) {
 	}
 }
 
-// recall reports whether a remembered decision covers the view.
-func (v *View) recall(sh *shapes) bool {
+// recall returns the remembered decision that covers the view, if one does.
+func (v *View) recall(sh *shapes) *decision {
 	for _, slots := range sh.sets {
 		if slots == nil {
 			continue
@@ -157,10 +157,10 @@ func (v *View) recall(sh *shapes) bool {
 		h := v.hash(slots)
 		if d := &v.memo.decisions[h%decisionSlots]; d.hash == h && d.event == sh.event && v.same(d) {
 			v.memo.hits++
-			return true
+			return d
 		}
 	}
-	return false
+	return nil
 }
 
 // same says whether the view gives each slot of d the value d remembers.

@@ -97,7 +97,11 @@ type logsReceiver struct {
 	// containers seen (reader only): the first event of each new one is built whatever the
 	// rules say, so a processor that describes containers (container_metadata) hears of it
 	// before its first alert, as it would with every event built.
-	containers seenSet
+	containers seenSet[string]
+	// openMem (with rules_filter) gives the kernel the opens no rule can match; lineageSeen
+	// is the process table's LineageChanges last told to the kernel (reader, under mu).
+	openMem     *openMemory
+	lineageSeen uint64
 
 	host     record.Host
 	begun    chan struct{}  // the reader began a batch: wakes the flusher
@@ -210,6 +214,9 @@ func (r *logsReceiver) start() error {
 		r.set.Logger.Info("The kernel programs fall back on this kernel", zap.String("fallback", f))
 	}
 	r.tracer = tracer
+	if r.prefilter != nil {
+		r.openMem = newOpenMemory(tracer)
+	}
 
 	r.table = proctable.New(proctable.Options{
 		Capacity:    r.cfg.ProcessTableSize,
@@ -294,6 +301,7 @@ func (r *logsReceiver) registerTelemetry() error {
 	evaluated := metric.WithAttributes(attribute.String("decided", "evaluated"))
 	recalled := metric.WithAttributes(attribute.String("decided", "remembered"))
 	inKernel := metric.WithAttributes(attribute.String("decided", "kernel"))
+	rememberedInKernel := metric.WithAttributes(attribute.String("decided", "kernel_remembered"))
 	return errors.Join(
 		tel.RegisterReceiverSyscallEventsReceivedCallback(func(_ context.Context, o metric.Int64Observer) error {
 			o.Observe(int64(r.received.Load()))
@@ -317,6 +325,11 @@ func (r *logsReceiver) registerTelemetry() error {
 			o.Observe(int64(remembered), recalled)
 			if quiet, err := r.tracer.QuietOpened(); err == nil {
 				o.Observe(int64(quiet), inKernel)
+			}
+			if r.openMem != nil {
+				if n, err := r.tracer.RememberedOpens(); err == nil {
+					o.Observe(int64(n), rememberedInKernel)
+				}
 			}
 			return nil
 		}),
@@ -368,6 +381,7 @@ func (r *logsReceiver) onEvent(ev *kevent.Event) {
 	job := &jb.jobs[jb.n]
 	r.builder.Prepare(ev, p, job, pcommon.NewTimestampFromTime(now))
 	r.table.After(ev)
+	r.noteLineage()
 	jb.keep[jb.n] = r.prefilter != nil && job.ContainerID != "" && r.containers.add(job.ContainerID)
 	jb.n++
 	full := jb.n == len(jb.jobs)
@@ -377,6 +391,18 @@ func (r *logsReceiver) onEvent(ev *kevent.Event) {
 	r.mu.Unlock()
 	if full {
 		r.work <- jb
+	}
+}
+
+// noteLineage tells the kernel when the process table changed a lineage on its own (its
+// remembered opens' classes are then stale: bpf/lib/verdict.h). Called with r.mu held, after
+// each change to the table.
+func (r *logsReceiver) noteLineage() {
+	if n := r.table.LineageChanges(); n != r.lineageSeen {
+		r.lineageSeen = n
+		if r.openMem != nil {
+			r.tracer.LineageChanged()
+		}
 	}
 }
 
@@ -399,6 +425,9 @@ func (r *logsReceiver) build() {
 			if view != nil && !jb.keep[i] {
 				if f.View(job, view); !view.MayMatch() {
 					filtered++
+					if r.openMem != nil {
+						r.openMem.decided(job, view)
+					}
 					continue
 				}
 			}
@@ -439,6 +468,7 @@ func (r *logsReceiver) flushLoop(ctx context.Context) {
 			now := time.Now()
 			r.mu.Lock()
 			r.table.Sweep(r.table.Now())
+			r.noteLineage()
 			jb := r.cur
 			if jb == nil {
 				// Filled and sent by the reader; the next batch signals begun.

@@ -92,6 +92,19 @@ func runChild(action, arg string) error {
 			return err
 		}
 		return f.Close()
+	case "reopen-exec":
+		// The harmless file read for a second, paced as a server reads its files, then
+		// the same read by another program in the same process: cat, after an exec.
+		harmless := filepath.Join(arg, "harmless")
+		for start := time.Now(); time.Since(start) < time.Second; {
+			f, err := os.Open(harmless)
+			if err != nil {
+				return err
+			}
+			f.Close()
+			time.Sleep(200 * time.Microsecond)
+		}
+		return unix.Exec("/bin/cat", []string{"cat", harmless}, os.Environ())
 	case "self":
 		f, err := os.Open(arg)
 		if err != nil {

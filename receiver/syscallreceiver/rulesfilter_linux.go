@@ -81,23 +81,29 @@ func quietOpenErrnos(e *ruleengine.Engine) (quiet []int, wanted []string, err er
 	return quiet, wanted, nil
 }
 
-// seenSetSize bounds seenSet: it holds between this many and twice this many ids.
+// seenSetSize bounds a seenSet without a limit: it holds between this many and twice this
+// many ids.
 const seenSetSize = 4096
 
-// seenSet remembers recently seen ids in two generations: when the newer one is full it
-// becomes the older and the oldest is forgotten.
-type seenSet struct {
-	cur, prev map[string]struct{}
+// seenSet remembers recently seen ids in two generations: when the newer one is full (limit
+// ids; 0: seenSetSize) it becomes the older and the oldest is forgotten.
+type seenSet[K comparable] struct {
+	cur, prev map[K]struct{}
+	limit     int
 }
 
 // add reports whether id is new, and remembers it.
-func (s *seenSet) add(id string) bool {
+func (s *seenSet[K]) add(id K) bool {
 	if _, ok := s.cur[id]; ok {
 		return false
 	}
 	_, old := s.prev[id]
-	if len(s.cur) >= seenSetSize || s.cur == nil {
-		s.prev, s.cur = s.cur, make(map[string]struct{}, seenSetSize)
+	limit := s.limit
+	if limit == 0 {
+		limit = seenSetSize
+	}
+	if len(s.cur) >= limit || s.cur == nil {
+		s.prev, s.cur = s.cur, make(map[K]struct{}, limit)
 	}
 	s.cur[id] = struct{}{}
 	return !old

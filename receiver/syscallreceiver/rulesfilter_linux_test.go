@@ -28,7 +28,7 @@ import (
 )
 
 func TestSeenSet(t *testing.T) {
-	var s seenSet
+	var s seenSet[string]
 	if !s.add("a") || s.add("a") {
 		t.Fatal("a first add is new, a second is not")
 	}
@@ -143,6 +143,34 @@ func TestFailedOpensLeftOutInKernel(t *testing.T) {
 		"failed opens no rule could match were delivered")
 }
 
+// Opens the rules decided from their key and the process's lineage alone are left out in the
+// kernel once decided (decided=kernel_remembered); after an exec the same open by the new
+// program, which the rule matches, is delivered.
+func TestRememberedOpensLeftOutInKernel(t *testing.T) {
+	requireRoot(t)
+	if _, err := os.Stat("/bin/cat"); err != nil {
+		t.Skip("needs /bin/cat to exec into")
+	}
+	dir := t.TempDir()
+	harmless := filepath.Join(dir, "harmless")
+	require.NoError(t, os.WriteFile(harmless, nil, 0o600))
+	rec, rcv, tt := filteredReceiver(t, oneRule(t, fmt.Sprintf(
+		`event.name == "file.open" && file.path == %q && process.executable.name == "cat"`, harmless)))
+	cmd := child("reopen-exec", dir)
+	require.NoError(t, cmd.Run())
+	rec.find(t, "cat's read of the file", func(lr plog.LogRecord) bool {
+		return is(schema.EventFileOpen, cmd.Process.Pid)(lr) && str(lr, schema.AttrFilePath) == harmless &&
+			str(lr, schema.AttrProcessExecutableName) == "cat"
+	})
+	by := filteredBy(t, tt)
+	t.Logf("filtered: %v", by)
+	assert.GreaterOrEqual(t, by["kernel_remembered"], int64(100), "the paced reads were not left out in the kernel")
+	stop(t, rcv)
+	assert.Empty(t, rec.all(func(lr plog.LogRecord) bool {
+		return str(lr, schema.AttrFilePath) == harmless && str(lr, schema.AttrProcessExecutableName) != "cat"
+	}), "reads no rule could match were delivered")
+}
+
 // oneRule is an engine of one rule with that condition.
 func oneRule(t *testing.T, condition string) *ruleengine.Engine {
 	t.Helper()
@@ -150,7 +178,7 @@ func oneRule(t *testing.T, condition string) *ruleengine.Engine {
 	return mustCompile(t, []ruleengine.Source{{Name: "r.yaml", Data: []byte(rule)}})
 }
 
-// filteredReceiver starts a receiver of file.open whose rules_filter names a processor with
+// filteredReceiver starts a receiver of file.open (and process lifecycle) whose rules_filter names a processor with
 // e's rules; its telemetry is read by filteredBy.
 func filteredReceiver(t *testing.T, e *ruleengine.Engine) (*recorder, receiver.Logs, *componenttest.Telemetry) {
 	t.Helper()
@@ -162,7 +190,8 @@ func filteredReceiver(t *testing.T, e *ruleengine.Engine) (*recorder, receiver.L
 	set := receivertest.NewNopSettings(metadata.Type)
 	set.TelemetrySettings = tt.NewTelemetrySettings()
 	cfg := testConfig()
-	cfg.Events = []string{schema.EventFileOpen}
+	// and what the process table follows processes by
+	cfg.Events = []string{schema.EventFileOpen, schema.EventProcessExec, schema.EventProcessFork, schema.EventProcessExit}
 	cfg.RulesFilter = &id
 	rec := &recorder{self: self}
 	return rec, startReceiver(t, cfg, rec, set), tt

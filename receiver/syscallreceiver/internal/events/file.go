@@ -18,6 +18,7 @@ var fileSpecs = []Spec{
 			ev.DirFD = int32(r.A[0])
 			ev.Flags = r.A[1]
 			ev.Mode = uint32(r.A[2])
+			ev.LineageGen, ev.ExecID, ev.GroupStart = r.A[3], uint32(r.A[4]), r.A[5]
 		},
 		fill: func(a *Attrs, ev *kevent.Event) {
 			a.Path(schema.AttrFilePath, ev.Path, ev.PathBase)

@@ -166,6 +166,9 @@ func (t *Tracer) load() error {
 	if p.trackCreds {
 		seedCreds(t.maps.Creds)
 	}
+	if err := t.verdicts.mapLineage(t.maps.Lineage); err != nil {
+		return err
+	}
 	asleep, ok := spec.Variables[bpf.OtelsecVarReaderAsleep]
 	if !ok || coll.Maps[asleep.SectionName] == nil {
 		return errors.New("the eBPF object has no reader_asleep variable")
@@ -228,6 +231,11 @@ func (t *Tracer) configure(spec *ebpf.CollectionSpec, p *plan, feat Features) er
 			delete(spec.Programs, name)
 		}
 	}
+	v, err := newVerdictSeeds()
+	if err != nil {
+		return err
+	}
+	t.verdicts = v
 	var s struct {
 		bpf.OtelsecMapSpecs
 		bpf.OtelsecVariableSpecs
@@ -257,6 +265,8 @@ func (t *Tracer) configure(spec *ebpf.CollectionSpec, p *plan, feat Features) er
 		{s.QueryEvery, uint32(min(32, max(1, wake/(16<<10))))},
 		{s.TrackCreds, boolU32(p.trackCreds)},
 		{s.RegsCast, boolU32(feat.RdonlyCast)},
+		{s.VerdictSeed1, t.verdicts.seed1},
+		{s.VerdictSeed2, t.verdicts.seed2},
 	}
 	for _, v := range set {
 		if err := v.v.Set(v.val); err != nil {

@@ -32,6 +32,7 @@ type Tracer struct {
 	rings       *rings
 	unavailable []string
 	fallbacks   []string
+	verdicts    verdicts
 
 	decodeErrors atomic.Uint64
 	// Detach: the programs are gone, so the rings only empty; Read drains them, delivering
@@ -309,6 +310,9 @@ func (t *Tracer) closeLocked() error {
 			errs = append(errs, err)
 		}
 		t.rings = nil
+	}
+	if err := t.verdicts.close(); err != nil {
+		errs = append(errs, err)
 	}
 	if t.progs != nil {
 		t.progs.Close()

@@ -163,6 +163,12 @@ type Event struct {
 	Flags uint64
 	// Mode: file.open, file.chmod, file.mkdir (permission bits, may include S_IS*).
 	Mode uint32
+	// LineageGen, ExecID and GroupStart: file.open, the kernel's lineage count, the thread's
+	// self_exec_id and its thread group's start (ns since boot) as the program read them (what
+	// a remembered open's class is set with: bpf/lib/verdict.h).
+	LineageGen uint64
+	ExecID     uint32
+	GroupStart uint64
 	// OwnerUID/OwnerGID: file.chown (0xffffffff: unchanged).
 	OwnerUID, OwnerGID uint32
 	// SymlinkTarget: file.symlink, the target as given.

@@ -157,7 +157,7 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 	errs = errors.Join(errs, err)
 	builder.ReceiverSyscallEventsFiltered, err = builder.meter.Int64ObservableCounter(
 		"otelcol_receiver_syscall_events_filtered",
-		metric.WithDescription("Kernel events none of the rules of the processor rules_filter names could match; read, counted, and not built into records. By how that was decided (decided=evaluated, the rules evaluated on the event's view; decided=remembered, a remembered decision for the same values; decided=kernel, failed opens no rule could match, left out by the kernel). [Development]"),
+		metric.WithDescription("Kernel events none of the rules of the processor rules_filter names could match; read, counted, and not built into records. By how that was decided (decided=evaluated, the rules evaluated on the event's view; decided=remembered, a remembered decision for the same values; decided=kernel, failed opens no rule could match, left out by the kernel; decided=kernel_remembered, opens of an absolute path decided before from their path, flags, result and the process's lineage, left out by the kernel). [Development]"),
 		metric.WithUnit("{event}"),
 	)
 	errs = errors.Join(errs, err)

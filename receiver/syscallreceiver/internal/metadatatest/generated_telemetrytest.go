@@ -40,7 +40,7 @@ func AssertEqualReceiverSyscallEventsDropped(t *testing.T, tt *componenttest.Tel
 func AssertEqualReceiverSyscallEventsFiltered(t *testing.T, tt *componenttest.Telemetry, dps []metricdata.DataPoint[int64], opts ...metricdatatest.Option) {
 	want := metricdata.Metrics{
 		Name:        "otelcol_receiver_syscall_events_filtered",
-		Description: "Kernel events none of the rules of the processor rules_filter names could match; read, counted, and not built into records. By how that was decided (decided=evaluated, the rules evaluated on the event's view; decided=remembered, a remembered decision for the same values; decided=kernel, failed opens no rule could match, left out by the kernel). [Development]",
+		Description: "Kernel events none of the rules of the processor rules_filter names could match; read, counted, and not built into records. By how that was decided (decided=evaluated, the rules evaluated on the event's view; decided=remembered, a remembered decision for the same values; decided=kernel, failed opens no rule could match, left out by the kernel; decided=kernel_remembered, opens of an absolute path decided before from their path, flags, result and the process's lineage, left out by the kernel). [Development]",
 		Unit:        "{event}",
 		Data: metricdata.Sum[int64]{
 			Temporality: metricdata.CumulativeTemporality,

@@ -54,6 +54,8 @@ type Process struct {
 	ctxComms  []string
 	// ctxCommsDiffer: some ancestor's comm is not its executable's name (see AncestorComms)
 	ctxCommsDiffer bool
+	// ancestor: some process's Context went through it (see LineageChanges)
+	ancestor bool
 }
 
 // Table is a fixed-capacity, least-recently-used map from pid to Process.
@@ -72,6 +74,11 @@ type Table struct {
 	// gen changes whenever an executable or a parent link may have changed, which
 	// invalidates the cached ancestry of every process.
 	gen uint64
+	// lineage counts the changes to some process's Context that no event of that process or
+	// of an ancestor made (see LineageChanges); missing holds pids a Context stopped at
+	// because the table did not hold them.
+	lineage uint64
+	missing map[uint32]struct{}
 
 	evictions atomic.Uint64
 	size      atomic.Int64
@@ -117,6 +124,18 @@ func New(opts Options) *Table {
 	}
 	return t
 }
+
+// LineageChanges counts the changes of a process's Context (its parent's and ancestors'
+// executables, as Context returned them) made without a kernel event that changes a lineage
+// (an exec or an exit of a process with children): an ancestor removed or its entry re-used, a
+// parent link seen to change under a process that is an ancestor, a missing ancestor added.
+// Something that remembers what a Context was (the kernel's remembered opens) forgets it when
+// this changes.
+func (t *Table) LineageChanges() uint64 { return t.lineage }
+
+// maxMissing bounds the missing-ancestor pids remembered; past it, every insert counts as a
+// lineage change.
+const maxMissing = 1024
 
 // Evictions counts live processes pushed out because the table was full.
 func (t *Table) Evictions() uint64 { return t.evictions.Load() }
@@ -231,6 +250,7 @@ func (t *Table) Fork(parent, child uint32) *Process {
 	c.StartBootNs = 0 // not the parent's; the fork event (After) says when
 	// The parent's cached ancestry is not the child's, and its slices must not be shared.
 	c.ctxGen, c.ctxParent, c.ctxNames, c.ctxComms = 0, nil, nil, nil
+	c.ancestor = false
 	if !pp.Known {
 		// The parent is unknown to us; the child may still be readable.
 		if info, err := procinfo.Read(t.procRoot, child, t.limits); err == nil {
@@ -261,6 +281,10 @@ func (t *Table) Exec(pid uint32, e ExecInfo) *Process {
 		p.StartBootNs, _ = procinfo.ReadStart(t.procRoot, pid)
 	}
 	t.gen++
+	if p.ancestor && t.hasChildren(pid) {
+		// the kernel counts an exec under children it knows of; the table may hold others
+		t.lineage++
+	}
 	p.PPID = e.PPID
 	p.setExe(e.ExePath)
 	p.CmdLine = e.CmdLine
@@ -293,6 +317,7 @@ func (t *Table) Exit(pid uint32, now int64) {
 
 // Sweep removes the processes that exited more than the grace period before now.
 func (t *Table) Sweep(now int64) {
+	var gone []uint32 // removed ancestors: a lineage changed if the table holds a child of one
 	k := 0
 	for ; k < len(t.dead); k++ {
 		i := t.dead[k]
@@ -303,9 +328,20 @@ func (t *Table) Sweep(now int64) {
 		if now-p.exitedAt < t.grace {
 			break
 		}
+		removed := p.PID
+		ancestor := p.ancestor
 		t.remove(i)
+		if ancestor {
+			gone = append(gone, removed)
+		}
 	}
 	t.dead = append(t.dead[:0], t.dead[k:]...)
+	for _, pid := range gone {
+		if t.hasChildren(pid) {
+			t.lineage++
+			break
+		}
+	}
 }
 
 // SetParent records p's current parent (the kernel reports it with every event; a process is
@@ -314,6 +350,9 @@ func (t *Table) SetParent(p *Process, ppid uint32) {
 	if p.PPID != ppid {
 		p.PPID = ppid
 		t.gen++
+		if p.ancestor {
+			t.lineage++
+		}
 	}
 }
 
@@ -336,6 +375,7 @@ func (t *Table) Context(p *Process, depth int) (*Process, []string) {
 	}
 	p.ctxCommsDiffer = false
 	t.Ancestors(p.PPID, depth, func(a *Process) {
+		a.ancestor = true
 		if a.ExeName == "" { // a placeholder: a process we know nothing about
 			return
 		}
@@ -383,6 +423,7 @@ func (t *Table) Ancestors(ppid uint32, depth int, fn func(*Process)) {
 	for d := 0; d < depth && ppid != 0; d++ {
 		p := t.Peek(ppid)
 		if p == nil {
+			t.noteMissing(ppid)
 			return
 		}
 		fn(p)
@@ -397,8 +438,15 @@ func (t *Table) Ancestors(ppid uint32, depth int, fn func(*Process)) {
 // entry when full) if needed.
 func (t *Table) insert(pid uint32) *Process {
 	t.gen++
+	if _, ok := t.missing[pid]; ok || len(t.missing) > maxMissing {
+		t.lineage++
+		clear(t.missing)
+	}
 	if i, ok := t.idx[pid]; ok {
 		t.order.Touch(i)
+		if t.entries[i].ancestor && t.hasChildren(pid) {
+			t.lineage++
+		}
 		t.entries[i] = Process{PID: pid}
 		return &t.entries[i]
 	}
@@ -407,7 +455,12 @@ func (t *Table) insert(pid uint32) *Process {
 		if t.entries[victim].exitedAt == 0 {
 			t.evictions.Add(1)
 		}
+		victimPID := t.entries[victim].PID
+		ancestor := t.entries[victim].ancestor
 		t.remove(victim)
+		if ancestor && t.hasChildren(victimPID) {
+			t.lineage++
+		}
 	}
 	i := t.free[len(t.free)-1]
 	t.free = t.free[:len(t.free)-1]
@@ -418,6 +471,28 @@ func (t *Table) insert(pid uint32) *Process {
 	return &t.entries[i]
 }
 
+// noteMissing remembers that a Context stopped at pid.
+func (t *Table) noteMissing(pid uint32) {
+	if t.missing == nil {
+		t.missing = make(map[uint32]struct{})
+	}
+	if len(t.missing) <= maxMissing {
+		t.missing[pid] = struct{}{}
+	}
+}
+
+// hasChildren reports whether the table holds a process whose parent is pid.
+func (t *Table) hasChildren(pid uint32) bool {
+	for _, i := range t.idx {
+		if p := &t.entries[i]; p.PPID == pid && p.PID != pid {
+			return true
+		}
+	}
+	return false
+}
+
+// remove forgets entry i; Sweep, which removes exited processes, says itself whether a
+// lineage changed.
 func (t *Table) remove(i int32) {
 	t.gen++
 	t.order.Remove(i)

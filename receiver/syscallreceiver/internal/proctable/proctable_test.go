@@ -278,3 +278,44 @@ func TestChdirMovesCwd(t *testing.T) {
 	assert.Equal(t, "/etc", tb.Before(failed).Cwd)
 	assert.Equal(t, "/etc", tb.Fork(100, 101).Cwd)
 }
+
+// LineageChanges counts what changes a process's Context without an exec or exit under
+// children: an ancestor swept while the table holds a child of it, a parent link changing
+// under a process that is an ancestor. Sweeping an ancestor whose children are gone, or a
+// process that is nobody's ancestor, changes no lineage.
+func TestLineageChanges(t *testing.T) {
+	tb := newTable(16)
+	tb.Exec(100, ExecInfo{ExePath: "/usr/bin/make", PPID: 1})
+	tb.Fork(100, 101)
+	tb.Exec(101, ExecInfo{ExePath: "/usr/bin/gcc", PPID: 100})
+	tb.Fork(101, 102)
+	tb.Exec(102, ExecInfo{ExePath: "/usr/lib/cc1", PPID: 101})
+	_, names := tb.Context(tb.Get(102), 4)
+	require.Equal(t, []string{"gcc", "make"}, names)
+	n := tb.LineageChanges()
+
+	// cc1 exits and is swept, then gcc: nobody's lineage ran through cc1, and gcc's only
+	// child is gone by then.
+	tb.Exit(102, 10)
+	tb.Sweep(2000)
+	tb.Exit(101, 3000)
+	tb.Sweep(5000)
+	assert.Equal(t, n, tb.LineageChanges(), "sweeping processes without children changed a lineage")
+
+	// make's child outlives it: sweeping make changes the child's ancestors.
+	tb.Fork(100, 103)
+	tb.Context(tb.Get(103), 4)
+	tb.Exit(100, 6000)
+	tb.Sweep(8000)
+	assert.Equal(t, n+1, tb.LineageChanges(), "an ancestor swept under its child")
+	_, names = tb.Context(tb.Get(103), 4)
+	assert.Empty(t, names)
+
+	// A parent link changing under a process that is an ancestor.
+	tb.Fork(103, 104)
+	tb.Context(tb.Get(104), 4)
+	tb.SetParent(tb.Get(103), 1)
+	assert.Equal(t, n+2, tb.LineageChanges(), "a parent link changed under an ancestor")
+	tb.SetParent(tb.Get(104), 1)
+	assert.Equal(t, n+2, tb.LineageChanges(), "104 is nobody's ancestor")
+}
