@@ -192,12 +192,12 @@ func (v *View) DecidedBy(ok func(attr string) bool) bool {
 
 // evaluate is MayMatch without remembered decisions.
 func (v *View) evaluate() bool {
-	v.decidedBy = v.act.reads
 	for _, r := range v.p.e.idx.lookup(v.act.event) {
 		if r.cond == nil || mayHold(r.cond, v.act) {
 			return true
 		}
 	}
+	v.decidedBy = v.act.reads // after the evaluation: what it read
 	return false
 }
 

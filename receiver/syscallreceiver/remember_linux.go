@@ -4,6 +4,7 @@ package syscallreceiver // import "github.com/otelsec/otelsec/receiver/syscallre
 
 import (
 	"sync"
+	"time"
 
 	"github.com/otelsec/otelsec/internal/ruleengine"
 	"github.com/otelsec/otelsec/receiver/syscallreceiver/internal/kernel"
@@ -51,10 +52,18 @@ func newOpenMemory(t *kernel.Tracer) *openMemory {
 	return &openMemory{tracer: t, classes: map[string]uint32{}, next: 1, set: map[uint32]classSet{}, keys: seenSet[kernel.OpenKey]{limit: maxOpenKeys}}
 }
 
+// minAge: younger processes are not remembered. A compiler lives for milliseconds and makes
+// most of its opens before the kernel could know its class; working on its opens here would
+// cost more than it saves. Servers, daemons and shells live long.
+const minAge = 50 * time.Millisecond
+
 // decided is called for a file.open job the view decided no rule can match.
 func (m *openMemory) decided(job *record.Job, view *ruleengine.View) {
 	ev := &job.Ev
 	if ev.Kind != kevent.KindFileOpen || ev.Path.Truncated || len(ev.Path.B) == 0 || ev.Path.B[0] != '/' {
+		return
+	}
+	if job.StartBootNs <= 0 || int64(ev.BootNs)-job.StartBootNs < int64(minAge) {
 		return
 	}
 	errno := ev.Errno()

@@ -213,9 +213,10 @@ func (s *sensor) counters() (usage, error) {
 		case "otelcol_receiver_syscall_events_dropped":
 			dst = &u.dropped
 		case "otelcol_receiver_syscall_events_filtered":
-			// Failed opens no rule wants, left out in the kernel: the workload made them and
-			// the sensor decided them, as it decided those it read.
-			if !strings.Contains(rest, `decided="kernel"`) {
+			// Opens left out in the kernel (failed ones no rule wants, and those decided
+			// before): the workload made them and the sensor decided them, as it decided
+			// those it read.
+			if !strings.Contains(rest, `decided="kernel"`) && !strings.Contains(rest, `decided="kernel_remembered"`) {
 				continue
 			}
 			dst = &u.events
