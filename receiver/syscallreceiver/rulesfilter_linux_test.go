@@ -171,6 +171,36 @@ func TestRememberedOpensLeftOutInKernel(t *testing.T) {
 	}), "reads no rule could match were delivered")
 }
 
+// When a parent execs, what its children's opens were remembered with no longer holds: the
+// child's reads, which the rule matches once its parent is sleep, are delivered after the exec.
+// (The kernel counts the exec under a child, and so does the process table once it applies
+// the exec; with neither, this fails.)
+func TestRememberedOpensForgottenWhenAParentExecs(t *testing.T) {
+	requireRoot(t)
+	if _, err := os.Stat("/bin/sleep"); err != nil {
+		t.Skip("needs /bin/sleep to exec into")
+	}
+	dir := t.TempDir()
+	harmless := filepath.Join(dir, "harmless")
+	require.NoError(t, os.WriteFile(harmless, nil, 0o600))
+	rec, rcv, tt := filteredReceiver(t, oneRule(t, fmt.Sprintf(
+		`event.name == "file.open" && file.path == %q && process.parent.executable.name == "sleep"`, harmless)))
+	cmd := child("parent-exec", dir)
+	require.NoError(t, cmd.Run())
+	b, err := os.ReadFile(filepath.Join(dir, "child.pid"))
+	require.NoError(t, err)
+	pid, err := strconv.Atoi(string(b))
+	require.NoError(t, err)
+	rec.find(t, "the child's read under sleep", func(lr plog.LogRecord) bool {
+		return is(schema.EventFileOpen, pid)(lr) && str(lr, schema.AttrFilePath) == harmless &&
+			str(lr, schema.AttrProcessParentExecutableName) == "sleep"
+	})
+	by := filteredBy(t, tt)
+	t.Logf("filtered: %v", by)
+	assert.GreaterOrEqual(t, by["kernel_remembered"], int64(100), "the child's reads before the exec were not left out in the kernel")
+	stop(t, rcv)
+}
+
 // oneRule is an engine of one rule with that condition.
 func oneRule(t *testing.T, condition string) *ruleengine.Engine {
 	t.Helper()
