@@ -106,9 +106,9 @@ func runChild(action, arg string) error {
 		}
 		return unix.Exec("/bin/cat", []string{"cat", harmless}, os.Environ())
 	case "reopen-long":
-		// The harmless file read for 1.5 s, paced.
+		// The harmless file read for 2.5 s, paced.
 		harmless := filepath.Join(arg, "harmless")
-		for start := time.Now(); time.Since(start) < 1500*time.Millisecond; {
+		for start := time.Now(); time.Since(start) < 2500*time.Millisecond; {
 			f, err := os.Open(harmless)
 			if err != nil {
 				return err
@@ -118,7 +118,7 @@ func runChild(action, arg string) error {
 		}
 		return nil
 	case "parent-exec":
-		// A child that reads the harmless file for 1.5 s; 0.6 s in, this process, its
+		// A child that reads the harmless file for 2.5 s; 1.5 s in, this process, its
 		// parent, execs sleep: the child's parent is another program from then on.
 		c := child("reopen-long", arg)
 		if err := c.Start(); err != nil {
@@ -127,7 +127,7 @@ func runChild(action, arg string) error {
 		if err := os.WriteFile(filepath.Join(arg, "child.pid"), []byte(strconv.Itoa(c.Process.Pid)), 0o600); err != nil {
 			return err
 		}
-		time.Sleep(600 * time.Millisecond)
+		time.Sleep(1500 * time.Millisecond)
 		return unix.Exec("/bin/sleep", []string{"sleep", "1.5"}, os.Environ())
 	case "self":
 		f, err := os.Open(arg)
