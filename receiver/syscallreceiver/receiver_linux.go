@@ -215,7 +215,7 @@ func (r *logsReceiver) start() error {
 	}
 	r.tracer = tracer
 	if r.prefilter != nil {
-		r.openMem = newOpenMemory(tracer)
+		r.openMem = newOpenMemory(tracer, r.set.Logger)
 	}
 
 	r.table = proctable.New(proctable.Options{

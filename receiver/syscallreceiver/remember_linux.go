@@ -6,6 +6,8 @@ import (
 	"sync"
 	"time"
 
+	"go.uber.org/zap"
+
 	"github.com/otelsec/otelsec/internal/ruleengine"
 	"github.com/otelsec/otelsec/receiver/syscallreceiver/internal/kernel"
 	"github.com/otelsec/otelsec/receiver/syscallreceiver/internal/kevent"
@@ -32,7 +34,10 @@ type openMemory struct {
 	set     map[uint32]classSet
 	keys    seenSet[kernel.OpenKey]
 	buf     []byte
-	failed  uint64 // kernel map updates that failed (full maps are LRU: these are errors)
+	// warned: a kernel map update failed (the maps are LRU, so not for lack of room); the
+	// opens are then only not left out, and the first failure is logged.
+	warned bool
+	logger *zap.Logger
 }
 
 // classSet is what SetClass was given for a thread group.
@@ -48,8 +53,8 @@ var (
 	keyedFailed = func(attr string) bool { return record.OpenKeyed(attr, true) }
 )
 
-func newOpenMemory(t *kernel.Tracer) *openMemory {
-	return &openMemory{tracer: t, classes: map[string]uint32{}, next: 1, set: map[uint32]classSet{}, keys: seenSet[kernel.OpenKey]{limit: maxOpenKeys}}
+func newOpenMemory(t *kernel.Tracer, logger *zap.Logger) *openMemory {
+	return &openMemory{tracer: t, logger: logger, classes: map[string]uint32{}, next: 1, set: map[uint32]classSet{}, keys: seenSet[kernel.OpenKey]{limit: maxOpenKeys}}
 }
 
 // minAge: younger processes are not remembered. A compiler lives for milliseconds and makes
@@ -99,14 +104,21 @@ func (m *openMemory) decided(job *record.Job, view *ruleengine.View) {
 			clear(m.set)
 		}
 		if err := m.tracer.SetClass(ev.PID, class, ev.LineageGen, ev.ExecID, ev.GroupStart); err != nil {
-			m.failed++
+			m.failedOnce(err)
 			return
 		}
 		m.set[ev.PID] = want
 	}
 	if m.keys.add(k) {
 		if err := m.tracer.RememberOpen(&k); err != nil {
-			m.failed++
+			m.failedOnce(err)
 		}
+	}
+}
+
+func (m *openMemory) failedOnce(err error) {
+	if !m.warned {
+		m.warned = true
+		m.logger.Warn("The kernel could not be given a decided open; such opens keep coming to the receiver", zap.Error(err))
 	}
 }
