@@ -198,7 +198,6 @@ const (
 	OtelsecMapEventsPrio        = "events_prio"
 	OtelsecMapExclPrefixes      = "excl_prefixes"
 	OtelsecMapExcluded          = "excluded"
-	OtelsecMapLineage           = "lineage"
 	OtelsecMapOpenClass         = "open_class"
 	OtelsecMapOpenVerdict       = "open_verdict"
 	OtelsecMapQuietCount        = "quiet_count"
@@ -270,6 +269,7 @@ const (
 	OtelsecProgOnFork           = "on_fork"
 	OtelsecVarEmitMask          = "emit_mask"
 	OtelsecVarHaveExcl          = "have_excl"
+	OtelsecVarLineageGen        = "lineage_gen"
 	OtelsecVarMaxArgBytes       = "max_arg_bytes"
 	OtelsecVarMaxEnvBytes       = "max_env_bytes"
 	OtelsecVarMaxPath           = "max_path"
@@ -409,7 +409,6 @@ type OtelsecMapSpecs struct {
 	EventsPrio      *ebpf.MapSpec `ebpf:"events_prio"`
 	ExclPrefixes    *ebpf.MapSpec `ebpf:"excl_prefixes"`
 	Excluded        *ebpf.MapSpec `ebpf:"excluded"`
-	Lineage         *ebpf.MapSpec `ebpf:"lineage"`
 	OpenClass       *ebpf.MapSpec `ebpf:"open_class"`
 	OpenVerdict     *ebpf.MapSpec `ebpf:"open_verdict"`
 	QuietCount      *ebpf.MapSpec `ebpf:"quiet_count"`
@@ -424,6 +423,7 @@ type OtelsecMapSpecs struct {
 type OtelsecVariableSpecs struct {
 	EmitMask        *ebpf.VariableSpec `ebpf:"emit_mask"`
 	HaveExcl        *ebpf.VariableSpec `ebpf:"have_excl"`
+	LineageGen      *ebpf.VariableSpec `ebpf:"lineage_gen"`
 	MaxArgBytes     *ebpf.VariableSpec `ebpf:"max_arg_bytes"`
 	MaxEnvBytes     *ebpf.VariableSpec `ebpf:"max_env_bytes"`
 	MaxPath         *ebpf.VariableSpec `ebpf:"max_path"`
@@ -472,7 +472,6 @@ type OtelsecMaps struct {
 	EventsPrio      *ebpf.Map `ebpf:"events_prio"`
 	ExclPrefixes    *ebpf.Map `ebpf:"excl_prefixes"`
 	Excluded        *ebpf.Map `ebpf:"excluded"`
-	Lineage         *ebpf.Map `ebpf:"lineage"`
 	OpenClass       *ebpf.Map `ebpf:"open_class"`
 	OpenVerdict     *ebpf.Map `ebpf:"open_verdict"`
 	QuietCount      *ebpf.Map `ebpf:"quiet_count"`
@@ -489,7 +488,6 @@ func (m *OtelsecMaps) Close() error {
 		m.EventsPrio,
 		m.ExclPrefixes,
 		m.Excluded,
-		m.Lineage,
 		m.OpenClass,
 		m.OpenVerdict,
 		m.QuietCount,
@@ -505,6 +503,7 @@ func (m *OtelsecMaps) Close() error {
 type OtelsecVariables struct {
 	EmitMask        *ebpf.Variable `ebpf:"emit_mask"`
 	HaveExcl        *ebpf.Variable `ebpf:"have_excl"`
+	LineageGen      *ebpf.Variable `ebpf:"lineage_gen"`
 	MaxArgBytes     *ebpf.Variable `ebpf:"max_arg_bytes"`
 	MaxEnvBytes     *ebpf.Variable `ebpf:"max_env_bytes"`
 	MaxPath         *ebpf.Variable `ebpf:"max_path"`

@@ -166,9 +166,6 @@ func (t *Tracer) load() error {
 	if p.trackCreds {
 		seedCreds(t.maps.Creds)
 	}
-	if err := t.verdicts.mapLineage(t.maps.Lineage); err != nil {
-		return err
-	}
 	asleep, ok := spec.Variables[bpf.OtelsecVarReaderAsleep]
 	if !ok || coll.Maps[asleep.SectionName] == nil {
 		return errors.New("the eBPF object has no reader_asleep variable")
@@ -178,6 +175,13 @@ func (t *Tracer) load() error {
 		return err
 	}
 	t.rings = rs
+	gen, ok := spec.Variables[bpf.OtelsecVarLineageGen]
+	if !ok || gen.SectionName != asleep.SectionName {
+		return errors.New("the eBPF object has no lineage_gen next to reader_asleep")
+	}
+	if t.verdicts.gen, err = rs.bssWord(uint32(gen.Offset)); err != nil {
+		return err
+	}
 	return t.attachAll(coll, p)
 }
 

@@ -53,9 +53,10 @@ type rings struct {
 	epc    syscall.RawConn
 	evfd   int
 	events [NumRings + 1]unix.EpollEvent
-	// asleep is the kernel's reader_asleep, in the object's .bss mapped here (asleepMem).
-	asleep    *uint32
-	asleepMem []byte
+	// asleep is the kernel's reader_asleep, in the object's .bss mapped here (bss, which
+	// holds the lineage count too: Tracer.LineageChanged).
+	asleep *uint32
+	bss    []byte
 }
 
 type head struct {
@@ -132,9 +133,18 @@ func (r *rings) mapFlag(m *ebpf.Map, off uint32) error {
 	if err != nil {
 		return fmt.Errorf("mapping reader_asleep: %w", err)
 	}
-	r.asleepMem = b
+	r.bss = b
 	r.asleep = (*uint32)(unsafe.Pointer(&b[off]))
 	return nil
+}
+
+// bssWord is the 64-bit variable at off in the mapped .bss, for atomic access while the
+// rings are open.
+func (r *rings) bssWord(off uint32) (*uint64, error) {
+	if off%8 != 0 || int(off)+8 > len(r.bss) {
+		return nil, fmt.Errorf("a 64-bit variable at %d in a %d-byte .bss", off, len(r.bss))
+	}
+	return (*uint64)(unsafe.Pointer(&r.bss[off])), nil
 }
 
 // next returns the next record of the merged stream, or nil when both rings are empty. The
@@ -290,9 +300,9 @@ func (r *rings) close() error {
 	if r.evfd >= 0 {
 		unix.Close(r.evfd)
 	}
-	if r.asleepMem != nil {
-		errs = append(errs, unix.Munmap(r.asleepMem))
+	if r.bss != nil {
+		errs = append(errs, unix.Munmap(r.bss))
 	}
-	r.ep, r.evfd, r.asleep, r.asleepMem = nil, -1, nil, nil
+	r.ep, r.evfd, r.asleep, r.bss = nil, -1, nil, nil
 	return errors.Join(errs...)
 }

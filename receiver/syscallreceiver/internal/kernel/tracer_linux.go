@@ -261,11 +261,9 @@ func (t *Tracer) QuietOpens(errnos []int) error {
 		}
 		q.Bits[e/64] |= 1 << (e % 64)
 	}
-	t.mu.Lock()
-	m := t.maps.QuietOpen
-	t.mu.Unlock()
-	if m == nil {
-		return errors.New("tracer is not started")
+	m, err := t.startedMap(func(m *bpf.OtelsecMaps) *ebpf.Map { return m.QuietOpen })
+	if err != nil {
+		return err
 	}
 	if err := m.Put(uint32(0), &q); err != nil {
 		return fmt.Errorf("setting the opens left out: %w", err)
@@ -275,15 +273,29 @@ func (t *Tracer) QuietOpens(errnos []int) error {
 
 // QuietOpened returns how many opens QuietOpens has had the kernel leave out since Start.
 func (t *Tracer) QuietOpened() (uint64, error) {
+	m, err := t.startedMap(func(m *bpf.OtelsecMaps) *ebpf.Map { return m.QuietCount })
+	if err != nil {
+		return 0, err
+	}
+	return perCPUSum(m, "opens left out")
+}
+
+// startedMap returns the map pick chooses from the loaded ones, or an error before Start.
+func (t *Tracer) startedMap(pick func(*bpf.OtelsecMaps) *ebpf.Map) (*ebpf.Map, error) {
 	t.mu.Lock()
-	m := t.maps.QuietCount
+	m := pick(&t.maps)
 	t.mu.Unlock()
 	if m == nil {
-		return 0, errors.New("tracer is not started")
+		return nil, errors.New("tracer is not started")
 	}
+	return m, nil
+}
+
+// perCPUSum is the sum over CPUs of the per-CPU counter m holds at key 0 (what names it).
+func perCPUSum(m *ebpf.Map, what string) (uint64, error) {
 	var per []uint64
 	if err := m.Lookup(uint32(0), &per); err != nil {
-		return 0, fmt.Errorf("reading the count of opens left out: %w", err)
+		return 0, fmt.Errorf("reading the count of %s: %w", what, err)
 	}
 	var sum uint64
 	for _, v := range per {
@@ -311,9 +323,7 @@ func (t *Tracer) closeLocked() error {
 		}
 		t.rings = nil
 	}
-	if err := t.verdicts.close(); err != nil {
-		errs = append(errs, err)
-	}
+	t.verdicts.gen = nil // in the rings' mapping of the .bss, gone with them
 	if t.progs != nil {
 		t.progs.Close()
 		t.progs = nil

@@ -5,14 +5,10 @@ package kernel
 import (
 	"crypto/rand"
 	"encoding/binary"
-	"errors"
 	"fmt"
-	"os"
 	"sync/atomic"
-	"unsafe"
 
 	"github.com/cilium/ebpf"
-	"golang.org/x/sys/unix"
 
 	"github.com/otelsec/otelsec/bpf"
 )
@@ -28,10 +24,9 @@ type OpenKey = bpf.OtelsecOpenKey
 // MaxRememberedPath bounds the paths an OpenKey is made for.
 const MaxRememberedPath = 256
 
-// verdicts holds the path-hash seeds and the mapped lineage count.
+// verdicts holds the path-hash seeds and the lineage count (in the .bss the rings map).
 type verdicts struct {
 	seed1, seed2 uint64
-	mem          []byte
 	gen          *uint64
 }
 
@@ -44,26 +39,7 @@ func newVerdictSeeds() (v verdicts, err error) {
 	return v, nil
 }
 
-// mapLineage maps the kernel's lineage count, which the receiver bumps too.
-func (v *verdicts) mapLineage(m *ebpf.Map) error {
-	b, err := unix.Mmap(m.FD(), 0, os.Getpagesize(), unix.PROT_READ|unix.PROT_WRITE, unix.MAP_SHARED)
-	if err != nil {
-		return fmt.Errorf("mapping the lineage count: %w", err)
-	}
-	v.mem, v.gen = b, (*uint64)(unsafe.Pointer(&b[0]))
-	return nil
-}
-
-func (v *verdicts) close() error {
-	if v.mem == nil {
-		return nil
-	}
-	err := unix.Munmap(v.mem)
-	v.mem, v.gen = nil, nil
-	return err
-}
-
-// PathHash is the kernel's path_hash: two seeded hashes of p, 8 bytes at a time.
+// pathHash is the kernel's path_hash: two seeded hashes of p, 8 bytes at a time.
 func (v *verdicts) pathHash(p []byte) (uint64, uint64) {
 	a, b := v.seed1, v.seed2
 	for i := 0; i < len(p); i += 8 {
@@ -94,7 +70,7 @@ func (t *Tracer) OpenKeyOf(class uint32, nr uint16, flags uint64, mode uint32, e
 // as the lineage count is gen and the group has not exec'd since its self_exec_id was execID
 // (all as its record carried them).
 func (t *Tracer) SetClass(pid, class uint32, gen uint64, execID uint32, start uint64) error {
-	m, err := t.verdictMap(func(m *bpf.OtelsecMaps) *ebpf.Map { return m.OpenClass })
+	m, err := t.startedMap(func(m *bpf.OtelsecMaps) *ebpf.Map { return m.OpenClass })
 	if err != nil {
 		return err
 	}
@@ -103,7 +79,7 @@ func (t *Tracer) SetClass(pid, class uint32, gen uint64, execID uint32, start ui
 
 // RememberOpen has the kernel leave out opens with key k.
 func (t *Tracer) RememberOpen(k *OpenKey) error {
-	m, err := t.verdictMap(func(m *bpf.OtelsecMaps) *ebpf.Map { return m.OpenVerdict })
+	m, err := t.startedMap(func(m *bpf.OtelsecMaps) *ebpf.Map { return m.OpenVerdict })
 	if err != nil {
 		return err
 	}
@@ -122,27 +98,9 @@ func (t *Tracer) LineageChanged() {
 
 // RememberedOpens returns how many opens the kernel has left out so.
 func (t *Tracer) RememberedOpens() (uint64, error) {
-	m, err := t.verdictMap(func(m *bpf.OtelsecMaps) *ebpf.Map { return m.RememberedCount })
+	m, err := t.startedMap(func(m *bpf.OtelsecMaps) *ebpf.Map { return m.RememberedCount })
 	if err != nil {
 		return 0, err
 	}
-	var per []uint64
-	if err := m.Lookup(uint32(0), &per); err != nil {
-		return 0, fmt.Errorf("reading the count of remembered opens: %w", err)
-	}
-	var sum uint64
-	for _, v := range per {
-		sum += v
-	}
-	return sum, nil
-}
-
-func (t *Tracer) verdictMap(pick func(*bpf.OtelsecMaps) *ebpf.Map) (*ebpf.Map, error) {
-	t.mu.Lock()
-	m := pick(&t.maps)
-	t.mu.Unlock()
-	if m == nil {
-		return nil, errors.New("tracer is not started")
-	}
-	return m, nil
+	return perCPUSum(m, "remembered opens")
 }
